@@ -1,0 +1,140 @@
+# kdumpkit — top-level GNU Makefile.
+#
+# One Makefile, with a fragment per part (lib/lib.mk, kdumpctl/kdumpctl.mk, ...)
+# so each directory owns its own rules.  Fragments append to:
+#   SBIN_PROGS      programs installed to $(SBINDIR)
+#   LIBEXEC_PROGS   capture helpers installed to $(LIBEXECDIR)
+#   CHECK_FAST      phony targets run by `make check-fast` (no VM)
+#   CHECK_VM        phony targets run by `make check-vm`
+#   DEB_DEPS        Debian packages needed to build and test
+#   INSTALL_EXTRA   phony targets run by `make install`
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr
+SBINDIR    ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec/kdumpkit
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DATADIR    ?= $(PREFIX)/share/kdumpkit
+DESTDIR    ?=
+
+PKG_CONFIG ?= pkg-config
+CC         ?= cc
+
+# pkg-config answers with absolute /usr paths; re-root them under PREFIX
+# only when PREFIX is not /usr, so `make install PREFIX=/usr/local` stays local.
+DRACUTMODDIR  ?= $(or $(shell $(PKG_CONFIG) --variable=dracutmodulesdir dracut 2>/dev/null),/usr/lib/dracut/modules.d)
+SYSTEMDUNITDIR ?= $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+
+B := build
+O := build/obj
+
+WARNFLAGS := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Werror=implicit-function-declaration
+ifeq ($(CI),true)
+WARNFLAGS += -Werror
+endif
+ifeq ($(WERROR),1)
+WARNFLAGS += -Werror
+endif
+
+# Append to the user's CFLAGS, never replace them.
+CFLAGS ?= -O2 -g
+override CFLAGS += -std=gnu11 $(WARNFLAGS) -D_GNU_SOURCE \
+	-DKDUMPKIT_VERSION='"$(VERSION)"' \
+	-DLIBEXECDIR='"$(LIBEXECDIR)"' -DSYSCONFDIR='"$(SYSCONFDIR)"' \
+	-DDRACUTMODDIR='"$(DRACUTMODDIR)"' \
+	-Ilib -MMD -MP
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+SBIN_PROGS    :=
+LIBEXEC_PROGS :=
+CHECK_FAST    :=
+CHECK_VM      :=
+INSTALL_EXTRA :=
+DEB_DEPS      := build-essential pkg-config libmount-dev libssh2-1-dev libnfs-dev \
+	libssl-dev libcmocka-dev mandoc shellcheck systemd
+
+.PHONY: all check check-fast check-vm install clean deps deps-check help demo bench
+
+all:
+
+include lib/lib.mk
+include kdumpctl/kdumpctl.mk
+include helpers/helpers.mk
+include modules.d/modules.mk
+include systemd-units/units.mk
+include test/test.mk
+-include test/vm/vm.mk
+-include bench/bench.mk
+
+all: $(addprefix $(B)/,$(SBIN_PROGS) $(LIBEXEC_PROGS))
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# --- dependencies -----------------------------------------------------------
+DEB_DEPS := $(sort $(DEB_DEPS))
+
+# Lists what is missing; installs it when run as root.
+deps:
+	@missing=$$(for p in $(DEB_DEPS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "deps: all $(words $(DEB_DEPS)) packages present"; exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then echo "deps: missing (run 'make deps' as root):" $$missing; exit 1; fi; \
+	echo "deps: installing" $$missing; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing
+
+# --- checks ---------------------------------------------------------------
+check-fast: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory -k $(CHECK_FAST)
+
+check-vm: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory $(CHECK_VM)
+
+check: check-fast
+	$(Q)$(MAKE) --no-print-directory check-vm
+
+# --- install ----------------------------------------------------------------
+install: all $(INSTALL_EXTRA)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR)
+	$(if $(SBIN_PROGS),install -m 0755 $(addprefix $(B)/,$(SBIN_PROGS)) $(DESTDIR)$(SBINDIR)/)
+	$(if $(LIBEXEC_PROGS),install -m 0755 $(addprefix $(B)/,$(LIBEXEC_PROGS)) $(DESTDIR)$(LIBEXECDIR)/)
+	install -d $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 kdump.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -d $(DESTDIR)$(SYSCONFDIR)
+	@# Never overwrite an administrator's configuration.
+	if [ -e $(DESTDIR)$(SYSCONFDIR)/kdump.conf ]; then \
+		echo "install: keeping existing $(DESTDIR)$(SYSCONFDIR)/kdump.conf"; \
+		install -m 0644 kdump.conf $(DESTDIR)$(SYSCONFDIR)/kdump.conf.new; \
+	else install -m 0644 kdump.conf $(DESTDIR)$(SYSCONFDIR)/kdump.conf; fi
+
+clean:
+	rm -rf $(B)
+
+help:
+	@echo "kdumpkit $(VERSION) — targets:"
+	@echo "  make              build everything into $(B)/"
+	@echo "  make demo         crash a VM and show the vmcore it saved (first thing to run)"
+	@echo "  make check        the whole suite, as CI runs it (fast tests + VM scenarios)"
+	@echo "  make check-fast   everything that needs no VM (unit, golden, lint, fuzz, ASan)"
+	@echo "  make check-vm     VM crash scenarios; SCENARIOS=\"default xfs ...\" picks some"
+	@echo "  make bench        benchmarks against Debian's kdump-tools (not part of check)"
+	@echo "  make install      DESTDIR= PREFIX= (default $(PREFIX))"
+	@echo "  make deps         install the Debian packages needed (as root), or list them"
+	@echo "  make clean"
+	@echo "Variables: V=1 (verbose), WERROR=1, CFLAGS=..."
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,47 @@
+# shellcheck shell=bash disable=SC2034 # variables are used by the scripts that source this
+# Shared settings for the VM harness: sourced by the scripts in test/vm/.
+#
+# Everything the harness assumes about the product's console output lives in
+# the KDVM_PAT_* variables below, so a changed message is a one-line edit.
+
+VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$VM_DIR/../.." && pwd)
+CACHE=${KDUMPKIT_VM_CACHE:-/var/tmp/kdumpkit-vm}
+TREE=$CACHE/tree
+SUITE=bookworm
+
+# The guest's Python is irrelevant; on the host the Debian interpreter is the
+# one that sees python3-libkdumpfile (a pyenv shim may shadow it on PATH).
+HOST_PYTHON=${KDUMPKIT_VM_PYTHON:-/usr/bin/python3}
+
+# --- what the product prints on the console (extended regexes) -------------
+# The capture side saved a dump; the directory follows "to ".
+KDVM_PAT_SAVED=${KDVM_PAT_SAVED:-'kdump: saved vmcore to '}
+# The failure action runs; its name follows ("reboot", "poweroff", ...).
+KDVM_PAT_FAILURE=${KDVM_PAT_FAILURE:-'kdump: failure action '}
+# Kernel lines (printed at KERN_EMERG, always on the console).
+KDVM_PAT_BANNER='Linux version [0-9]'
+KDVM_PAT_REBOOT='reboot: Restarting system'
+KDVM_PAT_POWEROFF='reboot: Power down'
+KDVM_PAT_PANIC='Kernel panic - not syncing'
+# Our own guest driver (guest/kdumpkit-vmtest).
+KDVM_PAT_CRASHING='KDVM [0-9.]+ CRASHING'
+KDVM_PAT_READY='KDVM [0-9.]+ READY'
+# Dump directory names: <host-or-ip>-<YYYY-MM-DD-HH:MM:SS>
+KDVM_PAT_DUMPDIR='^[A-Za-z0-9._:-]+-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}:[0-9]{2}:[0-9]{2}$'
+
+log() { printf '[%s %(%T)T] %s\n' "${0##*/}" -1 "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Seconds since the epoch with two decimals, and a difference of two of them.
+now() { printf '%(%s)T.%s\n' -1 "$(date +%N | cut -c1-2)"; }
+elapsed() { awk -v a="$1" -v b="${2:-$(now)}" 'BEGIN { printf "%.1f", b - a }'; }
+
+# The mirror this machine's apt already uses: no other network exists here.
+host_apt_uris() {
+	{
+		sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null
+		sed -nE 's/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+).*/\2/p' \
+			/etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null
+	} | tr ' ' '\n' | grep -E '^https?://' | awk '!seen[$0]++'
+}
