@@ -20,14 +20,16 @@ DESTDIR    ?=
 
 PKG_CONFIG ?= pkg-config
 CC         ?= cc
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags mount libssh2 libnfs libcrypto 2>/dev/null)
 
 # pkg-config answers with absolute /usr paths; re-root them under PREFIX
 # only when PREFIX is not /usr, so `make install PREFIX=/usr/local` stays local.
 DRACUTMODDIR  ?= $(or $(shell $(PKG_CONFIG) --variable=dracutmodulesdir dracut 2>/dev/null),/usr/lib/dracut/modules.d)
 SYSTEMDUNITDIR ?= $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
 
-B := build
-O := build/obj
+B  := build
+O  := build/obj
+OA := build/asan-obj
 
 WARNFLAGS := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Werror=implicit-function-declaration
@@ -44,7 +46,7 @@ override CFLAGS += -std=gnu11 $(WARNFLAGS) -D_GNU_SOURCE \
 	-DKDUMPKIT_VERSION='"$(VERSION)"' \
 	-DLIBEXECDIR='"$(LIBEXECDIR)"' -DSYSCONFDIR='"$(SYSCONFDIR)"' \
 	-DDRACUTMODDIR='"$(DRACUTMODDIR)"' \
-	-Ilib -MMD -MP
+	-Ilib -MMD -MP $(PKG_CFLAGS)
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
@@ -60,27 +62,55 @@ CHECK_FAST    :=
 CHECK_VM      :=
 INSTALL_EXTRA :=
 DEB_DEPS      := build-essential pkg-config libmount-dev libssh2-1-dev libnfs-dev \
-	libssl-dev libcmocka-dev mandoc shellcheck systemd
+	libssl-dev zlib1g-dev libcmocka-dev mandoc shellcheck systemd
 
 .PHONY: all check check-fast check-vm install clean deps deps-check help demo bench
 
 all:
 
+# Every program is built twice: $(B)/NAME (installed) and $(B)/asan/NAME
+# (ASan+UBSan, what the tests run).
+#   $(eval $(call program,NAME,SOURCES,LIBS))
+define program
+$(B)/$(1): $(patsubst %.c,$(O)/%.o,$(2)) $(LIBKDUMP)
+	@$$(if $$(Q),echo "  LD      $$@")
+	$$(Q)$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$^ $(3)
+$(B)/asan/$(1): $(patsubst %.c,$(OA)/%.o,$(2)) $(LIBKDUMP_ASAN)
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(Q),echo "  LD      $$@")
+	$$(Q)$$(CC) $$(CFLAGS) $$(SAN_FLAGS) $$(LDFLAGS) -o $$@ $$^ $(3)
+ASAN_PROGS += $(B)/asan/$(1)
+endef
+# Test programs are only built sanitized:  $(eval $(call test_program,NAME,SOURCES,LIBS))
+define test_program
+$(B)/test/$(1): $(patsubst %.c,$(OA)/%.o,$(2)) $(LIBKDUMP_ASAN)
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(Q),echo "  LD      $$@")
+	$$(Q)$$(CC) $$(CFLAGS) $$(SAN_FLAGS) $$(LDFLAGS) -o $$@ $$^ $(3)
+TEST_PROGS += $(B)/test/$(1)
+endef
+ASAN_PROGS :=
+TEST_PROGS :=
+
 include lib/lib.mk
-include kdumpctl/kdumpctl.mk
-include helpers/helpers.mk
-include modules.d/modules.mk
-include systemd-units/units.mk
-include test/test.mk
--include test/vm/vm.mk
--include bench/bench.mk
+include $(sort $(wildcard kdumpctl/*.mk helpers/*.mk modules.d/*.mk \
+	systemd-units/*.mk test/*.mk test/*/*.mk bench/*.mk))
 
 all: $(addprefix $(B)/,$(SBIN_PROGS) $(LIBEXEC_PROGS))
+
+# what the tests need: sanitized programs and test binaries
+test-build: all $(ASAN_PROGS) $(TEST_PROGS)
+.PHONY: test-build
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(OA)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (asan)")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
 # --- dependencies -----------------------------------------------------------
 DEB_DEPS := $(sort $(DEB_DEPS))
@@ -97,7 +127,7 @@ deps:
 
 # --- checks ---------------------------------------------------------------
 check-fast: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory test-build
 	$(Q)$(MAKE) --no-print-directory -k $(CHECK_FAST)
 
 check-vm: deps
