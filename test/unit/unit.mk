@@ -1,0 +1,9 @@
+# test/unit/: cmocka tests of lib/.
+$(eval $(call test_program,test-kdump-conf,test/unit/test-kdump-conf.c,-lcmocka))
+$(eval $(call test_program,test-dumpdir,test/unit/test-dumpdir.c,-lcmocka -lz))
+
+CHECK_FAST += check-unit
+.PHONY: check-unit
+check-unit: $(B)/test/test-kdump-conf $(B)/test/test-dumpdir
+	$(B)/test/test-kdump-conf
+	$(B)/test/test-dumpdir
