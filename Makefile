@@ -126,9 +126,19 @@ deps:
 	apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing
 
 # --- checks ---------------------------------------------------------------
+# Runs every suite even after a failure, then one summary line (suites, not
+# cases: each suite prints its own case counts above).
 check-fast: deps
 	$(Q)$(MAKE) --no-print-directory test-build
-	$(Q)$(MAKE) --no-print-directory -k $(CHECK_FAST)
+	@pass=0; fail=0; failed=; \
+	for t in $(CHECK_FAST); do \
+		echo "=== $$t"; \
+		if $(MAKE) --no-print-directory $$t; then pass=$$((pass+1)); \
+		else fail=$$((fail+1)); failed="$$failed $$t"; fi; \
+	done; \
+	[ -z "$$failed" ] || echo "failed suites:$$failed"; \
+	echo "check-fast: $$pass passed, $$fail failed"; \
+	[ $$fail = 0 ]
 
 check-vm: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -146,7 +156,7 @@ install: all $(INSTALL_EXTRA)
 	install -m 0644 kdump.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -d $(DESTDIR)$(SYSCONFDIR)
 	@# Never overwrite an administrator's configuration.
-	if [ -e $(DESTDIR)$(SYSCONFDIR)/kdump.conf ]; then \
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/kdump.conf ]; then \
 		echo "install: keeping existing $(DESTDIR)$(SYSCONFDIR)/kdump.conf"; \
 		install -m 0644 kdump.conf $(DESTDIR)$(SYSCONFDIR)/kdump.conf.new; \
 	else install -m 0644 kdump.conf $(DESTDIR)$(SYSCONFDIR)/kdump.conf; fi
