@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* Paths shared by the capture helpers, the generator and the units. */
+
+/* Where kdump-target-generator mounts the dump target in the capture
+ * initramfs (unit run-kdump-target.mount), and where kdump-collect writes.
+ * Under /run: a tmpfs that exists before anything is mounted, and no path of
+ * the crashed system's own hierarchy is shadowed. */
+#define KDUMP_TARGET_MOUNT "/run/kdump/target"
+/* The crashed system's root file system (root= on the command line), mounted
+ * only for failure_action dump_to_rootfs (unit run-kdump-rootfs.mount). */
+#define KDUMP_ROOTFS_MOUNT "/run/kdump/rootfs"
+
+#define KDUMP_CONF_PATH "/etc/kdump.conf"
+#define KDUMP_VMCORE_PATH "/proc/vmcore"
+
+#define KDUMP_CAPTURE_SERVICE "kdump-capture.service"
+#define KDUMP_FAILURE_ACTION_SERVICE "kdump-failure-action.service"
+
+/* Bounded waits (seconds). */
+#define KDUMP_DEVICE_TIMEOUT_DEFAULT 90         /* rd.timeout= overrides */
+#define KDUMP_MOUNT_TIMEOUT 300                 /* the mount command itself (log replay) */

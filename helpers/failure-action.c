@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * kdump-failure-action [--final]
+ *
+ * Without options (kdump-failure-action.service, the OnFailure= of
+ * kdump-capture.service): prints "kdump: failure action NAME" on the console
+ * and carries out failure_action from kdump.conf:
+ *   reboot, halt, poweroff   that, at once (final_action does not apply)
+ *   shell                    an interactive shell on the console; when it
+ *                            exits, final_action
+ *   dump_to_rootfs           kdump-collect --target-root /run/kdump/rootfs
+ *                            (mounted by run-kdump-rootfs.mount), then
+ *                            final_action, whatever its result
+ * With --final (kdump-final-action.service, the OnSuccess= of
+ * kdump-capture.service): carries out final_action.
+ *
+ * Actions are `systemctl --no-block reboot|halt|poweroff`, so that systemd
+ * stops the units and unmounts the target cleanly; if systemctl fails, the
+ * file systems are synced and reboot(2) is called directly.
+ *
+ * Exit status: 0 when the action was started, 1 otherwise, 2 on bad usage.
+ * Environment, for tests: KDUMP_CONF, KDUMP_LIBEXECDIR (where kdump-collect
+ * is), KDUMP_SHELL (default /bin/sh), KDUMP_CONSOLE (default /dev/console),
+ * KDUMP_NO_REBOOT=1 (never call reboot(2)), KDUMP_LOG_STDERR=1.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/reboot.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "conf-diags.h"
+#include "kdump-conf.h"
+#include "log.h"
+#include "macro.h"
+#include "spawn.h"
+
+#define SYSTEMCTL_TIMEOUT_SEC 60
+
+static bool arg_final;
+
+static const char *getenv_default(const char *name, const char *def) {
+        const char *e = secure_getenv(name);
+
+        return e && *e ? e : def;
+}
+
+static int final_action(enum kdump_action a) {
+        const char *name = kdump_action_to_string(a);
+        char *argv[] = { "systemctl", "--no-block", (char *) name, NULL };
+        struct spawn_opts o = { .stdout_fd = -1, .timeout_sec = SYSTEMCTL_TIMEOUT_SEC };
+        const char *e;
+        int r, cmd;
+
+        switch (a) {
+        case KDUMP_ACTION_REBOOT:
+                cmd = RB_AUTOBOOT;
+                break;
+        case KDUMP_ACTION_HALT:
+                cmd = RB_HALT_SYSTEM;
+                break;
+        case KDUMP_ACTION_POWEROFF:
+                cmd = RB_POWER_OFF;
+                break;
+        default:
+                log_warning("final_action %s is not reboot, halt or poweroff, rebooting", strempty(name));
+                return final_action(KDUMP_ACTION_REBOOT);
+        }
+
+        r = spawn_wait(argv, &o);
+        if (r == 0)
+                return 0;
+        log_error("systemctl --no-block %s failed (%d), calling reboot(2) directly", name, r);
+        e = secure_getenv("KDUMP_NO_REBOOT");
+        if (e && streq(e, "1"))
+                return -EIO;
+        sync();
+        if (reboot(cmd) < 0)
+                return log_error_errno(errno, "reboot(2) failed: %m");
+        return 0;
+}
+
+/* An interactive shell on the console, as its controlling terminal.  The
+ * one unbounded wait of the capture: the administrator asked for it. */
+static int run_shell(enum kdump_action final) {
+        const char *shell = getenv_default("KDUMP_SHELL", "/bin/sh");
+        const char *console = getenv_default("KDUMP_CONSOLE", "/dev/console");
+        int status;
+        pid_t pid;
+
+        log_notice("starting a shell on the console; final_action %s follows when it exits",
+                   kdump_action_to_string(final));
+        pid = fork();
+        if (pid < 0)
+                return log_error_errno(errno, "fork failed: %m");
+        if (pid == 0) {
+                int fd;
+
+                (void) setsid();
+                fd = open(console, O_RDWR | O_NOCTTY);
+                if (fd < 0)
+                        _exit(127);
+                (void) ioctl(fd, TIOCSCTTY, 1);
+                if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+                        _exit(127);
+                if (fd > 2)
+                        close(fd);
+                execl(shell, shell, "-i", (char *) NULL);
+                _exit(127);
+        }
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return log_error_errno(errno, "waitpid failed: %m");
+        return 0;
+}
+
+static int dump_to_rootfs(void) {
+        _cleanup_free_ char *collect = NULL;
+        char *argv[] = { NULL, "--target-root", KDUMP_ROOTFS_MOUNT, NULL };
+        struct spawn_opts o = { .stdout_fd = -1 };
+        int r;
+
+        if (asprintf(&collect, "%s/kdump-collect", getenv_default("KDUMP_LIBEXECDIR", LIBEXECDIR)) < 0)
+                return log_oom();
+        argv[0] = collect;
+        /* no timeout: a dump takes as long as the memory is large */
+        r = spawn_wait(argv, &o);
+        if (r != 0)
+                return log_error_errno(EIO, "dump_to_rootfs failed (%d)", r);
+        return 0;
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "final", no_argument, NULL, 'f' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'f':
+                        arg_final = true;
+                        break;
+                case 'h':
+                        printf("usage: kdump-failure-action [--final]\n");
+                        exit(0);
+                default:
+                        fprintf(stderr, "usage: kdump-failure-action [--final]\n");
+                        return -EINVAL;
+                }
+        if (optind < argc) {
+                fprintf(stderr, "usage: kdump-failure-action [--final]\n");
+                return -EINVAL;
+        }
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_kdump_conf_ struct kdump_conf *c = NULL;
+        const char *e = secure_getenv("KDUMP_LOG_STDERR");
+        enum kdump_action a;
+        int r;
+
+        log_setup("kdump", e && streq(e, "1") ? LOG_TARGET_STDERR : LOG_TARGET_CONSOLE);
+        if (parse_argv(argc, argv) < 0)
+                return 2;
+        r = capture_conf_load(&c);
+        if (r < 0) {
+                log_oom();
+                /* still end the capture */
+                return final_action(KDUMP_ACTION_REBOOT) < 0 ? 1 : 0;
+        }
+
+        if (arg_final) {
+                log_notice("final action %s", kdump_action_to_string(c->final_action));
+                return final_action(c->final_action) < 0 ? 1 : 0;
+        }
+
+        a = c->failure_action;
+        log_notice("failure action %s", kdump_action_to_string(a));
+        switch (a) {
+        case KDUMP_ACTION_SHELL:
+                (void) run_shell(c->final_action);
+                break;
+        case KDUMP_ACTION_DUMP_TO_ROOTFS:
+                (void) dump_to_rootfs();
+                break;
+        default:
+                return final_action(a) < 0 ? 1 : 0;
+        }
+        log_notice("final action %s", kdump_action_to_string(c->final_action));
+        return final_action(c->final_action) < 0 ? 1 : 0;
+}

@@ -1,0 +1,147 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck disable=SC2154 # initdir, systemdutildir, systemdsystemunitdir, SYSTEMCTL: set by dracut
+# kdumpbase: the capture side of kdumpkit, for the kdump initramfs.
+#
+# The capture boot never switches root.  default.target points at
+# kdump-capture.target instead of initrd.target, so initrd-root-fs.target,
+# sysroot.mount (which root= on the command line would otherwise pull in),
+# initrd-parse-etc.service and initrd-switch-root never become part of the
+# boot.  kdump-capture.target pulls in basic.target and
+# kdump-capture.service; kdump-target-generator mounts the dump target at
+# /run/kdump/target; kdump-collect saves the dump; kdump-capture.service then
+# starts kdump-final-action.service (OnSuccess=) or
+# kdump-failure-action.service (OnFailure=), which end the boot with
+# `systemctl reboot|halt|poweroff`.
+#
+# Paths are substituted by `make install`: helpers live in @LIBEXECDIR@ on
+# the host and at the same path in the image; units in @SYSTEMDUNITDIR@.
+
+# Only when asked for: kdumpctl adds this module explicitly.
+check() {
+    return 255
+}
+
+# systemd in the initramfs: the generator, the units and journald.  No
+# plymouth: the console shows the capture.
+depends() {
+    echo systemd
+    return 0
+}
+
+# The baked configuration: kdumpctl passes it with --include (copied after
+# this hook, so it wins); an image builder calling dracut directly gets the
+# host's /etc/kdump.conf.
+kdumpbase_conf() {
+    if [[ -f "$initdir/etc/kdump.conf" ]]; then
+        echo "$initdir/etc/kdump.conf"
+    elif [[ -f "${dracutsysrootdir-}/etc/kdump.conf" ]]; then
+        echo "${dracutsysrootdir-}/etc/kdump.conf"
+    fi
+}
+
+# Prints "directive<TAB>value" for the directives this module acts on, with
+# comments and one pair of surrounding double quotes removed, as the C
+# parser does.
+kdumpbase_directives() {
+    local conf=$1 line key value
+    while IFS= read -r line || [[ -n $line ]]; do
+        line=${line%%#*}
+        read -r key value <<<"$line"
+        [[ -n $key && -n $value ]] || continue
+        if [[ $value == \"*\" && ${#value} -ge 2 ]]; then
+            value=${value:1:${#value}-2}
+        fi
+        case $key in
+            kdump_pre | kdump_post | extra_bins | core_collector | extra_modules | ext[234] | xfs | btrfs | vfat | virtiofs)
+                printf '%s\t%s\n' "$key" "$value"
+                ;;
+        esac
+    done <"$conf"
+}
+
+# Kernel modules for the dump target's file system and extra_modules.
+installkernel() {
+    local conf key value
+    conf=$(kdumpbase_conf)
+    [[ -n $conf ]] || return 0
+    while IFS=$'\t' read -r key value; do
+        case $key in
+            ext[234] | xfs | btrfs | vfat | virtiofs) instmods "$key" ;;
+            extra_modules)
+                # shellcheck disable=SC2086 # a list of module names
+                instmods $value
+                ;;
+        esac
+    done < <(kdumpbase_directives "$conf")
+    return 0
+}
+
+# Hooks, extra_bins and a user core_collector, from the configuration: kdumpctl
+# also passes them with --install, an image builder does not.
+kdumpbase_install_from_conf() {
+    local conf key value f
+    conf=$(kdumpbase_conf)
+    [[ -n $conf ]] || return 0
+    while IFS=$'\t' read -r key value; do
+        case $key in
+            kdump_pre | kdump_post)
+                inst "$value" || {
+                    derror "kdumpbase: cannot install $key $value"
+                    return 1
+                }
+                ;;
+            extra_bins)
+                for f in $value; do
+                    inst "$f" || {
+                        derror "kdumpbase: cannot install extra_bins $f"
+                        return 1
+                    }
+                done
+                ;;
+            core_collector)
+                read -r f _ <<<"$value"
+                inst_multiple "${f//[\'\"]/}" || {
+                    derror "kdumpbase: cannot install core_collector ${f}"
+                    return 1
+                }
+                ;;
+        esac
+    done < <(kdumpbase_directives "$conf")
+    return 0
+}
+
+# Helpers, units, configuration, makedumpfile, hooks; the capture target as
+# the default.
+install() {
+    local u
+    inst_binary "@LIBEXECDIR@/kdump-collect" "@LIBEXECDIR@/kdump-collect"
+    inst_binary "@LIBEXECDIR@/kdump-failure-action" "@LIBEXECDIR@/kdump-failure-action"
+    inst_binary "@LIBEXECDIR@/kdump-target-generator" \
+        "$systemdutildir/system-generators/kdump-target-generator"
+
+    for u in kdump-capture.target kdump-capture.service \
+        kdump-failure-action.service kdump-final-action.service; do
+        inst_simple "@SYSTEMDUNITDIR@/$u" "$systemdsystemunitdir/$u"
+    done
+    $SYSTEMCTL -q --root "$initdir" set-default kdump-capture.target
+
+    # dracut's own hooks, when dracut-systemd is in the image: kernel
+    # command line (rd.driver.blacklist=, ...), udev rules and the initqueue
+    # (LVM, MD, network-legacy).  Not ordered before the capture: the
+    # target's .device wait, bounded, does the waiting.
+    for u in dracut-cmdline.service dracut-pre-udev.service \
+        dracut-pre-trigger.service dracut-initqueue.service; do
+        if [[ -e "$initdir$systemdsystemunitdir/$u" ]]; then
+            $SYSTEMCTL -q --root "$initdir" add-wants kdump-capture.target "$u"
+        fi
+    done
+
+    if [[ -f "${dracutsysrootdir-}/etc/kdump.conf" ]]; then
+        inst_simple "${dracutsysrootdir-}/etc/kdump.conf" /etc/kdump.conf
+    fi
+    inst_simple -H /etc/hostname
+    inst_multiple makedumpfile cp sh
+    inst_multiple -o journalctl systemctl
+    kdumpbase_install_from_conf
+}

@@ -1,0 +1,222 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# kdump-collect and kdump-failure-action against a temp-dir target, with
+# recording doubles for makedumpfile, journalctl, systemctl and the hooks.
+# usage: test-collect.sh DIR-WITH-(ASAN-)BINARIES
+set -u
+bindir=$(realpath "${1:?usage: $0 BINDIR}")
+collect=$bindir/kdump-collect
+action=$bindir/kdump-failure-action
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+ok() { echo "ok - $*"; pass=$((pass + 1)); }
+not_ok() { echo "not ok - $*"; fail=$((fail + 1)); }
+check() { # check DESCRIPTION COMMAND...
+	local d=$1; shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+
+# --- doubles -----------------------------------------------------------------
+dbl=$tmp/bin
+mkdir -p "$dbl"
+cat >"$dbl/makedumpfile" <<'EOS'
+#!/bin/sh
+# records its argv; --dump-dmesg writes a kernel log; otherwise copies
+# the next-to-last argument to the last, or fails half way with FAKE_FAIL=1
+PATH=/usr/bin:/bin
+echo "makedumpfile $*" >>"$KDUMP_TEST_LOG"
+if [ "$1" = --dump-dmesg ]; then
+	[ -e "$3" ] && exit 9      # never write over a file
+	echo "[ 0.000000] Linux version test" >"$3"; exit 0
+fi
+for a; do src=$out; out=$a; done
+[ -e "$out" ] && exit 9
+if [ "${FAKE_FAIL:-0}" = 1 ]; then head -c 100 "$src" >"$out"; exit 1; fi
+cat "$src" >"$out"
+EOS
+cat >"$dbl/journalctl" <<'EOS'
+#!/bin/sh
+echo "journalctl $*" >>"$KDUMP_TEST_LOG"
+echo "[    1.000000] host systemd[1]: journal line"
+EOS
+cat >"$dbl/systemctl" <<'EOS'
+#!/bin/sh
+echo "systemctl $*" >>"$KDUMP_TEST_LOG"
+exit "${FAKE_SYSTEMCTL_STATUS:-0}"
+EOS
+cat >"$tmp/pre" <<'EOS'
+#!/bin/sh
+echo "pre $*" >>"$KDUMP_TEST_LOG"
+exit "${PRE_STATUS:-0}"
+EOS
+cat >"$tmp/post" <<'EOS'
+#!/bin/sh
+echo "post $*" >>"$KDUMP_TEST_LOG"
+EOS
+cat >"$tmp/shell" <<'EOS'
+#!/bin/sh
+echo "shell $*" >>"$KDUMP_TEST_LOG"
+EOS
+mkdir -p "$tmp/libexec"
+cat >"$tmp/libexec/kdump-collect" <<'EOS'
+#!/bin/sh
+echo "kdump-collect $*" >>"$KDUMP_TEST_LOG"
+exit "${FAKE_COLLECT_STATUS:-0}"
+EOS
+chmod +x "$dbl"/* "$tmp"/pre "$tmp"/post "$tmp"/shell "$tmp/libexec/kdump-collect"
+ln -s "$(command -v cp)" "$dbl/cp"
+nojournal=$tmp/bin-nojournal
+mkdir -p "$nojournal"
+ln -s "$dbl/makedumpfile" "$nojournal/makedumpfile"
+
+head -c 300000 /dev/urandom >"$tmp/vmcore"
+printf '6,1,1500000,-;Linux version test\n SUBSYSTEM=x\n4,2,2250001,-;second line\n' >"$tmp/kmsg"
+
+export KDUMP_LOG_STDERR=1 KDUMP_VMCORE=$tmp/vmcore KDUMP_NOW=1700000000 KDUMP_HOSTNAME=testhost
+export KDUMP_TEST_LOG=$tmp/calls KDUMP_KMSG=$tmp/kmsg
+name=testhost-2023-11-14-22:13:20
+
+# run_collect CASE CONF-TEXT [ENV...]: target root $tmp/CASE/root
+run_collect() {
+	local c=$1 conf=$2; shift 2
+	mkdir -p "$tmp/$c/root"
+	printf '%b' "$conf" >"$tmp/$c/kdump.conf"
+	: >"$KDUMP_TEST_LOG"
+	env PATH="$dbl" KDUMP_CONF="$tmp/$c/kdump.conf" KDUMP_TARGET_ROOT="$tmp/$c/root" "$@" \
+		"$collect" >"$tmp/$c/out" 2>&1
+	echo $? >"$tmp/$c/status"
+	cp "$KDUMP_TEST_LOG" "$tmp/$c/calls"
+}
+mode() { stat -c %a "$1"; }
+no_sanitizer() { ! grep -q 'Sanitizer\|runtime error' "$1"; }
+
+# --- a successful dump -------------------------------------------------------
+run_collect ok "path /var/crash\nkdump_pre $tmp/pre\nkdump_post $tmp/post\n"
+d=$tmp/ok/root/var/crash/$name
+check "success: exit 0" [ "$(cat "$tmp/ok/status")" = 0 ]
+check "success: vmcore is a copy of /proc/vmcore" cmp -s "$tmp/vmcore" "$d/vmcore"
+check "success: no vmcore-incomplete left" [ ! -e "$d/vmcore-incomplete" ]
+check "success: vmcore-dmesg.txt saved" grep -q 'Linux version' "$d/vmcore-dmesg.txt"
+check "success: no vmcore-dmesg-incomplete.txt" [ ! -e "$d/vmcore-dmesg-incomplete.txt" ]
+check "success: kdump-capture.log from journalctl -b -o short-monotonic" \
+	grep -q 'journal line' "$d/kdump-capture.log"
+check "success: journalctl called as documented" grep -qx 'journalctl -b -o short-monotonic --no-pager' "$tmp/ok/calls"
+check "success: dmesg saved before the vmcore, with --dump-dmesg VMCORE FILE" \
+	[ "$(grep -m1 makedumpfile "$tmp/ok/calls")" = "makedumpfile --dump-dmesg $tmp/vmcore $d/vmcore-dmesg-incomplete.txt" ]
+check "success: collector gets its options, then /proc/vmcore and the -incomplete file" \
+	grep -qx "makedumpfile -l --message-level 7 -d 31 $tmp/vmcore $d/vmcore-incomplete" "$tmp/ok/calls"
+check "success: order pre, dmesg, collector, post, log" \
+	[ "$(cut -d' ' -f1-2 "$tmp/ok/calls" | tr '\n' '|')" = "pre |makedumpfile --dump-dmesg|makedumpfile -l|post 0|journalctl -b|" ]
+check "success: kdump_post gets status 0 and the directory" grep -qx "post 0 $d" "$tmp/ok/calls"
+check "success: console line 'kdump: saved vmcore to DIR'" grep -qx "kdump: saved vmcore to $d" "$tmp/ok/out"
+check "success: peak memory line" grep -Eq '^kdump: peak memory .*MemAvailable min [0-9]+ kB' "$tmp/ok/out"
+check "success: directory 0700, files 0600" \
+	[ "$(mode "$d")" = 700 ] && [ "$(mode "$d/vmcore")" = 600 ] && \
+	[ "$(mode "$d/vmcore-dmesg.txt")" = 600 ] && [ "$(mode "$d/kdump-capture.log")" = 600 ]
+check "success: no 'capture failed'" bash -c "! grep -q 'capture failed' '$tmp/ok/out'"
+check "success: no sanitizer report" no_sanitizer "$tmp/ok/out"
+
+# --- the collector fails -------------------------------------------------------
+run_collect failed "kdump_post $tmp/post\n" FAKE_FAIL=1
+d=$tmp/failed/root/var/crash/$name
+check "failure: exit 1" [ "$(cat "$tmp/failed/status")" = 1 ]
+check "failure: vmcore-incomplete kept" [ -s "$d/vmcore-incomplete" ]
+check "failure: no vmcore" [ ! -e "$d/vmcore" ]
+check "failure: console line 'kdump: capture failed: REASON'" \
+	grep -qx 'kdump: capture failed: core_collector makedumpfile exited with status 1' "$tmp/failed/out"
+check "failure: no 'saved vmcore'" bash -c "! grep -q 'saved vmcore' '$tmp/failed/out'"
+check "failure: kdump_post gets the status" grep -qx "post 1 $d" "$tmp/failed/calls"
+check "failure: the log is still saved" [ -s "$d/kdump-capture.log" ]
+check "failure: no sanitizer report" no_sanitizer "$tmp/failed/out"
+
+# --- an existing dump directory is never touched ------------------------------
+mkdir -p "$tmp/exist/root/var/crash/$name" "$tmp/exist/root/var/crash/$name-1"
+echo old >"$tmp/exist/root/var/crash/$name/vmcore"
+echo old-incomplete >"$tmp/exist/root/var/crash/$name-1/vmcore-incomplete"
+snap() { (cd "$tmp/exist/root/var/crash" && find "$name" "$name-1" -printf '%p %s %T@ %m\n' | sort; cat "$name/vmcore" "$name-1/vmcore-incomplete"); }
+before=$(snap)
+run_collect exist ""
+after=$(snap)
+check "existing: exit 0" [ "$(cat "$tmp/exist/status")" = 0 ]
+check "existing: earlier dumps unchanged" [ "$before" = "$after" ]
+check "existing: the new dump goes to NAME-2" cmp -s "$tmp/vmcore" "$tmp/exist/root/var/crash/$name-2/vmcore"
+
+# --- kdump_pre declines ---------------------------------------------------------
+run_collect declined "kdump_pre $tmp/pre\n" PRE_STATUS=3
+check "kdump_pre non-zero: exit 0 (final_action follows)" [ "$(cat "$tmp/declined/status")" = 0 ]
+check "kdump_pre non-zero: no dump directory" [ ! -e "$tmp/declined/root/var/crash" ]
+check "kdump_pre non-zero: collector not run" bash -c "! grep -q makedumpfile '$tmp/declined/calls'"
+
+# --- another collector, path, log from kmsg -----------------------------------
+run_collect cp "core_collector cp --sparse=always\npath /dumps/x\n" PATH="$dbl"
+d=$tmp/cp/root/dumps/x/$name
+check "cp collector: vmcore copied" cmp -s "$tmp/vmcore" "$d/vmcore"
+mkdir -p "$tmp/kmsg-case/root"
+printf 'path /var/crash\n' >"$tmp/kmsg-case/kdump.conf"
+env PATH="$nojournal" KDUMP_CONF="$tmp/kmsg-case/kdump.conf" KDUMP_TARGET_ROOT="$tmp/kmsg-case/root" \
+	"$collect" >"$tmp/kmsg-case/out" 2>&1
+d=$tmp/kmsg-case/root/var/crash/$name
+check "no journalctl: kernel log from kmsg" \
+	[ "$(cat "$d/kdump-capture.log")" = "$(printf '[    1.500000] Linux version test\n[    2.250001] second line')" ]
+
+# --- refusals ----------------------------------------------------------------------
+run_collect novmcore "" KDUMP_VMCORE="$tmp/nonexistent"
+check "no vmcore: exit 1, reason" [ "$(cat "$tmp/novmcore/status")" = 1 ] && \
+	grep -q "kdump: capture failed: cannot read $tmp/nonexistent" "$tmp/novmcore/out"
+run_collect ssh "ssh kdump@example.com\n"
+check "ssh target: refused clearly" grep -q 'capture failed: kdump-collect writes to file systems only' "$tmp/ssh/out"
+mkdir -p "$tmp/notmounted"
+printf '' >"$tmp/notmounted.conf"
+env PATH="$dbl" KDUMP_CONF="$tmp/notmounted.conf" "$collect" --target-root "$tmp/notmounted" >"$tmp/notmounted.out" 2>&1
+st=$?
+check "--target-root not a mount point: exit 1" [ "$st" = 1 ]
+check "--target-root not a mount point: reason" grep -qx "kdump: capture failed: dump target $tmp/notmounted is not mounted" "$tmp/notmounted.out"
+check "--target-root not a mount point: nothing written" [ -z "$(ls -A "$tmp/notmounted")" ]
+run_collect lenient "pth /x\nfailure_action explode\ncore_collector\n"
+check "lenient config: problems logged, dump saved with defaults" \
+	[ "$(cat "$tmp/lenient/status")" = 0 ] && grep -q "unknown directive 'pth'" "$tmp/lenient/out" && \
+	[ -e "$tmp/lenient/root/var/crash/$name/vmcore" ]
+"$collect" --bogus >/dev/null 2>&1
+check "bad usage: exit 2" [ $? = 2 ]
+
+# --- kdump-failure-action ----------------------------------------------------------
+# run_action CASE CONF-TEXT [ARGS...]
+run_action() {
+	local c=$1 conf=$2; shift 2
+	mkdir -p "$tmp/$c"
+	printf '%b' "$conf" >"$tmp/$c/kdump.conf"
+	: >"$KDUMP_TEST_LOG"
+	env PATH="$dbl" KDUMP_CONF="$tmp/$c/kdump.conf" KDUMP_LIBEXECDIR="$tmp/libexec" \
+		KDUMP_SHELL="$tmp/shell" KDUMP_CONSOLE=/dev/null KDUMP_NO_REBOOT=1 \
+		${FA_ENV:-} "$action" "$@" >"$tmp/$c/out" 2>&1
+	echo $? >"$tmp/$c/status"
+	cp "$KDUMP_TEST_LOG" "$tmp/$c/calls"
+}
+calls() { tr '\n' '|' <"$tmp/$1/calls"; }
+run_action fa-reboot "final_action poweroff\n"
+check "failure action reboot: console line" grep -qx 'kdump: failure action reboot' "$tmp/fa-reboot/out"
+check "failure action reboot: systemctl --no-block reboot, no final action" [ "$(calls fa-reboot)" = "systemctl --no-block reboot|" ]
+run_action fa-halt "failure_action halt\n"
+check "failure action halt" [ "$(calls fa-halt)" = "systemctl --no-block halt|" ]
+run_action fa-shell "failure_action shell\nfinal_action poweroff\n"
+check "failure action shell: console line" grep -qx 'kdump: failure action shell' "$tmp/fa-shell/out"
+check "failure action shell: shell, then final_action" [ "$(calls fa-shell)" = "shell -i|systemctl --no-block poweroff|" ]
+run_action fa-rootfs "nfs 192.0.2.1:/x\nfailure_action dump_to_rootfs\nfinal_action halt\n"
+check "failure action dump_to_rootfs: console line" grep -qx 'kdump: failure action dump_to_rootfs' "$tmp/fa-rootfs/out"
+check "failure action dump_to_rootfs: kdump-collect --target-root /run/kdump/rootfs, then final_action" \
+	[ "$(calls fa-rootfs)" = "kdump-collect --target-root /run/kdump/rootfs|systemctl --no-block halt|" ]
+FA_ENV=FAKE_COLLECT_STATUS=1 run_action fa-rootfs-fail "default dump_to_rootfs\n"
+check "dump_to_rootfs failing: final_action still runs" \
+	[ "$(calls fa-rootfs-fail)" = "kdump-collect --target-root /run/kdump/rootfs|systemctl --no-block reboot|" ]
+run_action final "failure_action shell\nfinal_action poweroff\n" --final
+check "--final: final_action only" [ "$(calls final)" = "systemctl --no-block poweroff|" ] && \
+	grep -qx 'kdump: final action poweroff' "$tmp/final/out"
+FA_ENV=FAKE_SYSTEMCTL_STATUS=1 run_action fa-broken "" --final
+check "systemctl failing: exit 1 (reboot(2) suppressed by KDUMP_NO_REBOOT)" [ "$(cat "$tmp/fa-broken/status")" = 1 ]
+for c in fa-reboot fa-shell fa-rootfs final fa-broken; do
+	check "$c: no sanitizer report" no_sanitizer "$tmp/$c/out"
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
