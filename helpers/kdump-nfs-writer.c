@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * kdump-nfs-writer: saves a dump over NFS with libnfs, in user space: no
+ * kernel NFS client, no mount.nfs, no rpcbind in the capture initramfs.
+ *
+ *   kdump-nfs-writer [--config FILE] mkdir DIRNAME
+ *   kdump-nfs-writer [--config FILE] put [--flattened] DIRNAME NAME < DATA
+ *
+ * Target `nfs host:/export` and `path` (a directory under the export) come
+ * from kdump.conf.  Version: NFSv4 first (one TCP port, no portmapper), then
+ * NFSv3 (needs the server's portmapper for MOUNT and NFS ports), both tried
+ * on every attempt while the network comes up; KDUMP_NFS_VERSION=3|4 forces
+ * one.  Tests: KDUMP_NFS_PORT and KDUMP_NFS_MOUNT_PORT (the server's NFS and
+ * MOUNT ports: no portmapper needed; MOUNT only with KDUMP_NFS_PORT),
+ * KDUMP_NET_RETRY_SECS (60), KDUMP_NET_IO_TIMEOUT_SECS (60).
+ *
+ * Final name without overwriting: LINK -incomplete to NAME (fails if NAME
+ * exists, atomically on the server), then REMOVE -incomplete.  If the server
+ * cannot hard link, a check that NAME is absent and RENAME follow (not atomic
+ * against a concurrent writer of the same name; the dump directory is ours).
+ *
+ * Exit codes: 0 done; 1 failed (a partial file keeps its -incomplete name);
+ * 3 mkdir: DIRNAME exists already.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nfsc/libnfs.h>
+
+#include "dumpdir.h"
+#include "flat-writer.h"
+#include "flatten.h"
+#include "kdump-conf.h"
+#include "log.h"
+#include "macro.h"
+
+static unsigned arg_retry_secs = 60;
+static unsigned arg_io_timeout_secs = 60;
+static unsigned arg_port;               /* 0: 2049 for v4, portmapper for v3 */
+static unsigned arg_mount_port;         /* v3 MOUNT; 0: portmapper */
+static int arg_version;                 /* 0: 4 then 3 */
+
+struct nfs_conn {
+        struct nfs_context *nfs;
+        const char *host;
+        int version;
+};
+
+#define WATCHDOG_SECS (arg_io_timeout_secs + 15)
+
+/* libnfs 6 (LIBNFS_API_V2) swapped nfs_pwrite's arguments: wrapped once. */
+static int nfs_pwrite_all(struct nfs_context *nfs, struct nfsfh *fh, uint64_t offset,
+                          const void *buf, size_t len) {
+        const char *p = buf;
+        /* libnfs 4.0 does not split an NFSv4 WRITE by the server's maximum
+         * ("Failed to encode COMPOUND4args"): never ask for more */
+        size_t max = (size_t) nfs_get_writemax(nfs);
+
+        if (max == 0 || max > 1024 * 1024)
+                max = 1024 * 1024;
+        while (len > 0) {
+                size_t want = len < max ? len : max;
+#ifdef LIBNFS_API_V2
+                int n = nfs_pwrite(nfs, fh, p, want, offset);
+#else
+                int n = nfs_pwrite(nfs, fh, offset, want, p);
+#endif
+                if (n < 0)
+                        return n;
+                if (n == 0)
+                        return -EIO;
+                p += n;
+                len -= (size_t) n;
+                offset += (uint64_t) n;
+        }
+        return 0;
+}
+
+static const char *nfs_error(struct nfs_conn *c) {
+        const char *e = c->nfs ? nfs_get_error(c->nfs) : NULL;
+
+        return e && *e ? e : "unknown error";
+}
+
+static void nfs_conn_close(struct nfs_conn *c) {
+        if (c->nfs)
+                nfs_destroy_context(c->nfs);
+        c->nfs = NULL;
+}
+
+static int nfs_open_once(struct nfs_conn *c, const char *export, int version) {
+        int r;
+
+        c->nfs = nfs_init_context();
+        if (!c->nfs)
+                return log_oom();
+        if (arg_port > 0) {
+                /* the ports are only settable through URL arguments */
+                char url[96];
+                struct nfs_url *u;
+
+                if (arg_mount_port > 0)
+                        snprintf(url, sizeof url, "nfs://port/?nfsport=%u&mountport=%u", arg_port, arg_mount_port);
+                else
+                        snprintf(url, sizeof url, "nfs://port/?nfsport=%u", arg_port);
+                u = nfs_parse_url_incomplete(c->nfs, url);
+                if (!u)
+                        return log_error_errno(EINVAL, "Cannot set NFS port %u: %s", arg_port, nfs_error(c));
+                nfs_destroy_url(u);
+        }
+        nfs_set_version(c->nfs, version);     /* NFS_V3 == 3, NFS_V4 == 4 */
+        nfs_set_timeout(c->nfs, (int) arg_io_timeout_secs * 1000);
+        /* a lost connection is an error for us to see, not an endless loop */
+        nfs_set_autoreconnect(c->nfs, 0);
+        nfs_set_uid(c->nfs, 0);
+        nfs_set_gid(c->nfs, 0);
+
+        flat_watchdog(WATCHDOG_SECS);
+        r = nfs_mount(c->nfs, c->host, export);
+        flat_watchdog(0);
+        if (r < 0) {
+                log_warning("NFSv%d mount of %s:%s failed: %s", version, c->host, export, nfs_error(c));
+                nfs_conn_close(c);
+                return -EAGAIN;
+        }
+        c->version = version;
+        log_info("Mounted %s:%s with NFSv%d (libnfs, user space).", c->host, export, version);
+        return 0;
+}
+
+static int nfs_open_retry(struct nfs_conn *c, const char *export) {
+        double deadline = flat_now() + arg_retry_secs;
+        int r;
+
+        for (unsigned attempt = 0;; attempt++) {
+                if (arg_version != 3) {
+                        r = nfs_open_once(c, export, 4);
+                        if (r != -EAGAIN)
+                                return r;
+                }
+                if (arg_version != 4) {
+                        r = nfs_open_once(c, export, 3);
+                        if (r != -EAGAIN)
+                                return r;
+                }
+                if (!flat_backoff(attempt, deadline))
+                        return log_error_errno(EHOSTUNREACH, "Giving up on %s:%s after %u s.", c->host,
+                                               export, arg_retry_secs);
+                log_info("Retrying %s:%s...", c->host, export);
+        }
+}
+
+/* 1 exists (ret_dir: a directory), 0 missing, <0 error. */
+static int nfs_exists(struct nfs_conn *c, const char *path, bool *ret_dir) {
+        struct nfs_stat_64 st;
+        int r;
+
+        flat_watchdog(WATCHDOG_SECS);
+        r = nfs_lstat64(c->nfs, path, &st);
+        flat_watchdog(0);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return log_error_errno(r, "stat '%s' on %s failed: %s", path, c->host, nfs_error(c));
+        if (ret_dir)
+                *ret_dir = S_ISDIR(st.nfs_mode);
+        return 1;
+}
+
+static int nfs_mkdir_one(struct nfs_conn *c, const char *path) {
+        int r;
+
+        flat_watchdog(WATCHDOG_SECS);
+        r = nfs_mkdir2(c->nfs, path, DUMP_DIR_MODE);
+        flat_watchdog(0);
+        if (r == 0)
+                return 0;
+        if (nfs_exists(c, path, NULL) > 0)
+                return -EEXIST;
+        return r;
+}
+
+static int nfs_mkdir_parents(struct nfs_conn *c, const char *path) {
+        _cleanup_free_ char *p = strdup(path);
+        int r;
+
+        if (!p)
+                return log_oom();
+        for (char *s = p + 1;; s++) {
+                bool dir = false;
+
+                if (*s != '/' && *s != '\0')
+                        continue;
+                char saved = *s;
+                *s = '\0';
+                r = nfs_exists(c, p, &dir);
+                if (r < 0)
+                        return r;
+                if (r == 0) {
+                        r = nfs_mkdir_one(c, p);
+                        if (r < 0 && r != -EEXIST)
+                                return log_error_errno(r, "Cannot create '%s' on %s: %s", p, c->host,
+                                                       nfs_error(c));
+                } else if (!dir)
+                        return log_error_errno(ENOTDIR, "'%s' on %s is not a directory.", p, c->host);
+                *s = saved;
+                if (saved == '\0')
+                        break;
+        }
+        return 0;
+}
+
+static int do_mkdir(struct nfs_conn *c, const char *base, const char *dirname) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (!streq(base, "/")) {
+                r = nfs_mkdir_parents(c, base);
+                if (r < 0)
+                        return r;
+        }
+        if (asprintf(&path, "%s/%s", streq(base, "/") ? "" : base, dirname) < 0)
+                return log_oom();
+        r = nfs_mkdir_one(c, path);
+        if (r == -EEXIST) {
+                log_error("'%s' exists already on %s.", path, c->host);
+                return r;
+        }
+        if (r < 0)
+                return log_error_errno(r, "mkdir '%s' on %s failed: %s", path, c->host, nfs_error(c));
+        log_info("Created %s:%s", c->host, path);
+        return 0;
+}
+
+struct nfs_out {
+        struct nfs_conn *conn;
+        struct nfsfh *fh;
+        const char *path;
+        struct flat_progress progress;
+};
+
+static int nfs_write_at(void *userdata, uint64_t offset, const void *buf, size_t len) {
+        struct nfs_out *o = userdata;
+        int r;
+
+        flat_watchdog(WATCHDOG_SECS);
+        r = nfs_pwrite_all(o->conn->nfs, o->fh, offset, buf, len);
+        flat_watchdog(0);
+        if (r < 0)
+                return log_error_errno(r, "write '%s' on %s failed: %s", o->path, o->conn->host,
+                                       nfs_error(o->conn));
+        return 0;
+}
+
+static void nfs_progress(void *userdata, uint64_t bytes_in) {
+        struct nfs_out *o = userdata;
+
+        flat_progress_update(&o->progress, bytes_in);
+}
+
+/* Gives `partial` the name `final` unless `final` exists. */
+static int nfs_rename_noreplace(struct nfs_conn *c, const char *partial, const char *final) {
+        int r;
+
+        flat_watchdog(WATCHDOG_SECS);
+        r = nfs_link(c->nfs, partial, final);
+        flat_watchdog(0);
+        if (r == 0) {
+                flat_watchdog(WATCHDOG_SECS);
+                r = nfs_unlink(c->nfs, partial);
+                flat_watchdog(0);
+                if (r < 0)
+                        log_warning("Cannot remove '%s' on %s after linking it: %s, ignoring.", partial,
+                                    c->host, nfs_error(c));
+                return 0;
+        }
+        if (r == -EEXIST || nfs_exists(c, final, NULL) > 0)
+                return log_error_errno(EEXIST, "'%s' exists already on %s, refusing to overwrite it.",
+                                       final, c->host);
+        if (r != -EOPNOTSUPP && r != -ENOTSUP && r != -EPERM && r != -ENOSYS && r != -EXDEV && r != -EINVAL)
+                return log_error_errno(r, "link '%s' on %s failed: %s", partial, c->host, nfs_error(c));
+
+        log_warning("%s cannot hard link (%s), renaming after a check instead.", c->host, nfs_error(c));
+        flat_watchdog(WATCHDOG_SECS);
+        r = nfs_rename(c->nfs, partial, final);
+        flat_watchdog(0);
+        if (r < 0)
+                return log_error_errno(r, "rename '%s' on %s failed: %s", partial, c->host, nfs_error(c));
+        return 0;
+}
+
+static int do_put(struct nfs_conn *c, const char *base, const struct flat_args *a) {
+        _cleanup_free_ char *dir = NULL, *final = NULL, *partial = NULL, *incomplete = NULL;
+        struct nfs_out o = { .conn = c };
+        struct flat_stats stats = {};
+        int r, fd = STDIN_FILENO;
+
+        if (asprintf(&dir, "%s/%s", streq(base, "/") ? "" : base, a->dirname) < 0 ||
+            asprintf(&final, "%s/%s", dir, a->name) < 0)
+                return log_oom();
+        r = dump_incomplete_name(a->name, &incomplete);
+        if (r < 0)
+                return log_oom();
+        if (asprintf(&partial, "%s/%s", dir, incomplete) < 0)
+                return log_oom();
+
+        r = nfs_exists(c, final, NULL);
+        if (r < 0)
+                return r;
+        if (r > 0)
+                return log_error_errno(EEXIST, "'%s' exists already on %s, refusing to overwrite it.",
+                                       final, c->host);
+
+        flat_watchdog(WATCHDOG_SECS);
+        r = nfs_create(c->nfs, partial, O_WRONLY | O_TRUNC, DUMP_FILE_MODE, &o.fh);
+        if (r == -EEXIST)       /* a leftover of an earlier attempt (v4 creates exclusively) */
+                r = nfs_open(c->nfs, partial, O_WRONLY | O_TRUNC, &o.fh);
+        flat_watchdog(0);
+        if (r < 0)
+                return log_error_errno(r, "create '%s' on %s failed: %s", partial, c->host, nfs_error(c));
+        o.path = partial;
+        /* a leftover of an earlier attempt keeps its mode through O_TRUNC */
+        if (nfs_fchmod(c->nfs, o.fh, DUMP_FILE_MODE) < 0)
+                log_warning("Cannot set mode of '%s' on %s: %s, ignoring.", partial, c->host, nfs_error(c));
+
+        flat_progress_init(&o.progress);
+        r = flat_copy(&(struct flat_copy_params) {
+                        .flattened = a->flattened,
+                        .read = flat_read_fd,
+                        .read_userdata = &fd,
+                        .write_at = nfs_write_at,
+                        .progress = nfs_progress,
+                        .userdata = &o,
+                }, &stats);
+        if (r < 0) {
+                if (r == -EBADMSG || r == -EPIPE || r == -ENODATA || r == -EFBIG)
+                        log_error_errno(r, "Input is not a complete flattened dump (%s), '%s' left incomplete: %m",
+                                        r == -EPIPE ? "cut short" : r == -ENODATA ? "empty" : "malformed",
+                                        partial);
+                else
+                        log_error_errno(r, "Writing '%s' on %s failed, left incomplete: %m", partial, c->host);
+                goto fail;
+        }
+        if (stats.trailing)
+                log_warning("Data after the flattened end marker, ignoring.");
+
+        flat_watchdog(WATCHDOG_SECS);
+        r = nfs_fsync(c->nfs, o.fh);
+        flat_watchdog(0);
+        if (r < 0) {
+                log_error_errno(r, "fsync '%s' on %s failed: %s", partial, c->host, nfs_error(c));
+                goto fail;
+        }
+        flat_watchdog(WATCHDOG_SECS);
+        r = nfs_close(c->nfs, o.fh);
+        flat_watchdog(0);
+        o.fh = NULL;
+        if (r < 0) {
+                log_error_errno(r, "close '%s' on %s failed: %s", partial, c->host, nfs_error(c));
+                goto fail;
+        }
+
+        r = nfs_rename_noreplace(c, partial, final);
+        if (r < 0)
+                goto fail;
+        flat_progress_done(&o.progress, final);
+        log_info("Saved %s:%s (%llu bytes).", c->host, final, (unsigned long long) stats.end);
+        return 0;
+fail:
+        if (o.fh) {
+                flat_watchdog(WATCHDOG_SECS);
+                nfs_close(c->nfs, o.fh);
+                flat_watchdog(0);
+        }
+        return r < 0 ? r : -EIO;
+}
+
+int main(int argc, char **argv) {
+        _cleanup_kdump_conf_ struct kdump_conf *conf = NULL;
+        _cleanup_free_ char *base_alloc = NULL;
+        struct nfs_conn c = {};
+        struct flat_args a;
+        const char *e, *base;
+        int r;
+
+        r = flat_writer_init(argc, argv, true, &a);
+        if (r < 0)
+                return FLAT_EXIT_FAILURE;
+        r = flat_writer_load_config(&a, &conf);
+        if (r < 0)
+                return FLAT_EXIT_FAILURE;
+        if (conf->target.type != KDUMP_TARGET_NFS || !conf->target.host || !conf->target.export) {
+                log_error("%s has no 'nfs host:/export' target.", a.config);
+                return FLAT_EXIT_FAILURE;
+        }
+
+        e = secure_getenv("KDUMP_NFS_PORT");
+        if (e) {
+                char *end;
+                unsigned long p = strtoul(e, &end, 10);
+                if (*e && !*end && p > 0 && p < 65536)
+                        arg_port = (unsigned) p;
+                else
+                        log_warning("Invalid KDUMP_NFS_PORT='%s', ignoring.", e);
+        }
+        e = secure_getenv("KDUMP_NFS_MOUNT_PORT");
+        if (e) {
+                char *end;
+                unsigned long p = strtoul(e, &end, 10);
+                if (*e && !*end && p > 0 && p < 65536)
+                        arg_mount_port = (unsigned) p;
+                else
+                        log_warning("Invalid KDUMP_NFS_MOUNT_PORT='%s', ignoring.", e);
+        }
+        e = secure_getenv("KDUMP_NFS_VERSION");
+        if (e) {
+                if (streq(e, "3") || streq(e, "4"))
+                        arg_version = *e - '0';
+                else
+                        log_warning("Invalid KDUMP_NFS_VERSION='%s' (3 or 4), ignoring.", e);
+        }
+        arg_retry_secs = flat_env_secs("KDUMP_NET_RETRY_SECS", arg_retry_secs);
+        arg_io_timeout_secs = flat_env_secs("KDUMP_NET_IO_TIMEOUT_SECS", arg_io_timeout_secs);
+        if (arg_io_timeout_secs == 0)
+                arg_io_timeout_secs = 1;
+
+        /* libnfs timeouts are whole seconds */
+        base = conf->path && *conf->path ? conf->path : KDUMP_DEFAULT_PATH;
+        if (base[0] != '/') {
+                log_error("path '%s' is not absolute.", base);
+                return FLAT_EXIT_FAILURE;
+        }
+        base_alloc = strdup(base);
+        if (!base_alloc) {
+                log_oom();
+                return FLAT_EXIT_FAILURE;
+        }
+        for (size_t n = strlen(base_alloc); n > 1 && base_alloc[n - 1] == '/'; n--)
+                base_alloc[n - 1] = '\0';
+        c.host = conf->target.host;
+
+        r = nfs_open_retry(&c, conf->target.export);
+        if (r >= 0)
+                r = a.verb == FLAT_VERB_MKDIR ? do_mkdir(&c, base_alloc, a.dirname) : do_put(&c, base_alloc, &a);
+        nfs_conn_close(&c);
+
+        if (r == -EEXIST && a.verb == FLAT_VERB_MKDIR)
+                return FLAT_EXIT_EXISTS;
+        return r < 0 ? FLAT_EXIT_FAILURE : FLAT_EXIT_OK;
+}

@@ -1,0 +1,667 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * kdump-ssh-writer: saves a dump over SFTP (libssh2), with no ssh binary in
+ * the capture initramfs.
+ *
+ *   kdump-ssh-writer [--config FILE] mkdir DIRNAME
+ *   kdump-ssh-writer [--config FILE] put [--flattened] DIRNAME NAME < DATA
+ *
+ * Target `ssh user@host` and `path` (remote base directory) and `sshkey` come
+ * from kdump.conf.  The server's host key must match the known_hosts that
+ * `kdumpctl propagate` recorded (/etc/kdump/known_hosts, KDUMP_KNOWN_HOSTS
+ * overrides): an unknown or changed key is a failure, never trusted on first
+ * use.  Environment for tests: KDUMP_SSH_PORT (22), KDUMP_NET_RETRY_SECS (60),
+ * KDUMP_NET_IO_TIMEOUT_SECS (60).
+ *
+ * Exit codes: 0 done; 1 failed (a partial file keeps its -incomplete name);
+ * 3 mkdir: DIRNAME exists already.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libssh2.h>
+#include <libssh2_sftp.h>
+
+#include "dumpdir.h"
+#include "flat-writer.h"
+#include "flatten.h"
+#include "kdump-conf.h"
+#include "log.h"
+#include "macro.h"
+
+#define DEFAULT_KNOWN_HOSTS SYSCONFDIR "/kdump/known_hosts"
+#define CONNECT_TIMEOUT_SECS 10
+
+static unsigned arg_port = 22;
+static unsigned arg_retry_secs = 60;
+static unsigned arg_io_timeout_secs = 60;
+static const char *arg_known_hosts = DEFAULT_KNOWN_HOSTS;
+
+struct ssh_conn {
+        int fd;
+        LIBSSH2_SESSION *session;
+        LIBSSH2_SFTP *sftp;
+        const char *host;
+        bool broken;            /* transport failed: no polite shutdown */
+};
+
+static void ssh_conn_close(struct ssh_conn *c) {
+        /* after a timeout or a dead peer every polite step would wait for
+         * the timeout again: make them fail at once */
+        if (c->broken && c->fd >= 0)
+                (void) shutdown(c->fd, SHUT_RDWR);
+        if (c->sftp)
+                libssh2_sftp_shutdown(c->sftp);
+        if (c->session) {
+                libssh2_session_disconnect(c->session, "kdump-ssh-writer done");
+                libssh2_session_free(c->session);
+        }
+        if (c->fd >= 0)
+                close(c->fd);
+        c->sftp = NULL;
+        c->session = NULL;
+        c->fd = -1;
+}
+
+static const char *session_error(LIBSSH2_SESSION *s) {
+        char *msg = NULL;
+
+        if (!s)
+                return "no session";
+        libssh2_session_last_error(s, &msg, NULL, 0);
+        return msg && *msg ? msg : "unknown error";
+}
+
+/* The errno that best describes the last libssh2/SFTP failure. */
+static int ssh_errno(struct ssh_conn *c) {
+        int e = libssh2_session_last_errno(c->session);
+
+        switch (e) {
+        case LIBSSH2_ERROR_SFTP_PROTOCOL:
+                switch (libssh2_sftp_last_error(c->sftp)) {
+                case LIBSSH2_FX_NO_SUCH_FILE:
+                case LIBSSH2_FX_NO_SUCH_PATH:
+                        return -ENOENT;
+                case LIBSSH2_FX_PERMISSION_DENIED:
+                case LIBSSH2_FX_WRITE_PROTECT:
+                        return -EACCES;
+                case LIBSSH2_FX_FILE_ALREADY_EXISTS:
+                        return -EEXIST;
+                case LIBSSH2_FX_NO_SPACE_ON_FILESYSTEM:
+                case LIBSSH2_FX_QUOTA_EXCEEDED:
+                        return -ENOSPC;
+                case LIBSSH2_FX_OP_UNSUPPORTED:
+                        return -EOPNOTSUPP;
+                default:
+                        return -EIO;
+                }
+        case LIBSSH2_ERROR_TIMEOUT:
+                c->broken = true;
+                return -ETIMEDOUT;
+        case LIBSSH2_ERROR_SOCKET_SEND:
+        case LIBSSH2_ERROR_SOCKET_RECV:
+        case LIBSSH2_ERROR_SOCKET_DISCONNECT:
+        case LIBSSH2_ERROR_SOCKET_TIMEOUT:
+                c->broken = true;
+                return -ECONNRESET;
+        default:
+                return -EIO;
+        }
+}
+
+/* Logs the last libssh2 error with the context `what` and returns <0. */
+static int log_ssh_error(struct ssh_conn *c, const char *what, const char *path) {
+        int r = ssh_errno(c);
+
+        if (libssh2_session_last_errno(c->session) == LIBSSH2_ERROR_SFTP_PROTOCOL)
+                return log_error_errno(r, "%s '%s' on %s failed: %m (SFTP status %lu)", what, path,
+                                       c->host, libssh2_sftp_last_error(c->sftp));
+        return log_error_errno(r, "%s '%s' on %s failed: %s", what, path, c->host,
+                               session_error(c->session));
+}
+
+static int tcp_connect(const char *host, unsigned port, unsigned timeout_secs) {
+        struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+        struct addrinfo *ai = NULL;
+        char service[16];
+        int r = -EHOSTUNREACH;
+
+        snprintf(service, sizeof service, "%u", port);
+        r = getaddrinfo(host, service, &hints, &ai);
+        if (r != 0) {
+                log_warning("Cannot resolve %s: %s", host, gai_strerror(r));
+                return -EHOSTUNREACH;
+        }
+        r = -EHOSTUNREACH;
+        for (struct addrinfo *a = ai; a; a = a->ai_next) {
+                struct pollfd pfd;
+                int fd, err = 0, one = 1;
+                socklen_t len = sizeof err;
+
+                fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+                if (fd < 0) {
+                        r = -errno;
+                        continue;
+                }
+                if (connect(fd, a->ai_addr, a->ai_addrlen) < 0 && errno != EINPROGRESS) {
+                        r = -errno;
+                        close(fd);
+                        continue;
+                }
+                pfd = (struct pollfd) { .fd = fd, .events = POLLOUT };
+                err = poll(&pfd, 1, (int) timeout_secs * 1000);
+                if (err == 0)
+                        err = ETIMEDOUT;
+                else if (err < 0)
+                        err = errno;
+                else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+                        err = errno;
+                if (err != 0) {
+                        r = -err;
+                        close(fd);
+                        continue;
+                }
+                /* notice a peer that vanished even while we wait for input */
+                (void) setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+                freeaddrinfo(ai);
+                return fd;
+        }
+        freeaddrinfo(ai);
+        return r;
+}
+
+/* Host key algorithms, strongest first; only those known_hosts has a key of
+ * are offered, so the server cannot pick a type we could not verify. */
+static const struct {
+        int knownhost_type;
+        const char *methods;
+} hostkey_methods[] = {
+        { LIBSSH2_KNOWNHOST_KEY_ED25519,   "ssh-ed25519" },
+        { LIBSSH2_KNOWNHOST_KEY_ECDSA_256, "ecdsa-sha2-nistp256" },
+        { LIBSSH2_KNOWNHOST_KEY_ECDSA_384, "ecdsa-sha2-nistp384" },
+        { LIBSSH2_KNOWNHOST_KEY_ECDSA_521, "ecdsa-sha2-nistp521" },
+        { LIBSSH2_KNOWNHOST_KEY_SSHRSA,    "rsa-sha2-512,rsa-sha2-256,ssh-rsa" },
+        { LIBSSH2_KNOWNHOST_KEY_SSHDSS,    "ssh-dss" },
+};
+
+static int knownhost_type_of(int hostkey_type) {
+        switch (hostkey_type) {
+        case LIBSSH2_HOSTKEY_TYPE_RSA:       return LIBSSH2_KNOWNHOST_KEY_SSHRSA;
+        case LIBSSH2_HOSTKEY_TYPE_DSS:       return LIBSSH2_KNOWNHOST_KEY_SSHDSS;
+        case LIBSSH2_HOSTKEY_TYPE_ECDSA_256: return LIBSSH2_KNOWNHOST_KEY_ECDSA_256;
+        case LIBSSH2_HOSTKEY_TYPE_ECDSA_384: return LIBSSH2_KNOWNHOST_KEY_ECDSA_384;
+        case LIBSSH2_HOSTKEY_TYPE_ECDSA_521: return LIBSSH2_KNOWNHOST_KEY_ECDSA_521;
+        case LIBSSH2_HOSTKEY_TYPE_ED25519:   return LIBSSH2_KNOWNHOST_KEY_ED25519;
+        default:                             return -1;
+        }
+}
+
+static int limit_hostkey_methods(struct ssh_conn *c, LIBSSH2_KNOWNHOSTS *kh) {
+        struct libssh2_knownhost *prev = NULL, *h;
+        char methods[256] = "";
+        bool have[ELEMENTSOF(hostkey_methods)] = {};
+
+        while (libssh2_knownhost_get(kh, &h, prev) == 0) {
+                for (size_t i = 0; i < ELEMENTSOF(hostkey_methods); i++)
+                        if ((h->typemask & LIBSSH2_KNOWNHOST_KEY_MASK) == hostkey_methods[i].knownhost_type)
+                                have[i] = true;
+                prev = h;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(hostkey_methods); i++)
+                if (have[i]) {
+                        if (*methods)
+                                strcat(methods, ",");
+                        strcat(methods, hostkey_methods[i].methods);
+                }
+        if (!*methods)
+                return log_error_errno(EKEYREJECTED, "%s holds no usable host key, refusing to connect.",
+                                       arg_known_hosts);
+        if (libssh2_session_method_pref(c->session, LIBSSH2_METHOD_HOSTKEY, methods) < 0)
+                log_warning("Cannot limit host key algorithms to '%s': %s, ignoring.", methods,
+                            session_error(c->session));
+        return 0;
+}
+
+static int verify_host_key(struct ssh_conn *c, LIBSSH2_KNOWNHOSTS *kh) {
+        struct libssh2_knownhost *match = NULL;
+        const char *key;
+        size_t len;
+        int type, kt, r;
+
+        key = libssh2_session_hostkey(c->session, &len, &type);
+        kt = knownhost_type_of(type);
+        if (!key || kt < 0)
+                return log_error_errno(EKEYREJECTED, "%s offered no host key of a known type.", c->host);
+        r = libssh2_knownhost_checkp(kh, c->host, (int) arg_port, key, len,
+                                     LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | kt,
+                                     &match);
+        switch (r) {
+        case LIBSSH2_KNOWNHOST_CHECK_MATCH:
+                return 0;
+        case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
+                return log_error_errno(EKEYREJECTED,
+                                       "Host key of %s port %u does NOT match %s: refusing to send the dump "
+                                       "(changed key or an impostor; run 'kdumpctl propagate' if it was changed on purpose).",
+                                       c->host, arg_port, arg_known_hosts);
+        case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
+                return log_error_errno(EKEYREJECTED,
+                                       "Host key of %s port %u is not in %s: refusing to send the dump "
+                                       "(run 'kdumpctl propagate').",
+                                       c->host, arg_port, arg_known_hosts);
+        default:
+                return log_error_errno(EKEYREJECTED, "Cannot check the host key of %s: %s", c->host,
+                                       session_error(c->session));
+        }
+}
+
+/* One attempt.  -EAGAIN: worth retrying (network not up yet); other errors
+ * are final (host key, authentication, SFTP refused). */
+static int ssh_open_once(struct ssh_conn *c, const struct kdump_conf *conf) {
+        LIBSSH2_KNOWNHOSTS *kh = NULL;
+        const char *user = conf->target.user ? conf->target.user : "root";
+        const char *key = conf->sshkey ? conf->sshkey : KDUMP_DEFAULT_SSHKEY;
+        int r;
+
+        c->fd = tcp_connect(c->host, arg_port, CONNECT_TIMEOUT_SECS);
+        if (c->fd < 0) {
+                log_warning_errno(c->fd, "Cannot connect to %s port %u: %m", c->host, arg_port);
+                return -EAGAIN;
+        }
+
+        c->session = libssh2_session_init();
+        if (!c->session)
+                return log_oom();
+        libssh2_session_set_blocking(c->session, 1);
+        /* the handshake gets the short timeout: a port that accepts and
+         * never speaks is as good as down */
+        libssh2_session_set_timeout(c->session, CONNECT_TIMEOUT_SECS * 1000L);
+
+        kh = libssh2_knownhost_init(c->session);
+        if (!kh)
+                return log_oom();
+        r = libssh2_knownhost_readfile(kh, arg_known_hosts, LIBSSH2_KNOWNHOST_FILE_OPENSSH);
+        if (r < 0) {
+                r = log_error_errno(EKEYREJECTED, "Cannot read known hosts %s: %s", arg_known_hosts,
+                                    session_error(c->session));
+                goto done;
+        }
+        r = limit_hostkey_methods(c, kh);
+        if (r < 0)
+                goto done;
+
+        flat_watchdog(CONNECT_TIMEOUT_SECS * 3);
+        r = libssh2_session_handshake(c->session, c->fd);
+        flat_watchdog(0);
+        if (r < 0) {
+                log_warning("SSH handshake with %s port %u failed: %s", c->host, arg_port,
+                            session_error(c->session));
+                r = -EAGAIN;
+                goto done;
+        }
+        r = verify_host_key(c, kh);
+        if (r < 0)
+                goto done;
+
+        libssh2_session_set_timeout(c->session, arg_io_timeout_secs * 1000L);
+        if (access(key, R_OK) < 0) {
+                r = log_error_errno(errno, "Cannot read SSH key %s: %m", key);
+                goto done;
+        }
+        flat_watchdog(arg_io_timeout_secs + 15);
+        r = libssh2_userauth_publickey_fromfile_ex(c->session, user, (unsigned) strlen(user), NULL, key, NULL);
+        flat_watchdog(0);
+        if (r < 0) {
+                r = log_error_errno(EACCES, "Key authentication as %s@%s with %s failed: %s", user,
+                                    c->host, key, session_error(c->session));
+                if (!libssh2_version(0x010b00))
+                        log_error("(libssh2 %s signs RSA keys with SHA-1 only, which OpenSSH 8.8 and "
+                                  "later refuse by default: use an ed25519 or ECDSA key.)",
+                                  libssh2_version(0));
+                goto done;
+        }
+
+        flat_watchdog(arg_io_timeout_secs + 15);
+        c->sftp = libssh2_sftp_init(c->session);
+        flat_watchdog(0);
+        if (!c->sftp) {
+                r = log_error_errno(EPROTO, "Cannot start SFTP on %s: %s", c->host, session_error(c->session));
+                goto done;
+        }
+        r = 0;
+done:
+        libssh2_knownhost_free(kh);
+        return r;
+}
+
+static int ssh_open(struct ssh_conn *c, const struct kdump_conf *conf) {
+        double deadline = flat_now() + arg_retry_secs;
+        int r;
+
+        for (unsigned attempt = 0;; attempt++) {
+                r = ssh_open_once(c, conf);
+                if (r != -EAGAIN)
+                        break;
+                ssh_conn_close(c);
+                if (!flat_backoff(attempt, deadline))
+                        return log_error_errno(EHOSTUNREACH, "Giving up on %s port %u after %u s.",
+                                               c->host, arg_port, arg_retry_secs);
+                log_info("Retrying %s port %u...", c->host, arg_port);
+        }
+        if (r < 0)
+                ssh_conn_close(c);
+        return r;
+}
+
+/* 1: a directory, 0: missing, -ENOTDIR: something else, <0 error. */
+static int sftp_is_dir(struct ssh_conn *c, const char *path) {
+        LIBSSH2_SFTP_ATTRIBUTES st;
+
+        flat_watchdog(arg_io_timeout_secs + 15);
+        int r = libssh2_sftp_stat(c->sftp, path, &st);
+        flat_watchdog(0);
+        if (r < 0) {
+                r = ssh_errno(c);
+                return r == -ENOENT ? 0 : log_ssh_error(c, "stat", path);
+        }
+        if ((st.flags & LIBSSH2_SFTP_ATTR_PERMISSIONS) && !LIBSSH2_SFTP_S_ISDIR(st.permissions))
+                return -ENOTDIR;
+        return 1;
+}
+
+static int sftp_exists(struct ssh_conn *c, const char *path) {
+        LIBSSH2_SFTP_ATTRIBUTES st;
+        int r;
+
+        flat_watchdog(arg_io_timeout_secs + 15);
+        r = libssh2_sftp_lstat(c->sftp, path, &st);
+        flat_watchdog(0);
+        if (r == 0)
+                return 1;
+        r = ssh_errno(c);
+        return r == -ENOENT ? 0 : log_ssh_error(c, "stat", path);
+}
+
+/* mkdir, then -EEXIST if it was there before. */
+static int sftp_mkdir(struct ssh_conn *c, const char *path) {
+        int r;
+
+        flat_watchdog(arg_io_timeout_secs + 15);
+        r = libssh2_sftp_mkdir(c->sftp, path, DUMP_DIR_MODE);
+        flat_watchdog(0);
+        if (r == 0)
+                return 0;
+        r = ssh_errno(c);
+        /* OpenSSH answers a plain FAILURE for EEXIST: look */
+        if (sftp_exists(c, path) > 0)
+                return -EEXIST;
+        return r;
+}
+
+/* mkdir -p of the base path; what we create is 0700 like the dump. */
+static int sftp_mkdir_parents(struct ssh_conn *c, const char *path) {
+        _cleanup_free_ char *p = strdup(path);
+        int r;
+
+        if (!p)
+                return log_oom();
+        for (char *s = p + 1;; s++) {
+                if (*s != '/' && *s != '\0')
+                        continue;
+                char saved = *s;
+                *s = '\0';
+                r = sftp_is_dir(c, p);
+                if (r == 0) {
+                        r = sftp_mkdir(c, p);
+                        if (r < 0 && r != -EEXIST)
+                                return log_error_errno(r, "Cannot create '%s' on %s: %m", p, c->host);
+                } else if (r < 0)
+                        return log_error_errno(r, "'%s' on %s: %m", p, c->host);
+                *s = saved;
+                if (saved == '\0')
+                        break;
+        }
+        return 0;
+}
+
+static int do_mkdir(struct ssh_conn *c, const char *base, const char *dirname) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        r = sftp_mkdir_parents(c, base);
+        if (r < 0)
+                return r;
+        if (asprintf(&path, "%s/%s", base, dirname) < 0)
+                return log_oom();
+        r = sftp_mkdir(c, path);
+        if (r == -EEXIST) {
+                log_error("'%s' exists already on %s.", path, c->host);
+                return r;
+        }
+        if (r < 0)
+                return log_ssh_error(c, "mkdir", path);
+        log_info("Created %s:%s", c->host, path);
+        return 0;
+}
+
+struct sftp_out {
+        struct ssh_conn *conn;
+        LIBSSH2_SFTP_HANDLE *handle;
+        const char *path;
+        uint64_t pos;
+        struct flat_progress progress;
+};
+
+static int sftp_write_at(void *userdata, uint64_t offset, const void *buf, size_t len) {
+        struct sftp_out *o = userdata;
+        size_t done = 0;
+
+        if (offset != o->pos) {
+                libssh2_sftp_seek64(o->handle, offset);
+                o->pos = offset;
+        }
+        /* A short write means libssh2 still owns the rest of the buffer
+         * (pipelined packets): call again with exactly the remainder. */
+        flat_watchdog(arg_io_timeout_secs + 15);
+        while (done < len) {
+                ssize_t n = libssh2_sftp_write(o->handle, (const char *) buf + done, len - done);
+                if (n < 0) {
+                        flat_watchdog(0);
+                        return log_ssh_error(o->conn, "write", o->path);
+                }
+                done += (size_t) n;
+        }
+        flat_watchdog(0);
+        o->pos += len;
+        return 0;
+}
+
+static void sftp_progress(void *userdata, uint64_t bytes_in) {
+        struct sftp_out *o = userdata;
+
+        flat_progress_update(&o->progress, bytes_in);
+}
+
+static int do_put(struct ssh_conn *c, const char *base, const struct flat_args *a) {
+        _cleanup_free_ char *dir = NULL, *final = NULL, *partial = NULL, *incomplete = NULL;
+        struct sftp_out o = { .conn = c };
+        struct flat_stats stats = {};
+        int r, fd = STDIN_FILENO;
+
+        if (asprintf(&dir, "%s/%s", base, a->dirname) < 0 ||
+            asprintf(&final, "%s/%s", dir, a->name) < 0)
+                return log_oom();
+        r = dump_incomplete_name(a->name, &incomplete);
+        if (r < 0)
+                return log_oom();
+        if (asprintf(&partial, "%s/%s", dir, incomplete) < 0)
+                return log_oom();
+
+        r = sftp_exists(c, final);
+        if (r < 0)
+                return r;
+        if (r > 0)
+                return log_error_errno(EEXIST, "'%s' exists already on %s, refusing to overwrite it.",
+                                       final, c->host);
+
+        flat_watchdog(arg_io_timeout_secs + 15);
+        o.handle = libssh2_sftp_open_ex(c->sftp, partial, (unsigned) strlen(partial),
+                                        LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC,
+                                        DUMP_FILE_MODE, LIBSSH2_SFTP_OPENFILE);
+        flat_watchdog(0);
+        if (!o.handle)
+                return log_ssh_error(c, "open", partial);
+        o.path = partial;
+        {
+                /* a leftover of an earlier attempt keeps its mode through TRUNC */
+                LIBSSH2_SFTP_ATTRIBUTES attrs = {
+                        .flags = LIBSSH2_SFTP_ATTR_PERMISSIONS,
+                        .permissions = DUMP_FILE_MODE,
+                };
+                if (libssh2_sftp_fsetstat(o.handle, &attrs) < 0)
+                        log_warning("Cannot set mode of '%s' on %s: %s, ignoring.", partial, c->host,
+                                    session_error(c->session));
+        }
+
+        flat_progress_init(&o.progress);
+        r = flat_copy(&(struct flat_copy_params) {
+                        .flattened = a->flattened,
+                        .read = flat_read_fd,
+                        .read_userdata = &fd,
+                        .write_at = sftp_write_at,
+                        .progress = sftp_progress,
+                        .userdata = &o,
+                }, &stats);
+        if (r < 0) {
+                if (r == -EBADMSG || r == -EPIPE || r == -ENODATA || r == -EFBIG)
+                        log_error_errno(r, "Input is not a complete flattened dump (%s), '%s' left incomplete: %m",
+                                        r == -EPIPE ? "cut short" : r == -ENODATA ? "empty" : "malformed",
+                                        partial);
+                else
+                        log_error_errno(r, "Writing '%s' on %s failed, left incomplete: %m", partial, c->host);
+                goto fail;
+        }
+        if (stats.trailing)
+                log_warning("Data after the flattened end marker, ignoring.");
+
+        flat_watchdog(arg_io_timeout_secs + 15);
+        r = libssh2_sftp_fsync(o.handle);
+        flat_watchdog(0);
+        if (r < 0) {
+                r = ssh_errno(c);
+                if (r == -EOPNOTSUPP)
+                        log_warning("%s does not support fsync@openssh.com, renaming unsynced.", c->host);
+                else {
+                        log_ssh_error(c, "fsync", partial);
+                        goto fail;
+                }
+        }
+        flat_watchdog(arg_io_timeout_secs + 15);
+        r = libssh2_sftp_close_handle(o.handle);
+        flat_watchdog(0);
+        o.handle = NULL;
+        if (r < 0) {
+                r = log_ssh_error(c, "close", partial);
+                goto fail;
+        }
+
+        /* SFTPv3 rename never overwrites (OpenSSH: link + unlink), and we
+         * never ask for LIBSSH2_SFTP_RENAME_OVERWRITE. */
+        flat_watchdog(arg_io_timeout_secs + 15);
+        r = libssh2_sftp_rename_ex(c->sftp, partial, (unsigned) strlen(partial), final,
+                                   (unsigned) strlen(final),
+                                   LIBSSH2_SFTP_RENAME_ATOMIC | LIBSSH2_SFTP_RENAME_NATIVE);
+        flat_watchdog(0);
+        if (r < 0) {
+                r = log_ssh_error(c, "rename to final name", partial);
+                goto fail;
+        }
+        flat_progress_done(&o.progress, final);
+        log_info("Saved %s:%s (%llu bytes).", c->host, final, (unsigned long long) stats.end);
+        return 0;
+fail:
+        if (o.handle) {
+                /* bounded: the session timeout applies, and a broken
+                 * connection fails at once (this frees the handle) */
+                if (c->broken)
+                        (void) shutdown(c->fd, SHUT_RDWR);
+                flat_watchdog(arg_io_timeout_secs + 15);
+                libssh2_sftp_close_handle(o.handle);
+                flat_watchdog(0);
+        }
+        return r < 0 ? r : -EIO;
+}
+
+int main(int argc, char **argv) {
+        _cleanup_kdump_conf_ struct kdump_conf *conf = NULL;
+        _cleanup_free_ char *base_alloc = NULL;
+        struct ssh_conn c = { .fd = -1 };
+        struct flat_args a;
+        const char *e, *base;
+        int r;
+
+        r = flat_writer_init(argc, argv, true, &a);
+        if (r < 0)
+                return FLAT_EXIT_FAILURE;
+        r = flat_writer_load_config(&a, &conf);
+        if (r < 0)
+                return FLAT_EXIT_FAILURE;
+        if (conf->target.type != KDUMP_TARGET_SSH || !conf->target.host) {
+                log_error("%s has no 'ssh user@host' target.", a.config);
+                return FLAT_EXIT_FAILURE;
+        }
+
+        e = secure_getenv("KDUMP_SSH_PORT");
+        if (e) {
+                char *end;
+                unsigned long p = strtoul(e, &end, 10);
+                if (*e && !*end && p > 0 && p < 65536)
+                        arg_port = (unsigned) p;
+                else
+                        log_warning("Invalid KDUMP_SSH_PORT='%s', ignoring.", e);
+        }
+        e = secure_getenv("KDUMP_KNOWN_HOSTS");
+        if (e && *e)
+                arg_known_hosts = e;
+        arg_retry_secs = flat_env_secs("KDUMP_NET_RETRY_SECS", arg_retry_secs);
+        arg_io_timeout_secs = flat_env_secs("KDUMP_NET_IO_TIMEOUT_SECS", arg_io_timeout_secs);
+        if (arg_io_timeout_secs == 0)
+                arg_io_timeout_secs = 1;
+        base = conf->path && *conf->path ? conf->path : KDUMP_DEFAULT_PATH;
+        if (base[0] != '/') {
+                log_error("path '%s' is not absolute.", base);
+                return FLAT_EXIT_FAILURE;
+        }
+        base_alloc = strdup(base);
+        if (!base_alloc) {
+                log_oom();
+                return FLAT_EXIT_FAILURE;
+        }
+        for (size_t n = strlen(base_alloc); n > 1 && base_alloc[n - 1] == '/'; n--)
+                base_alloc[n - 1] = '\0';
+        base = base_alloc;
+        c.host = conf->target.host;
+
+        if (libssh2_init(0) != 0) {
+                log_error("Cannot initialize libssh2.");
+                return FLAT_EXIT_FAILURE;
+        }
+        r = ssh_open(&c, conf);
+        if (r >= 0)
+                r = a.verb == FLAT_VERB_MKDIR ? do_mkdir(&c, base, a.dirname) : do_put(&c, base, &a);
+        ssh_conn_close(&c);
+        libssh2_exit();
+
+        if (r == -EEXIST && a.verb == FLAT_VERB_MKDIR)
+                return FLAT_EXIT_EXISTS;
+        return r < 0 ? FLAT_EXIT_FAILURE : FLAT_EXIT_OK;
+}
