@@ -4,44 +4,379 @@
  * builds the capture initramfs with dracut, loads it with kexec -p, and
  * answers status.  Verbs and exit codes follow Fedora's kdumpctl.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kdump-conf.h"
+#include "kdumpctl.h"
 #include "log.h"
-#include "macro.h"
+#include "strv.h"
 
-#define EXIT_USAGE 2
+const char *arg_config = NULL;
 
-static const char *arg_config = SYSCONFDIR "/kdump.conf";
-
-static int verb_check_config(int argc, char **argv) {
-        _cleanup_kdump_conf_ struct kdump_conf *c = NULL;
+int open_ctx(struct kdump_ctx *ctx, bool need_conf) {
         int r;
 
+        r = ctx_init(ctx, kdump_sysroot_env(), false, arg_config, NULL);
+        if (r < 0)
+                return r;
+        if (need_conf)
+                return ctx_load_conf(ctx);
+        return 0;
+}
+
+static int no_args(int argc, const char *verb) {
         if (argc > 1) {
-                log_error("check-config takes no arguments");
+                log_error("%s takes no arguments", verb);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int verb_check_config(int argc, char **argv) {
+        struct kdump_ctx ctx;
+        int r, ret = EXIT_FAILURE;
+
+        (void) argv;
+        if (no_args(argc, "check-config") < 0)
+                return EXIT_USAGE;
+        r = open_ctx(&ctx, true);
+        if (r < 0)
+                goto done;
+        printf("# effective configuration of %s (defaults filled in)\n", ctx.conf_path);
+        if (kdump_conf_write(ctx.conf, stdout) < 0)
+                goto done;
+        ret = EXIT_SUCCESS;
+done:
+        ctx_done(&ctx);
+        return ret;
+}
+
+/* Everything needed to decide about and build the image. */
+static int prepare(struct kdump_ctx *ctx, struct manifest *m) {
+        int r;
+
+        r = ctx_find_kernel(ctx);
+        if (r < 0)
+                return r;
+        r = ctx_resolve_target(ctx);
+        if (r < 0)
+                return r;
+        if (ctx->target.type == KDUMP_TARGET_SSH) {
+                _cleanup_free_ char *key = root_path(ctx, ctx->conf->sshkey);
+                _cleanup_free_ char *kh = root_path(ctx, KDUMP_KNOWN_HOSTS);
+
+                if (!key || !kh)
+                        return log_oom();
+                if (access(key, R_OK) < 0)
+                        return log_error_errno(errno, "The ssh key %s is missing (%m); run 'kdumpctl propagate' "
+                                               "to create it and install it on %s.", key, ctx->conf->target.spec);
+                if (access(kh, R_OK) < 0)
+                        return log_error_errno(errno, "The pinned host key file %s is missing (%m); run "
+                                               "'kdumpctl propagate' to record %s's host key.",
+                                               kh, ctx->conf->target.host);
+        }
+        r = manifest_compute(ctx, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to compute the initramfs inputs: %m");
+        return 0;
+}
+
+/* Rebuilds when needed (or always); says why. */
+static int ensure_image(struct kdump_ctx *ctx, bool always) {
+        _cleanup_strv_free_ char **reasons = NULL;
+        _cleanup_free_ char *image = NULL;
+        struct manifest m = {};
+        int r;
+
+        r = prepare(ctx, &m);
+        if (r < 0)
+                goto done;
+        image = root_path(ctx, ctx->image);
+        if (!image) {
+                r = log_oom();
+                goto done;
+        }
+        r = rebuild_needed(ctx, &m, &reasons);
+        if (r < 0) {
+                log_error_errno(r, "Failed to decide about a rebuild: %m");
+                goto done;
+        }
+        if (!always && r > 0 && ctx->conf->force_no_rebuild && access(image, F_OK) == 0) {
+                log_notice("Inputs changed (%s), but force_no_rebuild is set; using %s as it is.",
+                           reasons[0], image);
+                r = 0;
+                goto done;
+        }
+        if (!always && r > 0 && ctx->conf->force_no_rebuild) {
+                r = log_error_errno(ENOENT, "force_no_rebuild is set, but %s does not exist.", image);
+                goto done;
+        }
+        if (!always && r == 0) {
+                log_info("%s is up to date.", image);
+                goto done;
+        }
+        STRV_FOREACH(s, reasons)
+                log_info("Rebuilding: %s.", *s);
+        r = dracut_build(ctx, &m);
+done:
+        manifest_done(&m);
+        return r;
+}
+
+static int do_start(struct kdump_ctx *ctx) {
+        int r;
+
+        r = crash_memory_check(ctx);
+        if (r < 0)
+                return r;
+        if (ctx->conf->target.type == KDUMP_TARGET_RAW) {
+                r = ctx_resolve_target(ctx);
+                if (r < 0)
+                        return r;
+                /* a dump we fail to save must not stop kdump from arming again */
+                (void) raw_retrieve(ctx);
+        }
+        if (kexec_crash_loaded(ctx) == 1) {
+                log_info("Kdump already running.");
+                return 0;
+        }
+        r = ensure_image(ctx, false);
+        if (r < 0)
+                return r;
+        r = kexec_load(ctx);
+        if (r < 0)
+                return r;
+        log_info("kexec: loaded kdump kernel");
+        log_info("Starting kdump: [OK]");
+        return 0;
+}
+
+static int do_stop(struct kdump_ctx *ctx) {
+        int r = kexec_unload(ctx);
+
+        if (r < 0)
+                return r;
+        log_info("kexec: unloaded kdump kernel");
+        log_info("Stopping kdump: [OK]");
+        return 0;
+}
+
+/* A verb that changes state: locked, with the configuration loaded. */
+static int run_locked(int (*func)(struct kdump_ctx *ctx), bool need_conf) {
+        struct kdump_ctx ctx;
+        _cleanup_close_ int lock = -1;
+        int r;
+
+        r = open_ctx(&ctx, need_conf);
+        if (r >= 0)
+                r = kdump_lock(&ctx, &lock);
+        if (r >= 0)
+                r = func(&ctx);
+        ctx_done(&ctx);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static int verb_start(int argc, char **argv) {
+        (void) argv;
+        if (no_args(argc, "start") < 0)
+                return EXIT_USAGE;
+        return run_locked(do_start, true);
+}
+
+static int verb_stop(int argc, char **argv) {
+        (void) argv;
+        if (no_args(argc, "stop") < 0)
+                return EXIT_USAGE;
+        return run_locked(do_stop, false);
+}
+
+static int do_restart(struct kdump_ctx *ctx) {
+        int r = do_stop(ctx);
+        return r < 0 ? r : do_start(ctx);
+}
+
+static int verb_restart(int argc, char **argv) {
+        (void) argv;
+        if (no_args(argc, "restart") < 0)
+                return EXIT_USAGE;
+        return run_locked(do_restart, true);
+}
+
+/* Reload: unload and load the existing image again, no rebuild check. */
+static int do_reload(struct kdump_ctx *ctx) {
+        _cleanup_free_ char *image = root_path(ctx, ctx->image);
+        int r;
+
+        if (!image)
+                return log_oom();
+        r = crash_memory_check(ctx);
+        if (r < 0)
+                return r;
+        r = ctx_find_kernel(ctx);
+        if (r < 0)
+                return r;
+        if (access(image, R_OK) < 0)
+                return log_error_errno(errno, "Cannot reload: %s is missing (%m); run 'kdumpctl start'.", image);
+        if (kexec_crash_loaded(ctx) == 1) {
+                r = kexec_unload(ctx);
+                if (r < 0)
+                        return r;
+        }
+        r = kexec_load(ctx);
+        if (r < 0)
+                return r;
+        log_info("kexec: loaded kdump kernel");
+        return 0;
+}
+
+static int verb_reload(int argc, char **argv) {
+        (void) argv;
+        if (no_args(argc, "reload") < 0)
+                return EXIT_USAGE;
+        return run_locked(do_reload, true);
+}
+
+static int verb_rebuild(int argc, char **argv) {
+        static const struct option options[] = {
+                { "sysroot", required_argument, NULL, 's' },
+                { "kver",    required_argument, NULL, 'k' },
+                {}
+        };
+        const char *sysroot = NULL, *kver = NULL;
+        struct kdump_ctx ctx;
+        _cleanup_close_ int lock = -1;
+        int c, r;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
+                switch (c) {
+                case 's':
+                        sysroot = optarg;
+                        break;
+                case 'k':
+                        kver = optarg;
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (optind < argc) {
+                log_error("rebuild: unexpected argument '%s'", argv[optind]);
                 return EXIT_USAGE;
         }
-        (void) argv;
+        if (sysroot && sysroot[0] != '/') {
+                log_error("--sysroot needs an absolute path, not '%s'", sysroot);
+                return EXIT_USAGE;
+        }
 
-        r = kdump_conf_load(arg_config, KDUMP_CONF_STRICT, &c);
+        r = ctx_init(&ctx, sysroot ? sysroot : kdump_sysroot_env(), !!sysroot, arg_config, kver);
+        if (r >= 0)
+                r = ctx_load_conf(&ctx);
+        /* an image under construction has no running kdumpctl to race */
+        if (r >= 0 && !sysroot)
+                r = kdump_lock(&ctx, &lock);
+        if (r >= 0)
+                r = ensure_image(&ctx, true);
+        ctx_done(&ctx);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static int verb_status(int argc, char **argv) {
+        struct kdump_ctx ctx;
+        int r, ret;
+
+        (void) argv;
+        if (no_args(argc, "status") < 0)
+                return EXIT_USAGE;
+        r = open_ctx(&ctx, false);
         if (r < 0) {
-                log_error_errno(r, "Failed to read %s: %m", arg_config);
+                ctx_done(&ctx);
                 return EXIT_FAILURE;
         }
-        kdump_conf_print_diags(c, stderr);
-        if (c->n_errors > 0) {
-                fprintf(stderr, "%s: %zu error%s, configuration refused\n",
-                        arg_config, c->n_errors, c->n_errors == 1 ? "" : "s");
-                return EXIT_FAILURE;
+        if (kexec_crash_loaded(&ctx) == 1) {
+                printf("Kdump is operational\n");
+                ret = EXIT_SUCCESS;
+        } else {
+                printf("Kdump is not operational\n");
+                ret = EXIT_NOT_OPERATIONAL;
         }
-        printf("# effective configuration of %s (defaults filled in)\n", arg_config);
-        if (kdump_conf_write(c, stdout) < 0)
-                return EXIT_FAILURE;
-        return EXIT_SUCCESS;
+        (void) test_status_report(&ctx);
+        ctx_done(&ctx);
+        return ret;
+}
+
+static int verb_show(int argc, char **argv) {
+        struct kdump_ctx ctx;
+        struct manifest m = {};
+        _cleanup_strv_free_ char **reasons = NULL, **dargv = NULL, **kargv = NULL;
+        _cleanup_free_ char *baked = NULL, *desc = NULL, *dstr = NULL, *kstr = NULL;
+        _cleanup_free_ char *image = NULL, *tmp = NULL, *conf_tmp = NULL;
+        size_t baked_size = 0;
+        int r, ret = EXIT_FAILURE;
+
+        (void) argv;
+        if (no_args(argc, "show") < 0)
+                return EXIT_USAGE;
+        r = open_ctx(&ctx, true);
+        if (r < 0)
+                goto done;
+        r = prepare(&ctx, &m);
+        if (r < 0)
+                goto done;
+
+        printf("Configuration file: %s\n", ctx.conf_path);
+        printf("Effective configuration:\n");
+        r = target_baked_conf(&ctx, &baked, &baked_size);
+        if (r < 0)
+                goto done;
+        for (char *save = NULL, *l = strtok_r(baked, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+                printf("    %s\n", l);
+
+        desc = target_describe(&ctx.target);
+        if (desc)
+                printf("Dump target: %s\n", desc);
+        else if (ctx.conf->target.type == KDUMP_TARGET_SSH || ctx.conf->target.type == KDUMP_TARGET_NFS)
+                printf("Dump target: %s %s, path %s\n", kdump_target_type_to_string(ctx.conf->target.type),
+                       ctx.conf->target.spec, ctx.conf->path);
+        printf("Kernel: %s%s (%s)\n", ctx.root, ctx.kernel, ctx.kver);
+        image = root_path(&ctx, ctx.image);
+        if (!image || asprintf(&tmp, "%s.tmp", image) < 0 || asprintf(&conf_tmp, "%s.conf.tmp", image) < 0) {
+                log_oom();
+                goto done;
+        }
+        printf("Initramfs: %s\n", image);
+        r = rebuild_needed(&ctx, &m, &reasons);
+        if (r < 0)
+                goto done;
+        if (r == 0)
+                printf("Rebuild needed: no\n");
+        else {
+                printf("Rebuild needed: %s\n", ctx.conf->force_no_rebuild ? "no (force_no_rebuild is set), but:" : "yes");
+                STRV_FOREACH(s, reasons)
+                        printf("    %s\n", *s);
+        }
+        if (dracut_argv(&ctx, conf_tmp, tmp, &dargv) < 0 || !(dstr = argv_to_string(dargv))) {
+                log_oom();
+                goto done;
+        }
+        printf("dracut command: %s\n", dstr);
+        r = kexec_load_argv(&ctx, &kargv);
+        if (r < 0)
+                goto done;
+        kstr = argv_to_string(kargv);
+        if (!kstr) {
+                log_oom();
+                goto done;
+        }
+        printf("kexec command: %s\n", kstr);
+        printf("Crash kernel loaded: %s\n", kexec_crash_loaded(&ctx) == 1 ? "yes" : "no");
+        ret = EXIT_SUCCESS;
+done:
+        manifest_done(&m);
+        ctx_done(&ctx);
+        return ret;
 }
 
 static const struct verb {
@@ -49,7 +384,19 @@ static const struct verb {
         int (*func)(int argc, char **argv);
         const char *help;
 } verbs[] = {
-        { "check-config", verb_check_config, "validate kdump.conf and print the effective configuration" },
+        { "start",         verb_start,         "build the capture initramfs if needed and load it" },
+        { "stop",          verb_stop,          "unload the capture kernel" },
+        { "status",        verb_status,        "exit 0 if the capture kernel is loaded, 3 if not" },
+        { "restart",       verb_restart,       "stop, then start" },
+        { "reload",        verb_reload,        "load the existing initramfs again, without a rebuild check" },
+        { "rebuild",       verb_rebuild,       "[--sysroot DIR [--kver VER]] always rebuild the initramfs" },
+        { "propagate",     verb_propagate,     "set up the ssh key and pinned host key for an ssh target" },
+        { "showmem",       verb_showmem,       "print the memory reserved for the crash kernel" },
+        { "estimate",      verb_estimate,      "estimate the crash memory this configuration needs" },
+        { "get-default-crashkernel", verb_get_default_crashkernel, "print the recommended crashkernel= value" },
+        { "test",          verb_test,          "[--force] crash the machine to test the capture" },
+        { "check-config",  verb_check_config,  "validate kdump.conf and print the effective configuration" },
+        { "show",          verb_show,          "print configuration, target, image, rebuild reason, commands" },
 };
 
 static void usage(FILE *f) {

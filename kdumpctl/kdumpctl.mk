@@ -1,5 +1,24 @@
 # kdumpctl/: the first-kernel tool.
 KDUMPCTL_SRCS := $(wildcard kdumpctl/*.c)
-KDUMPCTL_LIBS := $(shell $(PKG_CONFIG) --libs mount libcrypto zlib 2>/dev/null)
+KDUMPCTL_LIBS := $(shell $(PKG_CONFIG) --libs mount blkid libcrypto zlib 2>/dev/null)
 SBIN_PROGS += kdumpctl
 $(eval $(call program,kdumpctl,$(KDUMPCTL_SRCS),$(KDUMPCTL_LIBS)))
+# blkid.h lives in its own include directory
+$(patsubst %.c,$(O)/%.o,$(KDUMPCTL_SRCS)) $(patsubst %.c,$(OA)/%.o,$(KDUMPCTL_SRCS)): \
+	override CFLAGS += $(shell $(PKG_CONFIG) --cflags blkid 2>/dev/null)
+DEB_DEPS += libblkid-dev
+
+INSTALL_EXTRA += install-kdumpctl-man
+.PHONY: install-kdumpctl-man check-kdumpctl-man
+install-kdumpctl-man:
+	install -d $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 kdumpctl/kdumpctl.8 $(DESTDIR)$(MANDIR)/man8/
+
+# the man page lints clean and documents every verb of --help
+check-kdumpctl-man: $(B)/kdumpctl
+	$(Q)mandoc -T lint -W warning kdumpctl/kdumpctl.8 && \
+	missing=$$($(B)/kdumpctl --help | sed -n 's/^  \([a-z-]*\) .*/\1/p' | grep -v '^-' | \
+		while read -r v; do grep -q "^\.B $$(echo $$v | sed 's/-/\\\\-/g')" kdumpctl/kdumpctl.8 || echo $$v; done); \
+	if [ -n "$$missing" ]; then echo "not ok - kdumpctl.8 lacks verbs: $$missing"; exit 1; fi; \
+	echo "ok - kdumpctl.8 lints clean and documents every verb"
+CHECK_FAST += check-kdumpctl-man

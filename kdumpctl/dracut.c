@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The dracut invocation that builds the capture initramfs, as an argv. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kdumpctl.h"
+#include "log.h"
+#include "strv.h"
+
+/* Modules that only cost crash memory or get in the way of a capture boot:
+ *   plymouth      a boot splash; nobody watches it, and it holds the DRM device
+ *   resume        the capture kernel must never resume a hibernation image
+ *   ifcfg, earlykdump   Fedora-only leftovers, listed for compatibility
+ *   drm           GPU drivers: tens of MB unpacked, and re-initialising a GPU
+ *                 the crashed kernel left busy is a classic capture hang
+ *   bluetooth, memstrack   never needed to save a dump
+ * Storage stacks (lvm, crypt, dm, multipath, mdraid) are NOT omitted:
+ * hostonly mode adds them only when the dump target sits on them. */
+#define OMIT_MODULES "plymouth resume ifcfg earlykdump drm bluetooth memstrack"
+
+/* Without probing (--sysroot), the disk drivers of the usual VMs and
+ * servers are named explicitly; all are in every distribution kernel. */
+static const char * const image_drivers[] = {
+        "virtio_blk", "virtio_scsi", "virtio_pci", "sd_mod", "ahci", "nvme",
+};
+
+/* extra_bins may name a command; look it up where binaries live. */
+int resolve_extra_bin(const struct kdump_ctx *ctx, const char *name, char **ret) {
+        static const char * const dirs[] = { "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
+
+        if (name[0] == '/') {
+                _cleanup_free_ char *p = root_path(ctx, name);
+                if (!p)
+                        return -ENOMEM;
+                if (!is_executable_file(p))
+                        return -ENOENT;
+                *ret = strdup(name);
+                return *ret ? 0 : -ENOMEM;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                _cleanup_free_ char *in = NULL, *p = NULL;
+
+                if (asprintf(&in, "%s/%s", dirs[i], name) < 0)
+                        return -ENOMEM;
+                p = root_path(ctx, in);
+                if (!p)
+                        return -ENOMEM;
+                if (is_executable_file(p)) {
+                        *ret = TAKE_PTR(in);
+                        return 0;
+                }
+        }
+        return -ENOENT;
+}
+
+static int push_pair(char ***l, const char *a, const char *b) {
+        return strv_push(l, a) < 0 || strv_push(l, b) < 0 ? -ENOMEM : 0;
+}
+
+static const char *target_module(enum kdump_target_type t) {
+        switch (t) {
+        case KDUMP_TARGET_SSH: return "kdumpbase kdump-ssh";
+        case KDUMP_TARGET_NFS: return "kdumpbase kdump-nfs";
+        case KDUMP_TARGET_RAW: return "kdumpbase kdump-raw";
+        default:               return "kdumpbase";
+        }
+}
+
+int dracut_argv(const struct kdump_ctx *ctx, const char *baked_conf, const char *output, char ***ret) {
+        const struct kdump_conf *c = ctx->conf;
+        const struct resolved_target *t = &ctx->target;
+        _cleanup_strv_free_ char **a = calloc(1, sizeof(char *));
+        _cleanup_strv_free_ char **install = calloc(1, sizeof(char *));
+        _cleanup_strv_free_ char **drivers = calloc(1, sizeof(char *));
+        _cleanup_strv_free_ char **net_dracut = NULL, **net_cmdline = NULL;
+        _cleanup_free_ char *mount = NULL, *joined = NULL;
+        int r;
+
+        if (!a || !install || !drivers)
+                return -ENOMEM;
+
+        /* --force: the output is our own temporary name, removed beforehand */
+        if (strv_push(&a, "dracut") < 0 || strv_push(&a, "--force") < 0 || strv_push(&a, "--quiet") < 0)
+                return -ENOMEM;
+
+        if (ctx->image_mode) {
+                /* Nothing of the build host is probed: generic image, files
+                 * and kernel modules taken from the system under DIR. */
+                if (strv_push(&a, "--no-hostonly") < 0 || push_pair(&a, "--sysroot", ctx->root) < 0 ||
+                    strv_push(&a, "--no-hostonly-cmdline") < 0)
+                        return -ENOMEM;
+        } else {
+                /* hostonly strict: only the drivers of this machine; the
+                 * cmdline part brings rd.lvm.lv=, rd.luks.uuid= for the target;
+                 * i18n only the configured keymap. */
+                if (strv_push(&a, "--hostonly") < 0 || push_pair(&a, "--hostonly-mode", "strict") < 0 ||
+                    strv_push(&a, "--hostonly-cmdline") < 0 || strv_push(&a, "--hostonly-i18n") < 0 ||
+                    push_pair(&a, "--hostonly-nics", "") < 0)
+                        return -ENOMEM;
+                /* The root device is only needed when the failure action
+                 * dumps to it; otherwise its drivers only cost memory. */
+                if (c->failure_action != KDUMP_ACTION_DUMP_TO_ROOTFS &&
+                    strv_push(&a, "--no-hostonly-default-device") < 0)
+                        return -ENOMEM;
+        }
+        /* Microcode is already loaded in the CPU; stripping more debug data
+         * and leaving it out both save crash memory. */
+        if (strv_push(&a, "--aggressive-strip") < 0 || strv_push(&a, "--no-early-microcode") < 0 ||
+            push_pair(&a, "--omit", OMIT_MODULES) < 0 ||
+            push_pair(&a, "--add", target_module(t->type)) < 0)
+                return -ENOMEM;
+
+        r = kdumpctl_network_args(ctx, &net_dracut, &net_cmdline);
+        if (r < 0)
+                return r;
+        if (strv_extend(&a, net_dracut) < 0)
+                return -ENOMEM;
+
+        if (t->type == KDUMP_TARGET_FS) {
+                mount = target_mount_arg(t);
+                if (!mount || push_pair(&a, "--mount", mount) < 0)
+                        return -ENOMEM;
+                if (ctx->image_mode && push_pair(&a, "--filesystems", t->fstype) < 0)
+                        return -ENOMEM;
+        }
+
+        for (size_t i = 0; ctx->image_mode && i < ELEMENTSOF(image_drivers); i++)
+                if (strv_push(&drivers, image_drivers[i]) < 0)
+                        return -ENOMEM;
+        STRV_FOREACH(k, c->extra_modules)
+                if (!strv_contains(drivers, *k) && strv_push(&drivers, *k) < 0)
+                        return -ENOMEM;
+        if (strv_length(drivers) > 0) {
+                joined = strv_join(drivers, " ");
+                if (!joined || push_pair(&a, "--add-drivers", joined) < 0)
+                        return -ENOMEM;
+                joined = mfree(joined);
+        }
+
+        /* Hooks and extra binaries keep their absolute path in the image;
+         * dracut pulls in their shared libraries. */
+        if (c->kdump_pre && strv_push(&install, c->kdump_pre) < 0)
+                return -ENOMEM;
+        if (c->kdump_post && strv_push(&install, c->kdump_post) < 0)
+                return -ENOMEM;
+        STRV_FOREACH(b, c->extra_bins) {
+                _cleanup_free_ char *p = NULL;
+                r = resolve_extra_bin(ctx, *b, &p);
+                if (r == -ENOMEM)
+                        return r;
+                if (!strv_contains(install, r < 0 ? *b : p) && strv_push(&install, r < 0 ? *b : p) < 0)
+                        return -ENOMEM;
+        }
+        if (strv_length(install) > 0) {
+                joined = strv_join(install, " ");
+                if (!joined || push_pair(&a, "--install", joined) < 0)
+                        return -ENOMEM;
+                joined = mfree(joined);
+        }
+
+        if (push_pair(&a, "--include", baked_conf) < 0 || strv_push(&a, "/etc/kdump.conf") < 0)
+                return -ENOMEM;
+        if (t->type == KDUMP_TARGET_SSH) {
+                _cleanup_free_ char *key = root_path(ctx, c->sshkey);
+                _cleanup_free_ char *kh = root_path(ctx, KDUMP_KNOWN_HOSTS);
+
+                if (!key || !kh ||
+                    push_pair(&a, "--include", key) < 0 || strv_push(&a, c->sshkey) < 0 ||
+                    push_pair(&a, "--include", kh) < 0 || strv_push(&a, KDUMP_IMAGE_KNOWN_HOSTS) < 0)
+                        return -ENOMEM;
+        }
+
+        if (push_pair(&a, "--kver", ctx->kver) < 0)
+                return -ENOMEM;
+        /* dracut_args last, word by word, so they can override ours */
+        if (strv_extend(&a, c->dracut_args) < 0)
+                return -ENOMEM;
+        if (push_pair(&a, output, ctx->kver) < 0)
+                return -ENOMEM;
+
+        *ret = TAKE_PTR(a);
+        return 0;
+}
+
+int dracut_build(struct kdump_ctx *ctx, const struct manifest *m) {
+        _cleanup_free_ char *image = root_path(ctx, ctx->image), *dir = root_path(ctx, KDUMP_STATE_DIR);
+        _cleanup_free_ char *tmp = NULL, *conf_tmp = NULL, *baked = NULL, *mpath = NULL;
+        _cleanup_strv_free_ char **argv = NULL;
+        size_t baked_size;
+        struct stat st;
+        mode_t old_umask;
+        int r;
+
+        if (!image || !dir || asprintf(&tmp, "%s.tmp", image) < 0 ||
+            asprintf(&conf_tmp, "%s.conf.tmp", image) < 0 || !(mpath = manifest_path(ctx)))
+                return log_oom();
+
+        r = mkdir_p(dir, 0700);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create %s: %m", dir);
+
+        r = target_baked_conf(ctx, &baked, &baked_size);
+        if (r < 0)
+                return log_oom();
+        (void) unlink(conf_tmp);
+        r = write_file_atomic(conf_tmp, baked, baked_size, 0600);
+        if (r < 0)
+                return log_error_errno(r, "Failed to write %s: %m", conf_tmp);
+
+        r = dracut_argv(ctx, conf_tmp, tmp, &argv);
+        if (r < 0) {
+                (void) unlink(conf_tmp);
+                return log_oom();
+        }
+
+        (void) unlink(tmp);
+        log_info("Building %s ...", image);
+        /* the image holds the ssh key: never readable by others, not even
+         * while dracut writes it */
+        old_umask = umask(0077);
+        r = spawn_wait(argv, TIMEOUT_DRACUT);
+        umask(old_umask);
+        (void) unlink(conf_tmp);
+        if (r == -ETIMEDOUT) {
+                (void) unlink(tmp);
+                return log_error_errno(r, "dracut did not finish within %us; gave up.", TIMEOUT_DRACUT);
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to run dracut: %m (is dracut installed and in PATH?)");
+        if (r != 0) {
+                (void) unlink(tmp);
+                return log_error_errno(EIO, "dracut failed with exit status %d; %s left unchanged.", r, image);
+        }
+        if (stat(tmp, &st) < 0 || st.st_size == 0) {
+                (void) unlink(tmp);
+                return log_error_errno(EIO, "dracut succeeded but wrote no image to %s.", tmp);
+        }
+        if (chmod(tmp, 0600) < 0) {
+                r = -errno;
+                (void) unlink(tmp);
+                return log_error_errno(r, "Failed to chmod %s: %m", tmp);
+        }
+        /* old manifest goes first: a crash in between leaves "rebuild
+         * needed", never a new image described by an old manifest */
+        (void) unlink(mpath);
+        if (rename(tmp, image) < 0) {
+                r = -errno;
+                (void) unlink(tmp);
+                return log_error_errno(r, "Failed to rename %s to %s: %m", tmp, image);
+        }
+        r = manifest_write(m, mpath);
+        if (r < 0)
+                return log_error_errno(r, "Failed to write %s: %m", mpath);
+        log_info("Built %s.", image);
+        return 0;
+}

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* Declarations shared by the kdumpctl source files.  Everything here is
+ * internal to kdumpctl; lib/ holds what the capture side shares. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+
+#include "kdump-conf.h"
+#include "macro.h"
+
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
+}
+
+static inline int mfree_fd(int fd) {
+        if (fd >= 0)
+                close(fd);
+        return -1;
+}
+
+#define EXIT_USAGE 2
+#define EXIT_NOT_OPERATIONAL 3          /* status: Fedora's code for "not loaded" */
+
+#define KDUMP_STATE_DIR "/var/lib/kdump"
+#define KDUMP_KNOWN_HOSTS KDUMP_STATE_DIR "/known_hosts"
+#define KDUMP_IMAGE_KNOWN_HOSTS "/etc/kdump/known_hosts"
+#define KDUMP_TEST_PENDING KDUMP_STATE_DIR "/test-pending"
+#define KDUMP_LOCK_FILE "/run/lock/kdump"
+#define KDUMP_SYSCONFIG "/etc/sysconfig/kdump"
+
+/* Timeouts, in seconds: every wait is bounded. */
+#define TIMEOUT_DRACUT 1200
+#define TIMEOUT_KEXEC 120
+#define TIMEOUT_SSH 120
+#define TIMEOUT_LOCK 60
+
+/* The dump target as the capture kernel will see it: rootfs targets are
+ * resolved to the filesystem that holds `path`. */
+struct resolved_target {
+        enum kdump_target_type type;    /* ROOTFS never appears: resolved to FS */
+        bool from_rootfs;               /* FS resolved from "no target line" */
+        char *fstype;                   /* FS */
+        char *source;                   /* FS: persistent spec (UUID=, LABEL=, /dev/...); RAW: spec */
+        char *mountpoint;               /* FS: where it is mounted in the first kernel, or NULL */
+        char *options;                  /* FS: options for dracut --mount */
+        char *path;                     /* dump directory relative to the target's root */
+        char *raw_node;                 /* RAW: device node, inside the root */
+};
+
+struct kdump_ctx {
+        char *root;                     /* "" for the running system, else a prefix without trailing '/' */
+        bool image_mode;                /* rebuild --sysroot: never probe the running machine */
+        char *conf_path;                /* the file actually read */
+        struct kdump_conf *conf;
+        char *kver;
+        char *kernel;                   /* inside the root, e.g. /boot/vmlinuz-6.1.0 */
+        char *image;                    /* inside the root: /var/lib/kdump/initramfs-<kver>kdump.img */
+        struct resolved_target target;
+        bool target_resolved;
+};
+
+/* util.c */
+char *root_path(const struct kdump_ctx *ctx, const char *path);
+const char *kdump_sysroot_env(void);
+int read_file(const char *path, size_t max, char **ret, size_t *ret_size);
+int read_one_line(const char *path, char **ret);
+int read_ulong_file(const char *path, unsigned long long *ret);
+int write_file_atomic(const char *path, const char *data, size_t size, mode_t mode);
+int mkdir_p(const char *path, mode_t mode);
+int sha256_file(const char *path, char ret[static 65]);
+void sha256_string(const char *data, size_t size, char ret[static 65]);
+bool is_executable_file(const char *path);
+char *argv_to_string(char * const *argv);
+int conf_find_line(const char *conf_path, const char *directive, const char *word);
+int sysconfig_get(const struct kdump_ctx *ctx, const char *key, char **ret);
+
+/* spawn.c */
+/* Runs argv[0] found through PATH, waits at most `timeout` seconds (then
+ * SIGTERM, SIGKILL).  Returns the exit status (>= 0), or a negative errno;
+ * -ETIMEDOUT on timeout. */
+int spawn_wait(char * const *argv, unsigned timeout);
+/* Same, stdout captured into *ret (at most `max` bytes kept). */
+int spawn_capture(char * const *argv, unsigned timeout, size_t max, char **ret);
+
+/* lock.c */
+int kdump_lock(const struct kdump_ctx *ctx, int *ret_fd);
+
+/* context.c */
+int ctx_init(struct kdump_ctx *ctx, const char *sysroot, bool image_mode,
+             const char *conf_path, const char *kver);
+void ctx_done(struct kdump_ctx *ctx);
+/* Loads kdump.conf strictly and runs the checks that need the system
+ * (hooks executable, raw device without filesystem, ...).  Prints
+ * "file:line: message" diagnostics; returns 0 or -EINVAL. */
+int ctx_load_conf(struct kdump_ctx *ctx);
+int ctx_find_kernel(struct kdump_ctx *ctx);
+int ctx_resolve_target(struct kdump_ctx *ctx);
+
+/* target.c */
+int target_resolve(const struct kdump_ctx *ctx, struct resolved_target *ret);
+void target_done(struct resolved_target *t);
+/* The configuration baked into the image: explicit target, path relative to it. */
+int target_baked_conf(const struct kdump_ctx *ctx, char **ret, size_t *ret_size);
+/* A short human description ("ext4 UUID=... (mounted on /var), path /crash"). */
+char *target_describe(const struct resolved_target *t);
+/* Identity recorded in the manifest: the same in image and running mode. */
+char *target_identity(const struct resolved_target *t);
+char *target_mount_arg(const struct resolved_target *t);
+
+/* network.c */
+int kdumpctl_network_args(const struct kdump_ctx *ctx, char ***dracut_args, char ***cmdline_args);
+
+/* dracut.c */
+/* `baked_conf` is the path of the processed kdump.conf file (real path). */
+int dracut_argv(const struct kdump_ctx *ctx, const char *baked_conf, const char *output, char ***ret);
+struct manifest;
+int dracut_build(struct kdump_ctx *ctx, const struct manifest *m);
+int resolve_extra_bin(const struct kdump_ctx *ctx, const char *name, char **ret);
+
+/* manifest.c */
+struct manifest_entry {
+        char *key;
+        char hash[65];
+        char *detail;                   /* for messages only, not stored */
+};
+struct manifest {
+        struct manifest_entry *entries;
+        size_t n;
+};
+void manifest_done(struct manifest *m);
+int manifest_compute(const struct kdump_ctx *ctx, struct manifest *ret);
+int manifest_write(const struct manifest *m, const char *path);
+int manifest_read(const char *path, struct manifest *ret);
+/* Fills *ret with human-readable reasons; returns how many (0: up to date). */
+int manifest_diff(const struct manifest *old, const struct manifest *cur, char ***ret);
+/* Rebuild decision for ctx: 1 needed (reasons in *ret), 0 not, <0 error. */
+int rebuild_needed(const struct kdump_ctx *ctx, const struct manifest *cur, char ***ret);
+char *manifest_path(const struct kdump_ctx *ctx);
+
+/* kexec.c */
+int crash_memory_check(const struct kdump_ctx *ctx);
+int capture_cmdline(const struct kdump_ctx *ctx, char **ret);
+int kexec_load_argv(const struct kdump_ctx *ctx, char ***ret);
+int kexec_load(const struct kdump_ctx *ctx);
+int kexec_unload(const struct kdump_ctx *ctx);
+int kexec_crash_loaded(const struct kdump_ctx *ctx);
+bool secure_boot_enforced(const struct kdump_ctx *ctx);
+const char *kdump_arch(void);
+
+/* memory.c */
+int verb_get_default_crashkernel(int argc, char **argv);
+int verb_estimate(int argc, char **argv);
+int verb_showmem(int argc, char **argv);
+const char *default_crashkernel(const char *arch);
+
+/* propagate.c */
+int verb_propagate(int argc, char **argv);
+
+/* raw.c */
+/* 1 when the device carries a filesystem or partition table signature
+ * (*ret_what names it), 0 when not, <0 when it cannot be probed. */
+int raw_device_has_signature(const char *node, char **ret_what);
+int raw_retrieve(const struct kdump_ctx *ctx);
+
+/* test.c */
+int verb_test(int argc, char **argv);
+int test_status_report(const struct kdump_ctx *ctx);
+
+/* kdumpctl.c: options shared with the verbs in other files */
+extern const char *arg_config;
+extern bool arg_force;
+int open_ctx(struct kdump_ctx *ctx, bool need_conf);

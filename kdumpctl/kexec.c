@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Loading the capture kernel: crash memory check, the capture command line,
+ * Secure Boot detection, kexec -p. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "kdumpctl.h"
+#include "log.h"
+#include "shellwords.h"
+#include "strv.h"
+
+/* Per architecture, what Fedora's kdump.sysconfig.<arch> removes from and
+ * appends to the first kernel's command line.  `remove` entries match a
+ * parameter name, with or without a value. */
+static const struct arch_cmdline {
+        const char *arch;
+        const char *remove;
+        const char *append;
+} arch_cmdlines[] = {
+        { "x86_64",
+          "hugepages hugepagesz slub_debug quiet log_buf_len swiotlb cma hugetlb_cma ignition.firstboot",
+          "irqpoll nr_cpus=1 reset_devices cgroup_disable=memory mce=off numa=off udev.children-max=2 "
+          "panic=10 acpi_no_memhotplug transparent_hugepage=never nokaslr hest_disable novmcoredd "
+          "cma=0 hugetlb_cma=0 pcie_ports=compat" },
+        { "aarch64",
+          "hugepages hugepagesz slub_debug quiet log_buf_len swiotlb cma hugetlb_cma ignition.firstboot",
+          "irqpoll nr_cpus=1 reset_devices cgroup_disable=memory udev.children-max=2 panic=10 "
+          "swiotlb=noforce novmcoredd cma=0 hugetlb_cma=0" },
+        { "ppc64le",
+          "hugepages hugepagesz slub_debug quiet log_buf_len swiotlb cma hugetlb_cma ignition.firstboot",
+          "irqpoll maxcpus=1 noirqdistrib reset_devices cgroup_disable=memory numa=off "
+          "udev.children-max=2 ehea.use_mcs=0 panic=10 kvm_cma_resv_ratio=0 "
+          "transparent_hugepage=never novmcoredd hugetlb_cma=0" },
+        { "s390x",
+          "hugepages hugepagesz slub_debug quiet log_buf_len swiotlb vmcp_cma cma hugetlb_cma "
+          "prot_virt ignition.firstboot zfcp.allow_lun_scan",
+          "nr_cpus=1 cgroup_disable=memory numa=off udev.children-max=2 panic=10 "
+          "transparent_hugepage=never novmcoredd vmcp_cma=0 cma=0 hugetlb_cma=0" },
+        { "riscv64",
+          "hugepages hugepagesz slub_debug quiet log_buf_len swiotlb cma hugetlb_cma ignition.firstboot",
+          "irqpoll nr_cpus=1 reset_devices cgroup_disable=memory udev.children-max=2 panic=10 "
+          "novmcoredd cma=0 hugetlb_cma=0" },
+};
+
+/* Removed on every architecture, as Fedora's kdumpctl does:
+ *   crashkernel      the capture kernel reserves nothing
+ *   panic_on_warn    a harmless warning would end the capture
+ *   trace_buf_size, trace_event   tracing buffers cost memory (we append trace_buf_size=1)
+ *   rd.lvm.lv rd.luks.uuid rd.dm.uuid rd.md.uuid fcoe   regenerated for the
+ *                    dump target by dracut --hostonly-cmdline
+ *   netroot rd.iscsi.initiator iscsi_initiator   duplicated by the iscsi code
+ *   default_hugepagesz resume resume_offset   huge pages and hibernation
+ *                    have no business in a capture boot
+ * root= stays: the dump_to_rootfs failure action mounts it. */
+static const char * const always_remove[] = {
+        "crashkernel", "panic_on_warn", "trace_buf_size", "trace_event",
+        "rd.lvm.lv", "rd.luks.uuid", "rd.dm.uuid", "rd.md.uuid", "fcoe",
+        "netroot", "rd.iscsi.initiator", "iscsi_initiator",
+        "default_hugepagesz", "resume", "resume_offset",
+};
+
+/* Added on every architecture: tiny trace buffer, and no GPT partition
+ * auto-discovery (it would mount whatever partitions it finds). */
+static const char * const always_append[] = { "trace_buf_size=1", "rd.systemd.gpt_auto=0" };
+
+const char *kdump_arch(void) {
+        static struct utsname u;
+        const char *e = secure_getenv("KDUMP_ARCH");   /* tests: a fixed arch */
+
+        if (e && *e)
+                return e;
+        if (uname(&u) < 0)
+                return "unknown";
+        return u.machine;
+}
+
+static const struct arch_cmdline *arch_cmdline(void) {
+        const char *a = kdump_arch();
+
+        for (size_t i = 0; i < ELEMENTSOF(arch_cmdlines); i++)
+                if (streq(arch_cmdlines[i].arch, a))
+                        return &arch_cmdlines[i];
+        return NULL;
+}
+
+/* Splits a kernel command line: whitespace separates, double quotes group
+ * (param="a b" stays one word, quotes kept). */
+static int cmdline_split(const char *s, char ***ret) {
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+
+        if (!l)
+                return -ENOMEM;
+        while (*s) {
+                const char *start;
+                bool q = false;
+
+                s += strspn(s, " \t\n");
+                if (!*s)
+                        break;
+                start = s;
+                for (; *s && (q || !strchr(" \t\n", *s)); s++)
+                        if (*s == '"')
+                                q = !q;
+                _cleanup_free_ char *w = strndup(start, (size_t) (s - start));
+                if (!w || strv_push(&l, w) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static bool param_matches(const char *word, const char *name) {
+        size_t n = strlen(name);
+        return strncmp(word, name, n) == 0 && (word[n] == '\0' || word[n] == '=');
+}
+
+static int remove_params(char ***l, char * const *names) {
+        _cleanup_strv_free_ char **out = calloc(1, sizeof(char *));
+
+        if (!out)
+                return -ENOMEM;
+        STRV_FOREACH(w, *l) {
+                bool drop = false;
+                STRV_FOREACH(n, names)
+                        if (param_matches(*w, *n)) {
+                                drop = true;
+                                break;
+                        }
+                if (!drop && strv_push(&out, *w) < 0)
+                        return -ENOMEM;
+        }
+        strv_free(*l);
+        *l = TAKE_PTR(out);
+        return 0;
+}
+
+static int append_params(char ***l, char * const *words) {
+        STRV_FOREACH(w, words)
+                if (!strv_contains(*l, *w) && strv_push(l, *w) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+static int append_string(char ***l, const char *s) {
+        _cleanup_strv_free_ char **w = NULL;
+        int r = cmdline_split(s, &w);
+
+        return r < 0 ? r : append_params(l, w);
+}
+
+/* x86: the boot CPU's APIC id must not be brought up again by the capture
+ * kernel (Fedora's disable_cpu_apicid). */
+static int boot_cpu_apicid(const struct kdump_ctx *ctx, char **ret) {
+        _cleanup_free_ char *p = root_path(ctx, "/proc/cpuinfo"), *data = NULL;
+
+        if (!p)
+                return -ENOMEM;
+        if (read_file(p, 16 * 1024 * 1024, &data, NULL) < 0)
+                return 0;
+        for (char *save = NULL, *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                const char *v = startswith(l, "initial apicid");
+                if (!v)
+                        continue;
+                v += strspn(v, " \t:");
+                *ret = strndup(v, strcspn(v, " \t"));
+                return *ret ? 1 : -ENOMEM;
+        }
+        return 0;
+}
+
+int capture_cmdline(const struct kdump_ctx *ctx, char **ret) {
+        _cleanup_free_ char *base = NULL, *p = NULL, *extra_remove = NULL, *extra_append = NULL, *apic = NULL;
+        _cleanup_strv_free_ char **words = NULL, **rm = calloc(1, sizeof(char *));
+        _cleanup_strv_free_ char **net_dracut = NULL, **net_cmdline = NULL, **init_args = NULL;
+        const struct arch_cmdline *a = arch_cmdline();
+        int r;
+
+        if (!rm)
+                return -ENOMEM;
+        r = sysconfig_get(ctx, "KDUMP_COMMANDLINE", &base);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read %s%s: %m", ctx->root, KDUMP_SYSCONFIG);
+        if (r == 0 || !*base) {
+                base = mfree(base);
+                p = root_path(ctx, "/proc/cmdline");
+                if (!p)
+                        return -ENOMEM;
+                r = read_one_line(p, &base);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to read %s: %m", p);
+        }
+        r = cmdline_split(base, &words);
+        if (r < 0)
+                return r;
+        /* words after "--" are for init, not the kernel: keep them apart
+         * and last, so that nothing we append lands among them */
+        for (size_t i = 0; words[i]; i++)
+                if (streq(words[i], "--")) {
+                        init_args = strv_copy(words + i);
+                        if (!init_args)
+                                return -ENOMEM;
+                        for (size_t j = i; words[j]; j++)
+                                words[j] = mfree(words[j]);
+                        break;
+                }
+
+        for (size_t i = 0; i < ELEMENTSOF(always_remove); i++)
+                if (strv_push(&rm, always_remove[i]) < 0)
+                        return -ENOMEM;
+        if (a) {
+                _cleanup_strv_free_ char **w = NULL;
+                if (cmdline_split(a->remove, &w) < 0 || strv_extend(&rm, w) < 0)
+                        return -ENOMEM;
+        }
+        r = sysconfig_get(ctx, "KDUMP_COMMANDLINE_REMOVE", &extra_remove);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                _cleanup_strv_free_ char **w = NULL;
+                if (cmdline_split(extra_remove, &w) < 0 || strv_extend(&rm, w) < 0)
+                        return -ENOMEM;
+        }
+        r = remove_params(&words, rm);
+        if (r < 0)
+                return r;
+
+        if (a && (r = append_string(&words, a->append)) < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(always_append); i++)
+                if (!strv_contains(words, always_append[i]) && strv_push(&words, always_append[i]) < 0)
+                        return -ENOMEM;
+        if (streq(kdump_arch(), "x86_64")) {
+                r = boot_cpu_apicid(ctx, &apic);
+                if (r < 0)
+                        return r;
+                if (r > 0) {
+                        _cleanup_free_ char *w = NULL;
+                        if (asprintf(&w, "disable_cpu_apicid=%s", apic) < 0 || strv_push(&words, w) < 0)
+                                return -ENOMEM;
+                }
+        }
+        r = kdumpctl_network_args(ctx, &net_dracut, &net_cmdline);
+        if (r < 0)
+                return r;
+        r = append_params(&words, net_cmdline);
+        if (r < 0)
+                return r;
+        r = sysconfig_get(ctx, "KDUMP_COMMANDLINE_APPEND", &extra_append);
+        if (r < 0)
+                return r;
+        if (r > 0 && (r = append_string(&words, extra_append)) < 0)
+                return r;
+        if (strv_extend(&words, init_args) < 0)
+                return -ENOMEM;
+
+        *ret = strv_join(words, " ");
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* efivars: 4 bytes of attributes, then the value. */
+static int efivar_byte(const struct kdump_ctx *ctx, const char *prefix) {
+        _cleanup_free_ char *dir = root_path(ctx, "/sys/firmware/efi/efivars");
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+
+        if (!dir)
+                return -ENOMEM;
+        d = opendir(dir);
+        if (!d)
+                return -ENOENT;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *p = NULL, *data = NULL;
+                size_t size = 0;
+
+                if (!startswith(de->d_name, prefix))
+                        continue;
+                if (asprintf(&p, "%s/%s", dir, de->d_name) < 0)
+                        return -ENOMEM;
+                if (read_file(p, 4096, &data, &size) < 0 || size < 5)
+                        return -EINVAL;
+                return (unsigned char) data[4];
+        }
+        return -ENOENT;
+}
+
+bool secure_boot_enforced(const struct kdump_ctx *ctx) {
+        /* enforced = SecureBoot on and not in setup mode */
+        return efivar_byte(ctx, "SecureBoot-") == 1 && efivar_byte(ctx, "SetupMode-") <= 0;
+}
+
+int kexec_load_argv(const struct kdump_ctx *ctx, char ***ret) {
+        _cleanup_strv_free_ char **a = calloc(1, sizeof(char *)), **extra = NULL;
+        _cleanup_free_ char *cmdline = NULL, *opt = NULL, *initrd = NULL, *kernel = NULL, *kargs = NULL;
+        int r;
+
+        if (!a)
+                return -ENOMEM;
+        r = capture_cmdline(ctx, &cmdline);
+        if (r < 0)
+                return r;
+        r = sysconfig_get(ctx, "KEXEC_ARGS", &kargs);
+        if (r < 0)
+                return r;
+        if (r > 0 && shell_split(kargs, &extra) < 0)
+                return log_error_errno(EINVAL, "%s%s: cannot parse KEXEC_ARGS=\"%s\"",
+                                       ctx->root, KDUMP_SYSCONFIG, kargs);
+
+        if (strv_push(&a, "kexec") < 0)
+                return -ENOMEM;
+        /* With Secure Boot enforced, only kexec_file_load (-s) may load a
+         * kernel: it checks the signature. */
+        if (secure_boot_enforced(ctx) && strv_push(&a, "-s") < 0)
+                return -ENOMEM;
+        if (strv_push(&a, "-p") < 0 || strv_extend(&a, extra) < 0)
+                return -ENOMEM;
+        if (asprintf(&opt, "--command-line=%s", cmdline) < 0 || strv_push(&a, opt) < 0)
+                return -ENOMEM;
+        initrd = root_path(ctx, ctx->image);
+        kernel = root_path(ctx, ctx->kernel);
+        if (!initrd || !kernel)
+                return -ENOMEM;
+        opt = mfree(opt);
+        if (asprintf(&opt, "--initrd=%s", initrd) < 0 || strv_push(&a, opt) < 0 || strv_push(&a, kernel) < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(a);
+        return 0;
+}
+
+int kexec_crash_loaded(const struct kdump_ctx *ctx) {
+        _cleanup_free_ char *p = root_path(ctx, "/sys/kernel/kexec_crash_loaded");
+        unsigned long long v;
+
+        if (!p)
+                return -ENOMEM;
+        if (read_ulong_file(p, &v) < 0)
+                return 0;       /* no kexec support: nothing loaded */
+        return v == 1;
+}
+
+int kexec_load(const struct kdump_ctx *ctx) {
+        _cleanup_strv_free_ char **argv = NULL;
+        int r;
+
+        r = kexec_load_argv(ctx, &argv);
+        if (r < 0)
+                return r == -ENOMEM ? log_oom() : r;
+        r = spawn_wait(argv, TIMEOUT_KEXEC);
+        if (r == -ETIMEDOUT)
+                return log_error_errno(r, "kexec did not finish within %us.", TIMEOUT_KEXEC);
+        if (r < 0)
+                return log_error_errno(r, "Failed to run kexec: %m (is kexec-tools installed and in PATH?)");
+        if (r != 0)
+                return log_error_errno(EIO, "kexec -p failed with exit status %d; the capture kernel is not loaded.", r);
+        if (kexec_crash_loaded(ctx) != 1)
+                return log_error_errno(EIO, "kexec reported success, but %s/sys/kernel/kexec_crash_loaded is not 1.",
+                                       ctx->root);
+        return 0;
+}
+
+int kexec_unload(const struct kdump_ctx *ctx) {
+        char *argv[] = { (char *) "kexec", (char *) "-p", (char *) "-u", NULL };
+        int r;
+
+        r = spawn_wait(argv, TIMEOUT_KEXEC);
+        if (r < 0)
+                return log_error_errno(r, "Failed to run kexec -p -u: %m");
+        if (r != 0)
+                return log_error_errno(EIO, "kexec -p -u failed with exit status %d.", r);
+        if (kexec_crash_loaded(ctx) == 1)
+                return log_error_errno(EIO, "kexec -p -u succeeded, but the capture kernel is still loaded.");
+        return 0;
+}
+
+int crash_memory_check(const struct kdump_ctx *ctx) {
+        _cleanup_free_ char *size_path = root_path(ctx, "/sys/kernel/kexec_crash_size");
+        _cleanup_free_ char *cmd_path = root_path(ctx, "/proc/cmdline"), *cmdline = NULL;
+        _cleanup_strv_free_ char **words = NULL;
+        unsigned long long size = 0;
+        bool param = false;
+        const char *def = default_crashkernel(kdump_arch());
+
+        if (!size_path || !cmd_path)
+                return log_oom();
+        (void) read_ulong_file(size_path, &size);
+        if (read_one_line(cmd_path, &cmdline) >= 0 && cmdline_split(cmdline, &words) >= 0)
+                STRV_FOREACH(w, words)
+                        if (param_matches(*w, "crashkernel"))
+                                param = true;
+        if (size > 0 && param)
+                return 0;
+
+        log_error("No memory is reserved for the crash kernel (%s).",
+                  !param ? "crashkernel= is not on the kernel command line"
+                         : "/sys/kernel/kexec_crash_size is 0");
+        log_error("To reserve it, add crashkernel=%s to the kernel command line and reboot:",
+                  def ? def : "256M");
+        log_error("  Debian/Ubuntu: append it to GRUB_CMDLINE_LINUX in /etc/default/grub, run update-grub;");
+        log_error("  Fedora/RHEL:   grubby --update-kernel=ALL --args=crashkernel=%s", def ? def : "256M");
+        log_error("'kdumpctl get-default-crashkernel' prints the recommended value, "
+                  "'kdumpctl estimate' checks it against this configuration.");
+        return -ENOMEM;
+}

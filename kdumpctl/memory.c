@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Crash memory: the recommended crashkernel= value, an estimate of what this
+ * configuration needs, and what is reserved. */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kdumpctl.h"
+#include "log.h"
+
+#define MiB (1024ULL * 1024ULL)
+
+/* Fedora's table (kdump-utils), per architecture; on aarch64 the page size
+ * changes the kernel's own footprint.  Values are for hostonly images. */
+const char *default_crashkernel(const char *arch) {
+        if (streq(arch, "x86_64") || streq(arch, "s390x"))
+                return "1G-4G:192M,4G-64G:256M,64G-:512M";
+        if (streq(arch, "aarch64") || streq(arch, "riscv64"))
+                return sysconf(_SC_PAGESIZE) > 4096 && streq(arch, "aarch64")
+                       ? "1G-4G:356M,4G-64G:420M,64G-:676M"
+                       : "1G-4G:256M,4G-64G:320M,64G-:576M";
+        if (streq(arch, "ppc64le") || streq(arch, "ppc64"))
+                return "2G-4G:384M,4G-16G:512M,16G-64G:1G,64G-128G:2G,128G-:4G";
+        return NULL;
+}
+
+int verb_get_default_crashkernel(int argc, char **argv) {
+        const char *arch = kdump_arch(), *v;
+
+        (void) argv;
+        if (argc > 1) {
+                log_error("get-default-crashkernel takes no arguments");
+                return EXIT_USAGE;
+        }
+        v = default_crashkernel(arch);
+        if (!v) {
+                log_error("No default crashkernel= value known for architecture %s.", arch);
+                return EXIT_FAILURE;
+        }
+        printf("%s\n", v);
+        return EXIT_SUCCESS;
+}
+
+static unsigned long long reserved_bytes(const struct kdump_ctx *ctx) {
+        _cleanup_free_ char *p = root_path(ctx, "/sys/kernel/kexec_crash_size");
+        unsigned long long v = 0;
+
+        if (p)
+                (void) read_ulong_file(p, &v);
+        return v;
+}
+
+int verb_showmem(int argc, char **argv) {
+        struct kdump_ctx ctx;
+        int r;
+
+        (void) argv;
+        if (argc > 1) {
+                log_error("showmem takes no arguments");
+                return EXIT_USAGE;
+        }
+        r = open_ctx(&ctx, false);
+        if (r < 0) {
+                ctx_done(&ctx);
+                return EXIT_FAILURE;
+        }
+        printf("Reserved %lluMB memory for crash kernel\n", reserved_bytes(&ctx) / MiB);
+        ctx_done(&ctx);
+        return EXIT_SUCCESS;
+}
+
+/* Memory the kernel itself occupies once decompressed: x86's bzImage says it
+ * in its setup header (init_size), arm64's Image in image_size. */
+static int kernel_runtime_size(const char *path, unsigned long long *ret, bool *exact) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        unsigned char h[0x268];
+        struct stat st;
+
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return -errno;
+        *exact = false;
+        *ret = (unsigned long long) st.st_size * 4;     /* a compressed image, roughly */
+        if (pread(fd, h, sizeof h, 0) != (ssize_t) sizeof h)
+                return 0;
+        if (memcmp(h + 0x202, "HdrS", 4) == 0) {
+                uint32_t init_size;
+                memcpy(&init_size, h + 0x260, 4);
+                *ret = le32toh(init_size);
+                *exact = true;
+        } else if (memcmp(h + 0x38, "ARM\x64", 4) == 0) {
+                uint64_t image_size;
+                memcpy(&image_size, h + 0x10, 8);
+                *ret = le64toh(image_size);
+                *exact = true;
+        }
+        return 0;
+}
+
+static unsigned long long mem_total(const struct kdump_ctx *ctx) {
+        _cleanup_free_ char *p = root_path(ctx, "/proc/meminfo"), *data = NULL;
+        const char *v;
+
+        if (!p || read_file(p, 1024 * 1024, &data, NULL) < 0)
+                return 0;
+        v = strstr(data, "MemTotal:");
+        return v ? strtoull(v + strlen("MemTotal:"), NULL, 10) * 1024ULL : 0;
+}
+
+int verb_estimate(int argc, char **argv) {
+        struct kdump_ctx ctx;
+        _cleanup_free_ char *kernel = NULL, *image = NULL;
+        unsigned long long kernel_size = 0, initrd = 0, runtime = 64 * MiB, large = 0, total, reserved, ram;
+        bool exact = false;
+        struct stat st;
+        int r, ret = EXIT_FAILURE;
+
+        (void) argv;
+        if (argc > 1) {
+                log_error("estimate takes no arguments");
+                return EXIT_USAGE;
+        }
+        r = open_ctx(&ctx, true);
+        if (r < 0 || ctx_find_kernel(&ctx) < 0)
+                goto done;
+        kernel = root_path(&ctx, ctx.kernel);
+        image = root_path(&ctx, ctx.image);
+        if (!kernel || !image) {
+                log_oom();
+                goto done;
+        }
+        r = kernel_runtime_size(kernel, &kernel_size, &exact);
+        if (r < 0) {
+                log_error_errno(r, "Cannot read %s: %m", kernel);
+                goto done;
+        }
+        if (stat(image, &st) == 0)
+                /* the compressed image and its unpacked tree coexist while
+                 * the capture kernel boots, and a hostonly tree unpacks to
+                 * about three times the compressed size: four in all */
+                initrd = (unsigned long long) st.st_size * 4;
+        else
+                log_warning("%s does not exist yet ('kdumpctl rebuild'); counting 64MB for it.", image);
+        if (!initrd)
+                initrd = 64 * MiB;
+        ram = mem_total(&ctx);
+        /* makedumpfile's bitmaps and the vmcore's page tables grow with the
+         * memory being dumped */
+        if (ram > 64ULL * 1024 * MiB)
+                large = (ram - 64ULL * 1024 * MiB) / 512;
+        total = kernel_size + initrd + runtime + large;
+        reserved = reserved_bytes(&ctx);
+
+        printf("Reserved crashkernel:    %lluMB\n", reserved / MiB);
+        printf("Recommended crashkernel: %lluMB\n\n", (total + MiB - 1) / MiB);
+        printf("Kernel image size:   %lluMB%s\n", (kernel_size + MiB - 1) / MiB, exact ? "" : " (estimated)");
+        printf("Initramfs size:      %lluMB (compressed image and unpacked tree)\n", (initrd + MiB - 1) / MiB);
+        printf("Runtime reservation: %lluMB\n", runtime / MiB);
+        if (large)
+                printf("Large memory reservation: %lluMB\n", (large + MiB - 1) / MiB);
+        if (reserved < total)
+                printf("WARNING: Current crashkernel size is lower than recommended size %lluM.\n",
+                       (total + MiB - 1) / MiB);
+        ret = EXIT_SUCCESS;
+done:
+        ctx_done(&ctx);
+        return ret;
+}

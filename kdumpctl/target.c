@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Dump target resolution: which filesystem holds the dump, under which
+ * persistent name, mounted with which options, and the configuration baked
+ * into the capture initramfs (always with an explicit target). */
+#include <blkid.h>
+#include <errno.h>
+#include <libmount.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kdumpctl.h"
+#include "log.h"
+#include "strv.h"
+
+static void unref_tablep(struct libmnt_table **t) {
+        mnt_unref_table(*t);
+}
+#define _cleanup_table_ _cleanup_(unref_tablep)
+
+void target_done(struct resolved_target *t) {
+        free(t->fstype);
+        free(t->source);
+        free(t->mountpoint);
+        free(t->options);
+        free(t->path);
+        free(t->raw_node);
+        *t = (struct resolved_target) {};
+}
+
+static bool is_tag_spec(const char *s) {
+        return startswith(s, "UUID=") || startswith(s, "LABEL=") ||
+               startswith(s, "PARTUUID=") || startswith(s, "PARTLABEL=");
+}
+
+/* The running system's mount table, or in image mode the image's fstab.
+ * Both are read below the root so tests can fake them. */
+static int load_table(const struct kdump_ctx *ctx, bool fstab, struct libmnt_table **ret) {
+        _cleanup_free_ char *p = root_path(ctx, fstab ? "/etc/fstab" : "/proc/self/mountinfo");
+        _cleanup_table_ struct libmnt_table *tb = mnt_new_table();
+        int r;
+
+        if (!p || !tb)
+                return -ENOMEM;
+        if (access(p, F_OK) < 0) {
+                /* a missing fstab is an empty one; a missing mount table is not */
+                if (fstab && errno == ENOENT) {
+                        *ret = TAKE_PTR(tb);
+                        return 0;
+                }
+                return log_error_errno(errno, "Cannot read %s: %m", p);
+        }
+        r = fstab ? mnt_table_parse_fstab(tb, p) : mnt_table_parse_file(tb, p);
+        if (r < 0)
+                return log_error_errno(r, "Failed to parse %s: %m", p);
+        *ret = TAKE_PTR(tb);
+        return 0;
+}
+
+/* The filesystem whose mount point is the longest prefix of `path`.  Walks
+ * up by string, never stat()ing, so that a fake root works. */
+static struct libmnt_fs *find_fs_for_path(struct libmnt_table *tb, const char *path) {
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return NULL;
+        for (;;) {
+                struct libmnt_fs *fs = mnt_table_find_target(tb, *p ? p : "/", MNT_ITER_BACKWARD);
+                char *slash;
+
+                if (fs)
+                        return fs;
+                if (!*p)
+                        return NULL;
+                slash = strrchr(p, '/');
+                if (!slash)
+                        return NULL;
+                *slash = '\0';
+        }
+}
+
+/* blkid probe of one value (UUID, LABEL, TYPE); NULL when unknown. */
+static char *probe_value(const char *node, const char *name) {
+        blkid_probe pr = blkid_new_probe_from_filename(node);
+        const char *v = NULL;
+        char *r = NULL;
+
+        if (!pr)
+                return NULL;
+        blkid_probe_enable_superblocks(pr, 1);
+        blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_UUID | BLKID_SUBLKS_LABEL | BLKID_SUBLKS_TYPE);
+        if (blkid_do_safeprobe(pr) == 0 && blkid_probe_lookup_value(pr, name, &v, NULL) == 0 && v)
+                r = strdup(v);
+        blkid_free_probe(pr);
+        return r;
+}
+
+/* A name that survives reboots: the tag the admin wrote in fstab, else the
+ * filesystem UUID, else the name as it is. */
+static int persistent_spec(const struct kdump_ctx *ctx, struct libmnt_table *fstab,
+                           const char *source, const char *mountpoint, char **ret) {
+        _cleanup_free_ char *node = NULL, *uuid = NULL;
+        struct libmnt_fs *f;
+        char *s;
+
+        if (is_tag_spec(source)) {
+                s = strdup(source);
+                goto done;
+        }
+        if (mountpoint && (f = mnt_table_find_target(fstab, mountpoint, MNT_ITER_BACKWARD))) {
+                const char *fs_src = mnt_fs_get_source(f);
+                if (fs_src && is_tag_spec(fs_src)) {
+                        s = strdup(fs_src);
+                        goto done;
+                }
+        }
+        if (startswith(source, "/dev/") && !ctx->image_mode) {
+                node = root_path(ctx, source);
+                if (!node)
+                        return -ENOMEM;
+                uuid = probe_value(node, "UUID");
+                if (uuid) {
+                        if (asprintf(&s, "UUID=%s", uuid) < 0)
+                                return -ENOMEM;
+                        goto done;
+                }
+                log_warning("No UUID found for %s; the capture kernel will use that name, "
+                            "which may differ after a reboot.", source);
+        }
+        s = strdup(source);
+done:
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+/* Options for the capture mount: read-write (a read-only fs cannot take a
+ * dump), and nothing that would make the mount optional or deferred. */
+static int clean_options(const char *options, char **ret) {
+        static const char * const drop[] = { "noauto", "nofail", "x-systemd.automount", "ro", "rw" };
+        _cleanup_free_ char *o = strdup(options && *options ? options : "defaults");
+
+        if (!o)
+                return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(drop); i++)
+                while (mnt_optstr_remove_option(&o, drop[i]) == 0)
+                        ;
+        if (mnt_optstr_prepend_option(&o, "rw", NULL) < 0)
+                return -ENOMEM;
+        /* "defaults" implies nothing beyond rw here; keep the line short */
+        (void) mnt_optstr_remove_option(&o, "defaults");
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
+static int relative_path(const char *mountpoint, const char *path, char **ret) {
+        const char *rel = path;
+        size_t ml = strlen(mountpoint);
+
+        if (!streq(mountpoint, "/")) {
+                if (strncmp(path, mountpoint, ml) != 0 || (path[ml] != '/' && path[ml] != '\0'))
+                        return -EINVAL;
+                rel = path[ml] ? path + ml : "/";
+        }
+        *ret = strdup(rel);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int resolve_fs(const struct kdump_ctx *ctx, struct resolved_target *t) {
+        const struct kdump_conf *c = ctx->conf;
+        _cleanup_table_ struct libmnt_table *mounts = NULL, *fstab = NULL;
+        struct libmnt_fs *fs = NULL;
+        const char *source;
+        int r;
+
+        r = load_table(ctx, true, &fstab);
+        if (r < 0)
+                return r;
+        if (ctx->image_mode)
+                mounts = (mnt_ref_table(fstab), fstab);
+        else {
+                r = load_table(ctx, false, &mounts);
+                if (r < 0)
+                        return r;
+        }
+
+        if (c->target.type == KDUMP_TARGET_ROOTFS) {
+                fs = find_fs_for_path(mounts, c->path);
+                if (!fs)
+                        return log_error_errno(ENOENT, "No filesystem in %s holds path %s.",
+                                               ctx->image_mode ? "/etc/fstab" : "the mount table", c->path);
+                t->from_rootfs = true;
+                t->fstype = strdup(strempty(mnt_fs_get_fstype(fs)));
+                t->mountpoint = strdup(mnt_fs_get_target(fs));
+                if (!t->fstype || !t->mountpoint)
+                        return log_oom();
+                r = relative_path(t->mountpoint, c->path, &t->path);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot place %s on %s: %m", c->path, t->mountpoint);
+                source = mnt_fs_get_source(fs);
+                if (!source)
+                        return log_error_errno(EINVAL, "The filesystem on %s has no source device.", t->mountpoint);
+        } else {
+                source = c->target.device;
+                /* mounted (or listed in fstab) under the name the admin wrote? */
+                fs = mnt_table_find_source(mounts, source, MNT_ITER_BACKWARD);
+                if (!fs && mounts != fstab) {
+                        struct libmnt_fs *f = mnt_table_find_source(fstab, source, MNT_ITER_BACKWARD);
+                        if (f && mnt_fs_get_target(f))
+                                fs = mnt_table_find_target(mounts, mnt_fs_get_target(f), MNT_ITER_BACKWARD);
+                        if (!fs)
+                                fs = f;
+                }
+                t->fstype = strdup(c->target.fstype);
+                t->path = strdup(c->path);
+                if (!t->fstype || !t->path)
+                        return log_oom();
+                if (fs && mnt_fs_get_target(fs)) {
+                        t->mountpoint = strdup(mnt_fs_get_target(fs));
+                        if (!t->mountpoint)
+                                return log_oom();
+                }
+                if (fs && !streq_ptr(mnt_fs_get_fstype(fs), c->target.fstype))
+                        log_warning("%s is mounted as %s, but kdump.conf says %s.",
+                                    source, strempty(mnt_fs_get_fstype(fs)), c->target.fstype);
+        }
+
+        if (streq(t->fstype, "virtiofs"))
+                t->source = strdup(source);     /* a tag, not a block device */
+        else {
+                r = persistent_spec(ctx, fstab, source, t->mountpoint, &t->source);
+                if (r < 0)
+                        return log_oom();
+        }
+        r = clean_options(fs ? mnt_fs_get_options(fs) : NULL, &t->options);
+        if (r < 0 || !t->source)
+                return log_oom();
+        return 0;
+}
+
+int target_resolve(const struct kdump_ctx *ctx, struct resolved_target *ret) {
+        const struct kdump_conf *c = ctx->conf;
+        struct resolved_target t = { .type = c->target.type };
+        int r = 0;
+
+        switch (c->target.type) {
+        case KDUMP_TARGET_ROOTFS:
+        case KDUMP_TARGET_FS:
+                t.type = KDUMP_TARGET_FS;
+                r = resolve_fs(ctx, &t);
+                break;
+        case KDUMP_TARGET_RAW:
+                t.source = strdup(c->target.device);
+                t.raw_node = kdump_device_spec_to_node(c->target.device);
+                t.path = strdup(c->path);
+                if (!t.source || !t.raw_node || !t.path)
+                        r = log_oom();
+                break;
+        case KDUMP_TARGET_SSH:
+        case KDUMP_TARGET_NFS:
+                t.path = strdup(c->path);
+                if (!t.path)
+                        r = log_oom();
+                break;
+        default:
+                r = -EINVAL;
+        }
+        if (r < 0) {
+                target_done(&t);
+                return r;
+        }
+        *ret = t;
+        return 0;
+}
+
+int target_baked_conf(const struct kdump_ctx *ctx, char **ret, size_t *ret_size) {
+        const struct resolved_target *t = &ctx->target;
+        _cleanup_free_ char *user = NULL;
+        char *out = NULL;
+        size_t user_size = 0, out_size = 0;
+        FILE *f;
+        int r;
+
+        f = open_memstream(&user, &user_size);
+        if (!f)
+                return -ENOMEM;
+        r = kdump_conf_write(ctx->conf, f);
+        if (fclose(f) != 0 || r < 0)
+                return -ENOMEM;
+        if (!t->from_rootfs) {
+                *ret = TAKE_PTR(user);
+                *ret_size = user_size;
+                return 0;
+        }
+
+        /* The capture side only ever sees explicit targets: name the
+         * filesystem, and make path relative to it. */
+        f = open_memstream(&out, &out_size);
+        if (!f)
+                return -ENOMEM;
+        fprintf(f, "%s %s\n", t->fstype, t->source);
+        for (char *save = NULL, *l = strtok_r(user, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                if (startswith(l, "path "))
+                        fprintf(f, "path %s\n", t->path);
+                else
+                        fprintf(f, "%s\n", l);
+        }
+        if (fclose(f) != 0) {
+                free(out);
+                return -ENOMEM;
+        }
+        *ret = out;
+        *ret_size = out_size;
+        return 0;
+}
+
+char *target_describe(const struct resolved_target *t) {
+        char *s = NULL;
+        int r = -1;
+
+        switch (t->type) {
+        case KDUMP_TARGET_FS:
+                r = asprintf(&s, "%s %s%s%s%s, path %s%s", t->fstype, t->source,
+                             t->mountpoint ? " (mounted on " : " (not mounted",
+                             strempty(t->mountpoint), ")", t->path,
+                             t->from_rootfs ? " (no target line: the filesystem holding path)" : "");
+                break;
+        case KDUMP_TARGET_RAW:
+                r = asprintf(&s, "raw device %s, saved after reboot to %s", t->source, t->path);
+                break;
+        default:
+                return NULL;
+        }
+        return r < 0 ? NULL : s;
+}
+
+char *target_identity(const struct resolved_target *t) {
+        char *s = NULL;
+
+        /* Mount options are left out: fstab's "defaults" and the mount
+         * table's "rw,relatime" name the same target, and an image built
+         * with --sysroot must look current in the booted system. */
+        if (t->type == KDUMP_TARGET_FS) {
+                if (asprintf(&s, "%s %s path=%s", t->fstype, t->source, t->path) < 0)
+                        return NULL;
+        } else if (t->type == KDUMP_TARGET_RAW) {
+                if (asprintf(&s, "raw %s", t->source) < 0)
+                        return NULL;
+        } else
+                s = strdup(kdump_target_type_to_string(t->type));
+        return s;
+}
+
+/* dracut --mount "dev mountpoint fstype options": Fedora's /kdumproot prefix
+ * keeps the dump target apart from anything the initramfs mounts itself. */
+char *target_mount_arg(const struct resolved_target *t) {
+        char *s;
+
+        if (t->type != KDUMP_TARGET_FS)
+                return NULL;
+        if (asprintf(&s, "%s /kdumproot%s %s %s", t->source,
+                     t->mountpoint && !streq(t->mountpoint, "/") ? t->mountpoint : "",
+                     t->fstype, t->options) < 0)
+                return NULL;
+        return s;
+}

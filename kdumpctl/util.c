@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <openssl/evp.h>
+
+#include "kdumpctl.h"
+#include "shellwords.h"
+#include "strv.h"
+
+const char *kdump_sysroot_env(void) {
+        const char *e = secure_getenv("KDUMP_SYSROOT");
+
+        return e && *e ? e : NULL;
+}
+
+char *root_path(const struct kdump_ctx *ctx, const char *path) {
+        char *r;
+
+        if (asprintf(&r, "%s%s", ctx->root, path) < 0)
+                return NULL;
+        return r;
+}
+
+int read_file(const char *path, size_t max, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0, alloc = 0;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        for (;;) {
+                ssize_t n;
+
+                if (size + 4096 + 1 > alloc) {
+                        char *t;
+
+                        alloc = (size + 4096 + 1) * 2;
+                        t = realloc(buf, alloc);
+                        if (!t)
+                                return -ENOMEM;
+                        buf = t;
+                }
+                n = read(fd, buf + size, alloc - size - 1);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                size += (size_t) n;
+                if (size > max)
+                        return -EFBIG;
+        }
+        if (!buf && !(buf = malloc(1)))
+                return -ENOMEM;
+        buf[size] = '\0';
+        *ret = TAKE_PTR(buf);
+        if (ret_size)
+                *ret_size = size;
+        return 0;
+}
+
+int read_one_line(const char *path, char **ret) {
+        char *s;
+        int r;
+
+        r = read_file(path, 64 * 1024, &s, NULL);
+        if (r < 0)
+                return r;
+        s[strcspn(s, "\n")] = '\0';
+        *ret = s;
+        return 0;
+}
+
+int read_ulong_file(const char *path, unsigned long long *ret) {
+        _cleanup_free_ char *s = NULL;
+        char *end;
+        int r;
+
+        r = read_one_line(path, &s);
+        if (r < 0)
+                return r;
+        errno = 0;
+        *ret = strtoull(s, &end, 10);
+        if (errno || end == s || (*end && !isspace((unsigned char) *end)))
+                return -EINVAL;
+        return 0;
+}
+
+int mkdir_p(const char *path, mode_t mode) {
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = '\0';
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+/* Written to a temporary name and renamed, so readers never see half a file. */
+int write_file_atomic(const char *path, const char *data, size_t size, mode_t mode) {
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -1;
+        size_t off = 0;
+
+        if (asprintf(&tmp, "%s.tmp", path) < 0)
+                return -ENOMEM;
+        (void) unlink(tmp);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+        if (fd < 0)
+                return -errno;
+        while (off < size) {
+                ssize_t n = write(fd, data + off, size - off);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        int e = -errno;
+                        (void) unlink(tmp);
+                        return e;
+                }
+                off += (size_t) n;
+        }
+        if (fsync(fd) < 0 || rename(tmp, path) < 0) {
+                int e = -errno;
+                (void) unlink(tmp);
+                return e;
+        }
+        return 0;
+}
+
+static void hex(const unsigned char *md, unsigned len, char *out) {
+        for (unsigned i = 0; i < len; i++)
+                sprintf(out + 2 * i, "%02x", md[i]);
+        out[2 * len] = '\0';
+}
+
+int sha256_file(const char *path, char ret[static 65]) {
+        _cleanup_close_ int fd = -1;
+        EVP_MD_CTX *md;
+        unsigned char buf[65536], out[EVP_MAX_MD_SIZE];
+        unsigned len = 0;
+        int r = 0;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        md = EVP_MD_CTX_new();
+        if (!md)
+                return -ENOMEM;
+        if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+                r = -EIO;
+        while (r == 0) {
+                ssize_t n = read(fd, buf, sizeof buf);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        break;
+                }
+                if (n == 0)
+                        break;
+                if (EVP_DigestUpdate(md, buf, (size_t) n) != 1)
+                        r = -EIO;
+        }
+        if (r == 0 && EVP_DigestFinal_ex(md, out, &len) != 1)
+                r = -EIO;
+        EVP_MD_CTX_free(md);
+        if (r < 0)
+                return r;
+        hex(out, len, ret);
+        return 0;
+}
+
+void sha256_string(const char *data, size_t size, char ret[static 65]) {
+        unsigned char out[EVP_MAX_MD_SIZE];
+        unsigned len = 0;
+
+        if (EVP_Digest(data, size, out, &len, EVP_sha256(), NULL) != 1) {
+                /* cannot happen with a built-in digest; an impossible hash
+                 * forces a rebuild rather than a wrong "up to date" */
+                strcpy(ret, "error");
+                return;
+        }
+        hex(out, len, ret);
+}
+
+bool is_executable_file(const char *path) {
+        struct stat st;
+
+        return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+}
+
+/* For display only: quoted so that a shell would read the same words. */
+char *argv_to_string(char * const *argv) {
+        _cleanup_strv_free_ char **q = calloc(1, sizeof(char *));
+
+        if (!q)
+                return NULL;
+        STRV_FOREACH(a, argv) {
+                _cleanup_free_ char *s = shell_quote(*a);
+                if (!s || strv_push(&q, s) < 0)
+                        return NULL;
+        }
+        return strv_join(q, " ");
+}
+
+/* The parser keeps no line numbers per directive; messages about values
+ * (a hook that is not executable) find the line again: the first line whose
+ * directive is `directive` and whose value contains `word`.  0 if none. */
+int conf_find_line(const char *conf_path, const char *directive, const char *word) {
+        _cleanup_fclose_ FILE *f = fopen(conf_path, "re");
+        char line[4096];
+        size_t dl = strlen(directive);
+        int n = 0;
+
+        if (!f)
+                return 0;
+        while (fgets(line, sizeof line, f)) {
+                char *p = line + strspn(line, " \t");
+                char *hash;
+
+                n++;
+                hash = strchr(p, '#');
+                if (hash)
+                        *hash = '\0';
+                if (strncmp(p, directive, dl) == 0 && (p[dl] == ' ' || p[dl] == '\t') &&
+                    (!word || strstr(p + dl, word)))
+                        return n;
+        }
+        return 0;
+}
+
+/* /etc/sysconfig/kdump: Fedora's KEY="value" file.  Read as data, never run
+ * by a shell: one pair of quotes is removed, nothing is expanded.
+ * Returns 1 and *ret when the key is set, 0 when not. */
+int sysconfig_get(const struct kdump_ctx *ctx, const char *key, char **ret) {
+        _cleanup_free_ char *path = root_path(ctx, KDUMP_SYSCONFIG);
+        _cleanup_free_ char *data = NULL, *value = NULL;
+        size_t kl = strlen(key);
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        r = read_file(path, 1024 * 1024, &data, NULL);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        for (char *save = NULL, *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                char *v, *e;
+
+                l += strspn(l, " \t");
+                if (strncmp(l, key, kl) != 0 || l[kl] != '=')
+                        continue;
+                v = l + kl + 1;
+                e = v + strlen(v);
+                while (e > v && strchr(" \t\r", e[-1]))
+                        *--e = '\0';
+                if (e - v >= 2 && (v[0] == '"' || v[0] == '\'') && e[-1] == v[0]) {
+                        e[-1] = '\0';
+                        v++;
+                }
+                free(value);
+                value = strdup(v);      /* the last assignment wins, as in sh */
+                if (!value)
+                        return -ENOMEM;
+        }
+        if (!value)
+                return 0;
+        *ret = TAKE_PTR(value);
+        return 1;
+}

@@ -1,0 +1,408 @@
+#!/bin/bash
+# ok() and not_ok() always succeed, so "test && ok || not_ok" is an if-else.
+# Changes to the fake root are single-quoted code, eval'd later.
+# shellcheck disable=SC2015,SC2016
+# kdumpctl against fake roots: KDUMP_SYSROOT points every /proc, /sys, /boot,
+# /etc, /var and /run path into a temporary tree, and recording doubles for
+# dracut, kexec and the ssh tools come first in PATH.
+#
+#   test/kdumpctl/run.sh            run everything
+#   UPDATE=1 test/kdumpctl/run.sh   rewrite the golden expectations (review the diff!)
+#   KDUMPCTL=build/kdumpctl ...     another binary (default: the ASan build)
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+KDUMPCTL=${KDUMPCTL:-$TOP/build/asan/kdumpctl}
+FIXTURE=${FIXTURE:-$TOP/build/test/kdumpctl-raw-fixture}
+KVER=6.1.0-test
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/kdumpctl-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+pass=0
+fail=0
+ok()     { echo "ok - $1"; pass=$((pass + 1)); }
+not_ok() { echo "not ok - $1"; shift; for l in "$@"; do echo "#   $l"; done; fail=$((fail + 1)); }
+
+# A fake machine: root on an ext4 UUID, /mnt/dumps on a labelled ext4,
+# 256M of crash memory reserved, nothing loaded.
+make_root() {
+        local r=$1
+        rm -rf "$r"
+        mkdir -p "$r"/proc/self "$r"/proc/sys/kernel "$r"/sys/kernel "$r"/boot "$r"/etc \
+                "$r"/var/lib "$r"/run/lock "$r"/usr/lib/dracut/modules.d/99kdumpbase \
+                "$r"/usr/lib/dracut/modules.d/99kdump-ssh "$r"/usr/libexec/kdumpkit \
+                "$r"/lib/modules/$KVER/kernel/fs/xfs "$r"/lib/modules/$KVER/kernel/drivers/block \
+                "$r"/usr/bin "$r"/usr/sbin "$r"/dev "$r"/var/crash
+        echo "BOOT_IMAGE=/vmlinuz-$KVER root=UUID=1111-root ro quiet crashkernel=256M hugepages=16 console=ttyS0,115200" \
+                > "$r"/proc/cmdline
+        echo "$KVER" > "$r"/proc/sys/kernel/osrelease
+        printf 'processor\t: 0\ninitial apicid\t: 0\n\nprocessor\t: 1\ninitial apicid\t: 2\n' > "$r"/proc/cpuinfo
+        printf 'MemTotal:        4000000 kB\n' > "$r"/proc/meminfo
+        : > "$r"/proc/sysrq-trigger
+        cat > "$r"/proc/self/mountinfo <<EOF
+21 1 254:2 / / rw,relatime shared:1 - ext4 /dev/vda2 rw,errors=remount-ro
+22 21 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw
+23 21 0:22 / /sys rw,nosuid,nodev,noexec,relatime shared:2 - sysfs sysfs rw
+24 21 254:17 / /mnt/dumps rw,relatime shared:30 - ext4 /dev/vdb1 rw
+EOF
+        cat > "$r"/etc/fstab <<EOF
+# <file system> <mount point> <type> <options> <dump> <pass>
+UUID=1111-root / ext4 errors=remount-ro 0 1
+LABEL=dumps /mnt/dumps ext4 defaults,nofail 0 2
+EOF
+        echo 268435456 > "$r"/sys/kernel/kexec_crash_size
+        echo 0 > "$r"/sys/kernel/kexec_crash_loaded
+        printf 'fake kernel %s\n' "$KVER" > "$r"/boot/vmlinuz-$KVER
+        echo 'DRACUT_VERSION=059-4' > "$r"/usr/lib/dracut/dracut-version.sh
+        echo '# base' > "$r"/usr/lib/dracut/modules.d/99kdumpbase/module-setup.sh
+        echo '# ssh' > "$r"/usr/lib/dracut/modules.d/99kdump-ssh/module-setup.sh
+        echo '# not ours' > "$r"/usr/lib/dracut/modules.d/99base-not-ours 2>/dev/null || true
+        printf '#!/bin/sh\n' > "$r"/usr/libexec/kdumpkit/kdump-collect
+        chmod +x "$r"/usr/libexec/kdumpkit/kdump-collect
+        printf 'kernel/fs/xfs/xfs.ko.xz:\nkernel/drivers/block/virtio_blk.ko.xz:\n' > "$r"/lib/modules/$KVER/modules.dep
+        echo xfs-v1 > "$r"/lib/modules/$KVER/kernel/fs/xfs/xfs.ko.xz
+        echo vblk-v1 > "$r"/lib/modules/$KVER/kernel/drivers/block/virtio_blk.ko.xz
+        printf '#!/bin/sh\n' > "$r"/usr/bin/lftp
+        chmod +x "$r"/usr/bin/lftp
+        : > "$r"/dev/sdb
+        truncate -s 1M "$r"/dev/sdb
+        printf 'path /var/crash\n' > "$r"/etc/kdump.conf
+}
+
+# kdumpctl ARGS... in root $R with the doubles; output in $OUT, status in $RC.
+R="" LOG="" OUT="" RC=""
+kd() {
+        OUT=$(env PATH="$HERE/doubles:$PATH" KDUMP_SYSROOT="$R" KDUMP_TEST_LOG="$LOG" \
+                KDUMP_ARCH=x86_64 KDUMP_LIBEXECDIR=/usr/libexec/kdumpkit \
+                KDUMP_DRACUTMODDIR=/usr/lib/dracut/modules.d KDUMP_LOCK_TIMEOUT="${LOCK_TIMEOUT:-10}" \
+                "$KDUMPCTL" "$@" 2>&1)
+        RC=$?
+}
+
+fresh() {
+        R=$WORK/$1/root
+        LOG=$WORK/$1/log
+        make_root "$R"
+        mkdir -p "$LOG"
+        rm -f "$LOG"/*
+}
+
+dracut_runs() { grep -c '^\$ dracut$' "$LOG/dracut.args" 2>/dev/null || echo 0; }
+normalize() { sed "s|$R|@SYSROOT@|g" "$1"; }
+
+# ---- golden: dracut and kexec argv per configuration -----------------------
+# golden/NAME/kdump.conf is the configuration; golden/NAME/setup.sh (optional)
+# edits the fake root ($R); golden/NAME/args holds the kdumpctl arguments
+# (default: start); expected: dracut.args, kexec.args, baked.conf.
+for dir in "$HERE"/golden/*/; do
+        name=$(basename "$dir")
+        fresh "golden-$name"
+        cp "$dir/kdump.conf" "$R/etc/kdump.conf"
+        # shellcheck disable=SC1091
+        [ -f "$dir/setup.sh" ] && . "$dir/setup.sh"
+        args=start
+        [ -f "$dir/args" ] && args=$(sed "s|@SYSROOT@|$R|g" "$dir/args")
+        # shellcheck disable=SC2086
+        kd $args
+        if [ "$RC" != 0 ]; then
+                not_ok "golden $name: kdumpctl $args exited $RC" "$OUT"
+                continue
+        fi
+        bad=
+        for f in dracut.args kexec.args baked.conf; do
+                [ -f "$LOG/$f" ] || continue
+                normalize "$LOG/$f" > "$WORK/golden-$name/$f.got"
+                if [ "${UPDATE:-}" = 1 ]; then
+                        cp "$WORK/golden-$name/$f.got" "$dir/$f"
+                elif ! diff -u "$dir/$f" "$WORK/golden-$name/$f.got" > "$WORK/golden-$name/$f.diff"; then
+                        bad="$bad $f"
+                fi
+        done
+        for f in dracut.args kexec.args baked.conf; do
+                [ -f "$dir/$f" ] && [ ! -f "$LOG/$f" ] && bad="$bad $f(not-produced)"
+        done
+        if [ -z "$bad" ]; then
+                ok "golden $name"
+        else
+                not_ok "golden $name: differs:$bad" "$(cat "$WORK/golden-$name"/*.diff 2>/dev/null)"
+        fi
+done
+
+# ---- acceptance -------------------------------------------------------------
+fresh accept
+kd start
+[ "$RC" = 0 ] && [ "$(dracut_runs)" = 1 ] && ok "start builds and loads" || not_ok "start builds and loads" "rc=$RC" "$OUT"
+[ "$(stat -c %a "$R/var/lib/kdump/initramfs-${KVER}kdump.img" 2>/dev/null)" = 600 ] \
+        && ok "image is mode 0600" || not_ok "image is mode 0600"
+[ ! -e "$R/var/lib/kdump/initramfs-${KVER}kdump.img.tmp" ] && [ ! -e "$R/var/lib/kdump/initramfs-${KVER}kdump.img.conf.tmp" ] \
+        && ok "no temporary files left" || not_ok "no temporary files left" "$(ls "$R/var/lib/kdump")"
+echo 0 > "$R/sys/kernel/kexec_crash_loaded"
+kd start
+[ "$RC" = 0 ] && [ "$(dracut_runs)" = 1 ] && ok "second start does not run dracut" \
+        || not_ok "second start does not run dracut" "rc=$RC runs=$(dracut_runs)" "$OUT"
+grep -c '^\$ kexec$' "$LOG/kexec.args" | grep -qx 2 && ok "second start loads again" || not_ok "second start loads again"
+kd start
+echo "$OUT" | grep -q "already running" && [ "$RC" = 0 ] && [ "$(dracut_runs)" = 1 ] \
+        && ok "start when loaded: already running" || not_ok "start when loaded: already running" "$OUT"
+
+echo 0 > "$R/sys/kernel/kexec_crash_loaded"
+printf '# a comment\npath /var/crash   # trailing comment\n\n' > "$R/etc/kdump.conf"
+kd start
+[ "$RC" = 0 ] && [ "$(dracut_runs)" = 1 ] && ok "comment-only change does not rebuild" \
+        || not_ok "comment-only change does not rebuild" "$OUT"
+
+echo 0 > "$R/sys/kernel/kexec_crash_loaded"
+printf 'path /var/crash/new\n' > "$R/etc/kdump.conf"
+kd show
+[ "$RC" = 0 ] && echo "$OUT" | grep -q "Rebuild needed: yes" && echo "$OUT" | grep -q "kdump.conf 'path' changed" \
+        && ok "show names the path change" || not_ok "show names the path change" "$OUT"
+kd start
+[ "$RC" = 0 ] && [ "$(dracut_runs)" = 2 ] && echo "$OUT" | grep -q "Rebuilding: kdump.conf 'path' changed" \
+        && ok "path change rebuilds and says why" || not_ok "path change rebuilds and says why" "$OUT"
+kd show
+echo "$OUT" | grep -q "Rebuild needed: no" && ok "show after rebuild: up to date" || not_ok "show after rebuild: up to date" "$OUT"
+
+# ---- status -----------------------------------------------------------------
+fresh status
+echo 1 > "$R/sys/kernel/kexec_crash_loaded"; kd status
+[ "$RC" = 0 ] && ok "status 0 when loaded" || not_ok "status 0 when loaded" "rc=$RC $OUT"
+echo 0 > "$R/sys/kernel/kexec_crash_loaded"; kd status
+[ "$RC" = 3 ] && ok "status 3 when not loaded" || not_ok "status 3 when not loaded" "rc=$RC $OUT"
+rm "$R/sys/kernel/kexec_crash_loaded"; kd status
+[ "$RC" = 3 ] && ok "status 3 when kexec_crash_loaded is missing" || not_ok "status 3 when missing" "rc=$RC $OUT"
+
+# ---- no crash memory --------------------------------------------------------
+fresh nomem
+echo 0 > "$R/sys/kernel/kexec_crash_size"; kd start
+[ "$RC" = 1 ] && echo "$OUT" | grep -q "crashkernel=1G-4G:192M" && echo "$OUT" | grep -q "update-grub" \
+        && [ "$(dracut_runs)" = 0 ] && ok "start without crash memory: exit 1, says how to reserve" \
+        || not_ok "start without crash memory" "rc=$RC" "$OUT"
+fresh nomem2
+sed -i 's/ crashkernel=256M//' "$R/proc/cmdline"; kd start
+[ "$RC" = 1 ] && echo "$OUT" | grep -q "crashkernel= is not on the kernel command line" \
+        && ok "start without crashkernel= on the command line: exit 1" || not_ok "start without crashkernel=" "rc=$RC" "$OUT"
+
+# ---- failures ---------------------------------------------------------------
+fresh dracutfail
+KDUMP_TEST_DRACUT_FAIL=1 kd start
+[ "$RC" = 1 ] && [ ! -e "$R/var/lib/kdump/initramfs-${KVER}kdump.img" ] && [ ! -e "$R/var/lib/kdump/initramfs-${KVER}kdump.img.manifest" ] \
+        && [ ! -e "$R/var/lib/kdump/initramfs-${KVER}kdump.img.tmp" ] \
+        && ok "failed dracut leaves no image and no manifest" || not_ok "failed dracut" "rc=$RC" "$OUT" "$(ls "$R/var/lib/kdump")"
+fresh noload
+KDUMP_TEST_KEXEC_NOLOAD=1 kd start
+[ "$RC" = 1 ] && echo "$OUT" | grep -q "kexec_crash_loaded is not 1" && ok "unconfirmed load fails" || not_ok "unconfirmed load fails" "$OUT"
+fresh kexecfail
+KDUMP_TEST_KEXEC_FAIL=1 kd start
+[ "$RC" = 1 ] && ok "failing kexec fails start" || not_ok "failing kexec fails start" "$OUT"
+fresh badconf
+printf 'path /var/crash\npth /x\n' > "$R/etc/kdump.conf"; kd start
+[ "$RC" = 1 ] && echo "$OUT" | grep -q "kdump.conf:2: unknown directive 'pth'" && [ "$(dracut_runs)" = 0 ] \
+        && ok "bad kdump.conf refused with file:line" || not_ok "bad kdump.conf refused" "$OUT"
+fresh badhook
+printf 'path /var/crash\n# hook\nkdump_pre /usr/bin/nope\n' > "$R/etc/kdump.conf"; kd check-config
+[ "$RC" = 1 ] && echo "$OUT" | grep -q "kdump.conf:3: kdump_pre '/usr/bin/nope' does not exist" \
+        && ok "missing hook refused with file:line" || not_ok "missing hook refused" "$OUT"
+fresh badbin
+printf 'path /var/crash\nextra_bins /usr/bin/lftp nosuchtool\n' > "$R/etc/kdump.conf"; kd check-config
+[ "$RC" = 1 ] && echo "$OUT" | grep -q "kdump.conf:2: extra_bins 'nosuchtool' not found" \
+        && ok "missing extra_bins refused with file:line" || not_ok "missing extra_bins refused" "$OUT"
+
+# ---- stop, restart, reload, rebuild ----------------------------------------
+fresh verbs
+kd start; kd stop
+[ "$RC" = 0 ] && [ "$(cat "$R/sys/kernel/kexec_crash_loaded")" = 0 ] && tail -3 "$LOG/kexec.args" | tr '\n' ' ' | grep -q '^\$ kexec -p -u $' \
+        && ok "stop unloads with kexec -p -u" || not_ok "stop unloads" "$OUT" "$(tail -3 "$LOG/kexec.args")"
+kd restart
+[ "$RC" = 0 ] && [ "$(cat "$R/sys/kernel/kexec_crash_loaded")" = 1 ] && [ "$(dracut_runs)" = 1 ] \
+        && ok "restart reloads without rebuilding" || not_ok "restart" "$OUT"
+printf 'path /var/crash/changed\n' > "$R/etc/kdump.conf"
+kd reload
+[ "$RC" = 0 ] && [ "$(dracut_runs)" = 1 ] && [ "$(cat "$R/sys/kernel/kexec_crash_loaded")" = 1 ] \
+        && ok "reload does not check for a rebuild" || not_ok "reload" "$OUT"
+kd rebuild
+[ "$RC" = 0 ] && [ "$(dracut_runs)" = 2 ] && ok "rebuild always runs dracut" || not_ok "rebuild" "$OUT"
+kd rebuild
+[ "$RC" = 0 ] && [ "$(dracut_runs)" = 3 ] && ok "rebuild runs dracut even when up to date" || not_ok "rebuild twice" "$OUT"
+
+# ---- rebuild decision per input kind ---------------------------------------
+# each: a configuration, a change to the root, and the reason show must give
+check_input() {
+        local what=$1 conf=$2 change=$3 reason=$4 pre=${5:-:}
+        fresh "input-$what"
+        printf '%b' "$conf" > "$R/etc/kdump.conf"
+        eval "$pre"
+        kd start
+        if [ "$RC" != 0 ]; then not_ok "input $what: first start" "$OUT"; return; fi
+        echo 0 > "$R/sys/kernel/kexec_crash_loaded"
+        eval "$change"
+        kd show
+        if ! echo "$OUT" | grep -q "Rebuild needed: yes" || ! echo "$OUT" | grep -qF "$reason"; then
+                not_ok "input $what: show names '$reason'" "$OUT"; return
+        fi
+        kd start
+        [ "$RC" = 0 ] && [ "$(dracut_runs)" = 2 ] && ok "input $what: rebuilds ($reason)" \
+                || not_ok "input $what: rebuilds" "rc=$RC runs=$(dracut_runs)" "$OUT"
+}
+HOOKCONF='path /var/crash\nkdump_pre /usr/bin/pre.sh\n'
+mkhook='printf "#!/bin/sh\\n" > "$R/usr/bin/pre.sh"; chmod +x "$R/usr/bin/pre.sh"'
+check_input config 'path /var/crash\n' 'echo "core_collector makedumpfile -c -d 31" >> "$R/etc/kdump.conf"' \
+        "kdump.conf 'core_collector' changed"
+check_input kernel 'path /var/crash\n' 'echo new >> "$R/boot/vmlinuz-$KVER"' "kernel image /boot/vmlinuz-$KVER changed"
+check_input hook "$HOOKCONF" 'echo "echo changed" >> "$R/usr/bin/pre.sh"' "hook /usr/bin/pre.sh changed" "$mkhook"
+check_input extra_bins 'path /var/crash\nextra_bins lftp\n' 'echo changed >> "$R/usr/bin/lftp"' "extra_bins /usr/bin/lftp changed"
+check_input helper 'path /var/crash\n' 'echo changed >> "$R/usr/libexec/kdumpkit/kdump-collect"' \
+        "helper /usr/libexec/kdumpkit/kdump-collect changed"
+check_input new-helper 'path /var/crash\n' 'printf x > "$R/usr/libexec/kdumpkit/kdump-raw-writer"' \
+        "new input: helper /usr/libexec/kdumpkit/kdump-raw-writer"
+check_input dracut-module 'path /var/crash\n' 'echo changed >> "$R/usr/lib/dracut/modules.d/99kdumpbase/module-setup.sh"' \
+        "dracut module file /usr/lib/dracut/modules.d/99kdumpbase/module-setup.sh changed"
+check_input kernel-module 'path /var/crash\nextra_modules xfs\n' 'echo xfs-v2 > "$R/lib/modules/$KVER/kernel/fs/xfs/xfs.ko.xz"' \
+        "kernel module xfs changed"
+check_input dracut-version 'path /var/crash\n' 'echo DRACUT_VERSION=060 > "$R/usr/lib/dracut/dracut-version.sh"' \
+        "dracut version (now 060) changed"
+check_input dracut-conf 'path /var/crash\n' 'mkdir -p "$R/etc/dracut.conf.d"; echo x > "$R/etc/dracut.conf.d/10-x.conf"' \
+        "new input: /etc/dracut.conf.d/10-x.conf"
+check_input target-device 'path /var/crash\n' 'sed -i "s/UUID=1111-root/UUID=2222-root/" "$R/etc/fstab"' \
+        "resolved dump target (now ext4 UUID=2222-root path=/var/crash) changed"
+check_input target-mount 'path /var/crash\n' \
+        'echo "30 21 254:3 / /var rw,relatime shared:4 - xfs /dev/vda3 rw" >> "$R/proc/self/mountinfo"; echo "UUID=3333-var /var xfs defaults 0 2" >> "$R/etc/fstab"' \
+        "resolved dump target (now xfs UUID=3333-var path=/crash) changed"
+SSHCONF='ssh kdump@dumphost\nsshkey /root/.ssh/kdump_id\n'
+mkssh='mkdir -p "$R/root/.ssh" "$R/var/lib/kdump"; echo key > "$R/root/.ssh/kdump_id"; echo kh > "$R/var/lib/kdump/known_hosts"'
+check_input sshkey "$SSHCONF" 'echo key2 > "$R/root/.ssh/kdump_id"' "ssh key /root/.ssh/kdump_id changed" "$mkssh"
+check_input known_hosts "$SSHCONF" 'echo kh2 > "$R/var/lib/kdump/known_hosts"' \
+        "pinned host key /var/lib/kdump/known_hosts changed" "$mkssh"
+
+fresh force
+printf 'path /var/crash\nforce_rebuild 1\n' > "$R/etc/kdump.conf"
+kd start; echo 0 > "$R/sys/kernel/kexec_crash_loaded"; kd start
+[ "$(dracut_runs)" = 2 ] && echo "$OUT" | grep -q "force_rebuild is set" && ok "force_rebuild rebuilds every start" \
+        || not_ok "force_rebuild" "$OUT"
+fresh forceno
+kd start; echo 0 > "$R/sys/kernel/kexec_crash_loaded"
+printf 'path /var/crash/other\nforce_no_rebuild 1\n' > "$R/etc/kdump.conf"
+kd start
+[ "$RC" = 0 ] && [ "$(dracut_runs)" = 1 ] && echo "$OUT" | grep -q "force_no_rebuild is set" \
+        && ok "force_no_rebuild keeps the image" || not_ok "force_no_rebuild" "$OUT"
+fresh forceno-missing
+printf 'path /var/crash\nforce_no_rebuild 1\n' > "$R/etc/kdump.conf"
+kd start
+[ "$RC" = 1 ] && echo "$OUT" | grep -q "does not exist" && ok "force_no_rebuild without an image fails" \
+        || not_ok "force_no_rebuild without image" "$OUT"
+
+# ---- lock -------------------------------------------------------------------
+fresh lock
+flock "$R/run/lock/kdump" sleep 5 &
+lockpid=$!
+sleep 0.3
+LOCK_TIMEOUT=1 kd start
+kill "$lockpid" 2>/dev/null; wait "$lockpid" 2>/dev/null
+[ "$RC" = 1 ] && echo "$OUT" | grep -q "Another kdumpctl still holds" && ok "concurrent run waits, then gives up" \
+        || not_ok "lock" "rc=$RC" "$OUT"
+
+# ---- raw targets ------------------------------------------------------------
+fresh raw
+printf 'raw /dev/sdb\npath /var/crash\n' > "$R/etc/kdump.conf"
+"$FIXTURE" "$R/dev/sdb" crashedhost 1700000000 10000
+kd start
+d="$R/var/crash/crashedhost-2023-11-14-22:13:20"
+[ "$RC" = 0 ] && [ -f "$d/vmcore" ] && [ "$(stat -c %s "$d/vmcore")" = 10000 ] && [ ! -e "$d/vmcore-incomplete" ] \
+        && ok "raw: start saves the dump to path/<host>-<date>/vmcore" || not_ok "raw retrieval" "rc=$RC" "$OUT" "$(ls -R "$R/var/crash")"
+[ "$(head -c 16 "$R/dev/sdb" | tr -d '\0' | wc -c)" = 0 ] && ok "raw: header invalidated after saving" \
+        || not_ok "raw: header invalidated"
+echo 0 > "$R/sys/kernel/kexec_crash_loaded"
+kd start
+[ "$RC" = 0 ] && [ "$(find "$R/var/crash" -mindepth 1 -maxdepth 1 | wc -l)" = 1 ] && ok "raw: nothing saved twice" || not_ok "raw twice" "$OUT"
+fresh raw-badcrc
+printf 'raw /dev/sdb\npath /var/crash\n' > "$R/etc/kdump.conf"
+"$FIXTURE" "$R/dev/sdb" crashedhost 1700000000 5000 bad-crc
+kd start
+[ "$RC" = 0 ] && [ -z "$(ls "$R/var/crash")" ] && echo "$OUT" | grep -q "fails its checksum" \
+        && [ "$(head -c 16 "$R/dev/sdb")" = KDUMPKIT-RAWDUMP ] \
+        && ok "raw: a dump failing its checksum is reported and left alone" || not_ok "raw bad crc" "$OUT"
+fresh raw-fs
+printf 'raw /dev/sdb\n' > "$R/etc/kdump.conf"
+mkswap "$R/dev/sdb" > /dev/null 2>&1
+cp "$R/dev/sdb" "$WORK/sdb.before"
+kd check-config
+[ "$RC" = 1 ] && echo "$OUT" | grep -q "carries a swap signature" && ok "raw: check-config refuses a device with a signature" \
+        || not_ok "raw signature check-config" "$OUT"
+kd start
+[ "$RC" = 1 ] && cmp -s "$R/dev/sdb" "$WORK/sdb.before" && [ "$(dracut_runs)" = 0 ] \
+        && ok "raw: start refuses it and leaves it untouched" || not_ok "raw signature start" "$OUT"
+
+# ---- rebuild --sysroot, then start inside ----------------------------------
+fresh image
+printf 'path /var/crash\n' > "$R/etc/kdump.conf"
+mkdir -p "$R/lib/modules/5.10.0-old"; echo old > "$R/boot/vmlinuz-5.10.0-old"
+kd rebuild --sysroot "$R"
+[ "$RC" = 0 ] && [ -f "$R/var/lib/kdump/initramfs-${KVER}kdump.img" ] && grep -qx -- --no-hostonly "$LOG/dracut.args" \
+        && ok "rebuild --sysroot builds the newest kernel's image, non-hostonly" || not_ok "rebuild --sysroot" "$OUT"
+kd start
+[ "$RC" = 0 ] && [ "$(dracut_runs)" = 1 ] && ok "start inside the image finds the --sysroot build up to date" \
+        || not_ok "start after --sysroot build" "$OUT"
+
+# ---- test verb --------------------------------------------------------------
+fresh testverb
+kd test --force
+[ "$RC" = 1 ] && echo "$OUT" | grep -q "not operational" && ok "test refuses when not operational" || not_ok "test not operational" "$OUT"
+kd start
+kd test < /dev/null
+[ "$RC" = 1 ] && echo "$OUT" | grep -q -- "--force" && ok "test asks for --force when not interactive" || not_ok "test non-interactive" "$OUT"
+kd test --force
+[ "$RC" = 0 ] && [ "$(cat "$R/proc/sysrq-trigger")" = c ] && [ -f "$R/var/lib/kdump/test-pending" ] \
+        && ok "test --force records a pending test and writes c to sysrq-trigger" || not_ok "test --force" "$OUT"
+kd status
+echo "$OUT" | grep -q "FAILED" && ok "status reports a failed test" || not_ok "status failed test" "$OUT"
+mkdir -p "$R/var/crash/host-2030-01-01-00:00:00"; echo x > "$R/var/crash/host-2030-01-01-00:00:00/vmcore"
+kd status
+echo "$OUT" | grep -q "succeeded, dump saved as" && ok "status reports a successful test" || not_ok "status successful test" "$OUT"
+
+# ---- propagate --------------------------------------------------------------
+fresh propagate
+printf 'ssh kdump@[fd00::1]\nsshkey /root/.ssh/kdump_id_ed25519\n' > "$R/etc/kdump.conf"
+kd propagate
+[ "$RC" = 0 ] && [ -f "$R/root/.ssh/kdump_id_ed25519" ] && grep -qx ed25519 "$LOG/ssh-keygen.args" \
+        && grep -qx "kdump@fd00::1" "$LOG/ssh-copy-id.args" && grep -qx "kdump@\[fd00::1\]" "$LOG/sftp.args" \
+        && [ -s "$R/var/lib/kdump/known_hosts" ] \
+        && ok "propagate: ed25519 key, installed, host key pinned, verified" || not_ok "propagate" "$OUT"
+KDUMP_TEST_SSH_FAIL=1 kd propagate
+[ "$RC" = 1 ] && echo "$OUT" | grep -q "run 'kdumpctl propagate' again" && echo "$OUT" | grep -q "authorized_keys" \
+        && ok "propagate failure says what to do" || not_ok "propagate failure" "$OUT"
+kd start
+[ "$RC" = 0 ] && ok "start with an ssh target after propagate" || not_ok "start ssh after propagate" "$OUT"
+fresh nokey
+printf 'ssh kdump@dumphost\n' > "$R/etc/kdump.conf"
+kd start
+[ "$RC" = 1 ] && echo "$OUT" | grep -q "kdumpctl propagate" && ok "start without the ssh key says: run propagate" \
+        || not_ok "start without ssh key" "$OUT"
+
+# ---- memory verbs -----------------------------------------------------------
+fresh mem
+kd get-default-crashkernel
+[ "$RC" = 0 ] && [ "$OUT" = "1G-4G:192M,4G-64G:256M,64G-:512M" ] && ok "get-default-crashkernel (x86_64)" \
+        || not_ok "get-default-crashkernel" "$OUT"
+kd showmem
+[ "$RC" = 0 ] && [ "$OUT" = "Reserved 256MB memory for crash kernel" ] && ok "showmem" || not_ok "showmem" "$OUT"
+kd start; kd estimate
+[ "$RC" = 0 ] && echo "$OUT" | grep -q "Kernel image size" && echo "$OUT" | grep -q "Initramfs size" \
+        && echo "$OUT" | grep -q "Runtime reservation" && echo "$OUT" | grep -q "Reserved crashkernel:    256MB" \
+        && ok "estimate prints each component and the reservation" || not_ok "estimate" "$OUT"
+
+# ---- options ----------------------------------------------------------------
+kd --version
+[ "$RC" = 0 ] && echo "$OUT" | grep -q "^kdumpctl (kdumpkit)" && ok "--version" || not_ok "--version" "$OUT"
+kd --help
+[ "$RC" = 0 ] && for v in start stop status restart reload rebuild propagate showmem estimate \
+        get-default-crashkernel test check-config show; do echo "$OUT" | grep -q "^  $v " || exit_bad=$v; done
+[ "$RC" = 0 ] && [ -z "${exit_bad:-}" ] && ok "--help lists every verb" || not_ok "--help" "$OUT"
+printf 'path /srv/alt\n' > "$WORK/alt.conf"
+kd --config "$WORK/alt.conf" check-config
+[ "$RC" = 0 ] && echo "$OUT" | grep -q "^path /srv/alt" && ok "--config FILE" || not_ok "--config" "$OUT"
+kd frobnicate
+[ "$RC" = 2 ] && ok "unknown verb exits 2" || not_ok "unknown verb" "$OUT"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
