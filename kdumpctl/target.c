@@ -358,7 +358,10 @@ char *target_mount_arg(const struct resolved_target *t) {
 
         if (t->type != KDUMP_TARGET_FS)
                 return NULL;
-        if (asprintf(&s, "%s /kdumproot%s %s %s", t->source,
+        /* --mount makes dracut install the device's drivers and layers (LVM,
+         * MD, crypt); kdump-target-generator does the mounting, with a bounded
+         * device wait, so the fstab entry dracut writes must stay noauto. */
+        if (asprintf(&s, "%s /kdumproot%s %s %s,noauto", t->source,
                      t->mountpoint && !streq(t->mountpoint, "/") ? t->mountpoint : "",
                      t->fstype, t->options) < 0)
                 return NULL;
