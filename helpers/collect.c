@@ -2,8 +2,9 @@
 /*
  * kdump-collect [--target-root DIR]
  *
- * Saves the crashed kernel's memory to a local file system, run by
- * kdump-capture.service in the capture initramfs:
+ * Saves the crashed kernel's memory, run by kdump-capture.service in the
+ * capture initramfs.  To a local file system (mounted by the generator's
+ * units):
  *
  *   1. kdump_pre (a non-zero exit declines the dump: exit 0, final_action)
  *   2. a new directory <root><path>/<host>-<YYYY-MM-DD-HH:MM:SS>/, mode 0700;
@@ -15,6 +16,22 @@
  *      of file and directory and rename to vmcore
  *   5. kdump_post STATUS DIR
  *   6. kdump-capture.log: journalctl -b, else the kernel log from /dev/kmsg
+ *
+ * To an ssh or nfs target, through LIBEXECDIR/kdump-{ssh,nfs}-writer (no
+ * mount): the same steps, with the directory named after this machine's
+ * address on the route to the server (Fedora's <host-ip>-<date>), created by
+ * `writer mkdir NAME` (exit 3, exists: the next suffix); vmcore-dmesg.txt and
+ * kdump-capture.log are made in a tmpfs scratch directory under /run and
+ * sent with `writer put DIR NAME`; the core_collector's stdout goes to
+ * `writer put [--flattened] DIR vmcore` (makedumpfile gets -F, any other
+ * collector /proc/vmcore as its last argument and must write to stdout; cp
+ * and scp become `cat`).
+ * kdump-collect relays that pipe itself and gives the writer the end of the
+ * data only when the collector exited 0, so that a failed collector never
+ * leaves a complete-looking vmcore.  To a raw target: the same pipe into
+ * `kdump-raw-writer put [--flattened]`, and nothing else (a raw device holds
+ * one dump).  The location in messages and for kdump_post is
+ * ssh://USER@HOST/PATH/DIR, nfs://HOST/EXPORT/PATH/DIR or raw:DEVICE.
  *
  * Files are 0600, directories 0700 (umask 077).  A partial dump keeps its
  * -incomplete name.  Exit status: 0 when the dump was saved (or kdump_pre
@@ -28,17 +45,25 @@
  * Environment, for tests: KDUMP_CONF, KDUMP_VMCORE, KDUMP_TARGET_ROOT (also
  * skips the mount point check), KDUMP_NOW (epoch seconds), KDUMP_HOSTNAME,
  * KDUMP_KMSG (file read instead of /dev/kmsg), KDUMP_LOG_STDERR=1 (log to
- * stderr instead of the console and kmsg).  Programs are found via PATH.
+ * stderr instead of the console and kmsg), KDUMP_LIBEXECDIR (where the
+ * writers are), KDUMP_RUNTIME_DIR (/run: the scratch directory's parent).
+ * Programs are found via PATH.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,6 +82,10 @@
 #define PROGRESS_EVERY_TICKS 50         /* 10 s at 200 ms */
 #define KMSG_MAX (8 * 1024 * 1024)
 #define DIR_SUFFIX_MAX 99
+#define WRITER_TIMEOUT_SEC 600          /* writer mkdir, and put of small files */
+#define WRITER_FINISH_TIMEOUT_SEC 900   /* writer fsync + rename after the data */
+#define PIPE_TAIL_TIMEOUT_SEC 60        /* one side of the pipe, once the other is gone */
+#define RELAY_BUF_SIZE (128 * 1024)
 
 static const char *arg_target_root;
 static bool arg_override_root;          /* --target-root */
@@ -68,6 +97,7 @@ struct collect_state {
         unsigned long mem_total_kb;
         unsigned long mem_available_min_kb;
         unsigned ticks;
+        uint64_t sent;                  /* bytes handed to a writer */
 };
 
 static const char *getenv_default(const char *name, const char *def) {
@@ -99,9 +129,12 @@ static void collect_tick(void *userdata) {
         struct stat st;
 
         sample_meminfo(s);
-        if (++s->ticks % PROGRESS_EVERY_TICKS == 0 && s->incomplete &&
-            fstatat(s->dir_fd, s->incomplete, &st, 0) == 0)
+        if (++s->ticks % PROGRESS_EVERY_TICKS != 0)
+                return;
+        if (s->incomplete && fstatat(s->dir_fd, s->incomplete, &st, 0) == 0)
                 log_info("saving vmcore: %" PRIu64 " MiB written", (uint64_t) st.st_size >> 20);
+        else if (!s->incomplete && s->sent > 0)
+                log_info("saving vmcore: %" PRIu64 " MiB sent", s->sent >> 20);
 }
 
 /* ---- files --------------------------------------------------------------- */
@@ -330,26 +363,10 @@ static int read_kmsg(FILE *out) {
         return 0;
 }
 
-static void save_capture_log(int dir_fd, const char *dir) {
-        _cleanup_free_ char *incomplete = NULL;
-        _cleanup_fclose_ FILE *f = NULL;
-        int fd, r = -ENOENT;
-
-        if (dump_incomplete_name("kdump-capture.log", &incomplete) < 0) {
-                log_oom();
-                return;
-        }
-        fd = openat(dir_fd, incomplete, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, DUMP_FILE_MODE);
-        if (fd < 0) {
-                log_warning_errno(errno, "cannot create %s/%s, ignoring: %m", dir, incomplete);
-                return;
-        }
-        f = fdopen(fd, "w");
-        if (!f) {
-                close(fd);
-                log_oom();
-                return;
-        }
+/* Writes the capture boot's log to fd (f wraps it): journalctl -b, else the
+ * kernel log.  Returns 0, or a negative errno when nothing usable was written. */
+static int write_capture_log(int fd, FILE *f) {
+        int r = -ENOENT;
 
         if (find_in_path("journalctl")) {
                 char *argv[] = { "journalctl", "-b", "-o", "short-monotonic", "--no-pager", NULL };
@@ -368,13 +385,606 @@ static void save_capture_log(int dir_fd, const char *dir) {
                 if (r < 0)
                         log_warning_errno(r, "cannot read the kernel log, ignoring: %m");
         }
-        if (fflush(f) != 0 || ferror(f)) {
+        if (fflush(f) != 0 || ferror(f))
+                return -EIO;
+        return 0;
+}
+
+static void save_capture_log(int dir_fd, const char *dir) {
+        _cleanup_free_ char *incomplete = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        int fd, r;
+
+        if (dump_incomplete_name("kdump-capture.log", &incomplete) < 0) {
+                log_oom();
+                return;
+        }
+        fd = openat(dir_fd, incomplete, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, DUMP_FILE_MODE);
+        if (fd < 0) {
+                log_warning_errno(errno, "cannot create %s/%s, ignoring: %m", dir, incomplete);
+                return;
+        }
+        f = fdopen(fd, "w");
+        if (!f) {
+                close(fd);
+                log_oom();
+                return;
+        }
+        if (write_capture_log(fd, f) < 0) {
                 log_warning_errno(errno, "cannot write %s/%s, ignoring: %m", dir, incomplete);
                 return;
         }
         r = commit_file(dir_fd, incomplete, "kdump-capture.log");
         if (r < 0)
                 log_warning_errno(r, "cannot complete %s/kdump-capture.log, ignoring: %m", dir);
+}
+
+static int host_name(char **ret);
+static time_t capture_time(void);
+
+/* ---- ssh, nfs and raw targets: the writers ------------------------------------ */
+
+/*
+ * The writers (kdump-ssh-writer, kdump-nfs-writer, kdump-raw-writer) read the
+ * data of `put` from stdin and give the file its final name only at the end
+ * of that data.  kdump-collect sits in the middle of the pipe, collector ->
+ * kdump-collect -> writer, so that the writer sees the end of the data only
+ * when the collector has exited 0: when the collector fails, the writer is
+ * killed first and the dump keeps its -incomplete name.
+ */
+struct remote {
+        const struct kdump_conf *c;
+        const char *config;             /* the writer's --config */
+        char *writer;                   /* LIBEXECDIR/kdump-<type>-writer */
+        char *dirname;                  /* ssh, nfs: the new dump directory */
+        char *location;                 /* for messages and kdump_post */
+        char *tmpdir;                   /* tmpfs scratch for dmesg and the log */
+};
+
+static void remote_done(struct remote *rm) {
+        if (rm->tmpdir) {
+                _cleanup_free_ char *dmesg = NULL, *logf = NULL;
+
+                if (asprintf(&dmesg, "%s/vmcore-dmesg.txt", rm->tmpdir) >= 0)
+                        (void) unlink(dmesg);
+                if (asprintf(&logf, "%s/kdump-capture.log", rm->tmpdir) >= 0)
+                        (void) unlink(logf);
+                (void) rmdir(rm->tmpdir);
+        }
+        free(rm->writer);
+        free(rm->dirname);
+        free(rm->location);
+        free(rm->tmpdir);
+}
+
+/* writer [--config FILE] VERB [--flattened] [DIRNAME [NAME]] */
+static char **writer_argv(const struct remote *rm, const char *verb, bool flattened,
+                          const char *dirname, const char *name) {
+        _cleanup_strv_free_ char **argv = NULL;
+
+        if (strv_push(&argv, rm->writer) < 0 || strv_push(&argv, "--config") < 0 ||
+            strv_push(&argv, rm->config) < 0 || strv_push(&argv, verb) < 0 ||
+            (flattened && strv_push(&argv, "--flattened") < 0) ||
+            (dirname && strv_push(&argv, dirname) < 0) ||
+            (name && strv_push(&argv, name) < 0))
+                return NULL;
+        return TAKE_PTR(argv);
+}
+
+static const char *writer_name(const struct remote *rm) {
+        const char *slash = strrchr(rm->writer, '/');
+
+        return slash ? slash + 1 : rm->writer;
+}
+
+/* This machine's address on the route to host, the host part of the dump
+ * directory's name as Fedora's kdump names remote dumps.  Only a numeric host
+ * (kdumpctl resolves names at build time) is looked up: the capture kernel
+ * has no resolver. */
+static int local_address_to(const char *host, char **ret) {
+        struct addrinfo hints = { .ai_flags = AI_NUMERICHOST, .ai_socktype = SOCK_DGRAM };
+        struct addrinfo *ai = NULL;
+        struct sockaddr_storage sa;
+        socklen_t len = sizeof sa;
+        char buf[INET6_ADDRSTRLEN];
+        _cleanup_close_ int fd = -1;
+        const void *addr;
+
+        if (!host || getaddrinfo(host, "9", &hints, &ai) != 0 || !ai)
+                return -EADDRNOTAVAIL;
+        fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        /* connect() on a datagram socket only picks the route: nothing is sent */
+        if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
+            getsockname(fd, (struct sockaddr *) &sa, &len) < 0) {
+                freeaddrinfo(ai);
+                return -EADDRNOTAVAIL;
+        }
+        freeaddrinfo(ai);
+        addr = sa.ss_family == AF_INET6 ? (const void *) &((struct sockaddr_in6 *) &sa)->sin6_addr
+                                        : (const void *) &((struct sockaddr_in *) &sa)->sin_addr;
+        if (!inet_ntop(sa.ss_family, addr, buf, sizeof buf))
+                return -EADDRNOTAVAIL;
+        *ret = strdup(buf);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int remote_host_part(const struct kdump_conf *c, char **ret) {
+        const char *e = secure_getenv("KDUMP_HOSTNAME");
+
+        if (e && *e) {
+                *ret = strdup(e);
+                return *ret ? 0 : -ENOMEM;
+        }
+        if (local_address_to(c->target.host, ret) == 0)
+                return 0;
+        log_info("no local address on the route to %s, naming the dump after the host name",
+                 strempty(c->target.host));
+        return host_name(ret);
+}
+
+/* "/var/crash/" -> "/var/crash", "/" -> "" */
+static void strip_trailing_slashes(char *s) {
+        for (size_t n = strlen(s); n > 0 && s[n - 1] == '/'; n--)
+                s[n - 1] = '\0';
+}
+
+static int remote_location(struct remote *rm) {
+        const struct kdump_conf *c = rm->c;
+        _cleanup_free_ char *path = strdup(c->path ? c->path : KDUMP_DEFAULT_PATH);
+        _cleanup_free_ char *export = strdup(strempty(c->target.export));
+        bool v6 = c->target.host && strchr(c->target.host, ':');
+        int r;
+
+        if (!path || !export)
+                return -ENOMEM;
+        strip_trailing_slashes(path);
+        strip_trailing_slashes(export);
+        if (c->target.type == KDUMP_TARGET_SSH)
+                r = asprintf(&rm->location, "ssh://%s%s%s%s%s%s/%s",
+                             strempty(c->target.user), c->target.user ? "@" : "",
+                             v6 ? "[" : "", strempty(c->target.host), v6 ? "]" : "", path, rm->dirname);
+        else if (c->target.type == KDUMP_TARGET_NFS)
+                r = asprintf(&rm->location, "nfs://%s%s%s%s%s/%s",
+                             v6 ? "[" : "", strempty(c->target.host), v6 ? "]" : "",
+                             export, path, rm->dirname);
+        else
+                r = asprintf(&rm->location, "raw:%s", strempty(c->target.device));
+        return r < 0 ? -ENOMEM : 0;
+}
+
+/* writer mkdir NAME, then NAME-1 ... NAME-99 while the writer says it exists
+ * (exit 3): an earlier dump is never reused. */
+static int remote_mkdir(struct remote *rm, const char *name, char *reason, size_t reason_size) {
+        struct spawn_opts o = { .stdout_fd = -1, .timeout_sec = WRITER_TIMEOUT_SEC };
+        char desc[128];
+        int r = 0;
+
+        for (unsigned i = 0; i <= DIR_SUFFIX_MAX; i++) {
+                _cleanup_strv_free_ char **argv = NULL;
+                _cleanup_free_ char *d = NULL;
+
+                if ((i == 0 ? asprintf(&d, "%s", name) : asprintf(&d, "%s-%u", name, i)) < 0 ||
+                    !(argv = writer_argv(rm, "mkdir", false, d, NULL))) {
+                        snprintf(reason, reason_size, "out of memory");
+                        return -ENOMEM;
+                }
+                r = spawn_wait(argv, &o);
+                if (r == 0) {
+                        rm->dirname = TAKE_PTR(d);
+                        return 0;
+                }
+                if (r != 3)
+                        break;
+                log_info("dump directory %s exists already, trying the next name", d);
+        }
+        if (r == 3)
+                snprintf(reason, reason_size, "cannot create a new dump directory %s: all names up to -%d exist",
+                         name, DIR_SUFFIX_MAX);
+        else {
+                describe_status(r, desc, sizeof desc);
+                snprintf(reason, reason_size, "%s mkdir %s", writer_name(rm), desc);
+        }
+        return -EIO;
+}
+
+/* writer put DIR NAME < FILE, for the small files; failures are warnings. */
+static void remote_put_file(struct remote *rm, const char *file, const char *name) {
+        _cleanup_strv_free_ char **argv = writer_argv(rm, "put", false, rm->dirname, name);
+        _cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        struct spawn_opts o = { .stdout_fd = -1, .timeout_sec = WRITER_TIMEOUT_SEC };
+        char desc[128];
+        int r;
+
+        if (!argv) {
+                log_oom();
+                return;
+        }
+        if (fd < 0) {
+                log_warning_errno(errno, "cannot open %s, %s not saved: %m", file, name);
+                return;
+        }
+        o.stdin_fd = fd;
+        r = spawn_wait(argv, &o);
+        if (r != 0) {
+                describe_status(r, desc, sizeof desc);
+                log_warning("%s put %s %s, continuing", writer_name(rm), name, desc);
+        } else
+                log_info("saved %s/%s", rm->location, name);
+}
+
+static int make_tmpdir(struct remote *rm) {
+        if (asprintf(&rm->tmpdir, "%s/kdump-collect.XXXXXX", getenv_default("KDUMP_RUNTIME_DIR", "/run")) < 0)
+                return -ENOMEM;
+        if (!mkdtemp(rm->tmpdir)) {
+                int r = negative_errno();
+                free(rm->tmpdir);
+                rm->tmpdir = NULL;
+                return r;
+        }
+        return 0;
+}
+
+/* makedumpfile --dump-dmesg needs a file it may seek in: write it to tmpfs,
+ * then put it. */
+static void remote_save_dmesg(struct remote *rm, const char *vmcore) {
+        _cleanup_free_ char *path = NULL;
+        char *argv[] = { "makedumpfile", "--dump-dmesg", (char *) vmcore, NULL, NULL };
+        struct spawn_opts o = { .stdout_fd = -1, .timeout_sec = DMESG_TIMEOUT_SEC };
+        char desc[128];
+        int r;
+
+        if (!rm->tmpdir || asprintf(&path, "%s/vmcore-dmesg.txt", rm->tmpdir) < 0) {
+                log_warning("no scratch directory, vmcore-dmesg.txt not saved");
+                return;
+        }
+        argv[3] = path;
+        r = spawn_wait(argv, &o);
+        if (r != 0) {
+                describe_status(r, desc, sizeof desc);
+                log_warning("saving the kernel log failed: makedumpfile --dump-dmesg %s, continuing", desc);
+                (void) unlink(path);
+                return;
+        }
+        remote_put_file(rm, path, "vmcore-dmesg.txt");
+        (void) unlink(path);
+}
+
+static void remote_save_capture_log(struct remote *rm) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        int fd;
+
+        if (!rm->tmpdir || asprintf(&path, "%s/kdump-capture.log", rm->tmpdir) < 0) {
+                log_warning("no scratch directory, kdump-capture.log not saved");
+                return;
+        }
+        fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, DUMP_FILE_MODE);
+        if (fd < 0) {
+                log_warning_errno(errno, "cannot create %s, ignoring: %m", path);
+                return;
+        }
+        f = fdopen(fd, "w");
+        if (!f) {
+                close(fd);
+                log_oom();
+                return;
+        }
+        if (write_capture_log(fd, f) < 0)
+                log_warning_errno(errno, "cannot write %s, ignoring: %m", path);
+        else
+                remote_put_file(rm, path, "kdump-capture.log");
+        (void) unlink(path);
+}
+
+static long long now_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void close_fd(int *fd) {
+        if (*fd >= 0)
+                close(*fd);
+        *fd = -1;
+}
+
+struct pipe_result {
+        int collector;          /* status as spawn_wait() returns it */
+        int writer;
+        bool writer_early;      /* the writer exited before the end of the data */
+        bool relay_failed;      /* reading the collector's output failed */
+};
+
+/* collector | kdump-collect | writer.  Every wait is bounded except the
+ * collector's run itself (a dump takes as long as the memory is large; the
+ * writer's own I/O timeout ends a stalled network). */
+static int run_pipe(char **collector, char **writer, struct collect_state *s, struct pipe_result *res) {
+        _cleanup_free_ char *buf = malloc(RELAY_BUF_SIZE);
+        int in[2] = { -1, -1 }, out[2] = { -1, -1 };
+        pid_t cpid, wpid;
+        bool c_done = false, w_done = false, eof = false;
+        long long c_deadline = 0, w_deadline = 0;
+        size_t len = 0, off = 0;
+        int r;
+
+        *res = (struct pipe_result) { .collector = -EIO, .writer = -EIO };
+        if (!buf)
+                return -ENOMEM;
+        if (pipe2(in, O_CLOEXEC) < 0)
+                return negative_errno();
+        if (pipe2(out, O_CLOEXEC) < 0) {
+                r = negative_errno();
+                close_fd(&in[0]);
+                close_fd(&in[1]);
+                return r;
+        }
+        r = spawn_start(writer, out[0], -1, false, &wpid);
+        close_fd(&out[0]);
+        if (r < 0) {
+                res->writer = r;
+                close_fd(&in[0]);
+                close_fd(&in[1]);
+                close_fd(&out[1]);
+                return 0;
+        }
+        r = spawn_start(collector, -1, in[1], false, &cpid);
+        close_fd(&in[1]);
+        if (r < 0) {
+                res->collector = r;
+                spawn_kill(wpid);       /* it must not see the end of the data */
+                res->writer = 128 + SIGKILL;
+                close_fd(&in[0]);
+                close_fd(&out[1]);
+                return 0;
+        }
+        (void) fcntl(in[0], F_SETFL, O_NONBLOCK);
+        (void) fcntl(out[1], F_SETFL, O_NONBLOCK);
+
+        for (;;) {
+                struct pollfd p[2];
+                nfds_t n = 0;
+                long long now;
+
+                if (!c_done && spawn_try_reap(cpid, &res->collector) > 0)
+                        c_done = true;
+                if (!w_done && spawn_try_reap(wpid, &res->writer) > 0) {
+                        w_done = true;
+                        if (out[1] >= 0) {
+                                /* gone before it was given the end of the data */
+                                res->writer_early = true;
+                                close_fd(&out[1]);
+                        }
+                }
+                if (c_done && w_done)
+                        break;
+
+                now = now_ms();
+                if (out[1] < 0 && in[0] >= 0) {
+                        /* the writer is gone: the collector gets EPIPE */
+                        close_fd(&in[0]);
+                        eof = true;
+                }
+                if (eof && !c_done && c_deadline == 0)
+                        c_deadline = now + PIPE_TAIL_TIMEOUT_SEC * 1000LL;
+                if (eof && c_done && len == off && out[1] >= 0) {
+                        if (res->collector == 0 && !res->relay_failed) {
+                                close_fd(&out[1]);      /* the end of the data: the writer commits */
+                                w_deadline = now + WRITER_FINISH_TIMEOUT_SEC * 1000LL;
+                        } else {
+                                spawn_kill(wpid);       /* never let a partial dump look complete */
+                                res->writer = 128 + SIGKILL;
+                                w_done = true;
+                                close_fd(&out[1]);
+                        }
+                        continue;
+                }
+                if (!c_done && c_deadline && now >= c_deadline) {
+                        log_warning("%s did not exit after its output ended, killing it", collector[0]);
+                        spawn_kill(cpid);
+                        res->collector = -ETIME;
+                        c_done = true;
+                        continue;
+                }
+                if (!w_done && out[1] < 0) {
+                        if (w_deadline == 0)
+                                w_deadline = now + PIPE_TAIL_TIMEOUT_SEC * 1000LL;
+                        if (now >= w_deadline) {
+                                log_warning("%s did not finish in time, killing it", writer[0]);
+                                spawn_kill(wpid);
+                                res->writer = -ETIME;
+                                w_done = true;
+                                continue;
+                        }
+                }
+
+                if (in[0] >= 0 && len == off)
+                        p[n++] = (struct pollfd) { .fd = in[0], .events = POLLIN };
+                if (out[1] >= 0 && len > off)
+                        p[n++] = (struct pollfd) { .fd = out[1], .events = POLLOUT };
+                r = poll(p, n, 200);
+                if (r < 0 && errno != EINTR)
+                        return negative_errno();
+                collect_tick(s);
+                if (r <= 0)
+                        continue;
+
+                if (in[0] >= 0 && len == off) {
+                        ssize_t k = read(in[0], buf, RELAY_BUF_SIZE);
+
+                        if (k > 0) {
+                                len = (size_t) k;
+                                off = 0;
+                        } else if (k == 0 || (errno != EAGAIN && errno != EINTR)) {
+                                if (k < 0) {
+                                        log_warning_errno(errno, "cannot read from %s: %m", collector[0]);
+                                        res->relay_failed = true;
+                                }
+                                close_fd(&in[0]);
+                                eof = true;
+                        }
+                } else if (out[1] >= 0 && len > off) {
+                        ssize_t k = write(out[1], buf + off, len - off);
+
+                        if (k > 0) {
+                                off += (size_t) k;
+                                s->sent += (uint64_t) k;
+                        } else if (k < 0 && errno != EAGAIN && errno != EINTR) {
+                                /* EPIPE: the writer is gone, it is reaped above */
+                                res->writer_early = true;
+                                close_fd(&out[1]);
+                                len = off = 0;
+                        }
+                }
+        }
+        close_fd(&in[0]);
+        close_fd(&out[1]);
+        return 0;
+}
+
+/* core_collector for a writer: makedumpfile gets -F (its flattened format on
+ * stdout, which the writer turns back into a normal dump file); any other
+ * collector gets /proc/vmcore as its last argument and must write the dump to
+ * stdout, as `cat` does. */
+static char **pipe_collector_argv(const struct kdump_conf *c, const char *vmcore, bool *ret_flattened) {
+        _cleanup_strv_free_ char **argv = strv_copy(c->core_collector_argv);
+        const char *prog;
+
+        if (!argv || strv_length(argv) == 0)
+                return NULL;
+        prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+        if (streq(prog, "cp") || streq(prog, "scp")) {
+                /* a request for an unfiltered copy (kdump.conf(5)): cp cannot
+                 * write to a pipe as it writes files, cat does */
+                strv_free(argv);
+                argv = NULL;
+                if (strv_push(&argv, "cat") < 0)
+                        return NULL;
+                prog = "cat";
+        }
+        *ret_flattened = streq(prog, "makedumpfile");
+        if (*ret_flattened && !strv_contains(argv, "-F") && strv_push(&argv, "-F") < 0)
+                return NULL;
+        if (strv_push(&argv, vmcore) < 0)
+                return NULL;
+        return TAKE_PTR(argv);
+}
+
+static int remote_collector(struct remote *rm, const char *vmcore, char *reason, size_t reason_size) {
+        _cleanup_strv_free_ char **cargv = NULL, **wargv = NULL;
+        struct collect_state s = { .dir_fd = -1 };
+        struct pipe_result res;
+        bool flattened = false;
+        char desc[128];
+        int r;
+
+        cargv = pipe_collector_argv(rm->c, vmcore, &flattened);
+        if (cargv)
+                wargv = rm->c->target.type == KDUMP_TARGET_RAW
+                        ? writer_argv(rm, "put", flattened, NULL, NULL)
+                        : writer_argv(rm, "put", flattened, rm->dirname, "vmcore");
+        if (!cargv || !wargv) {
+                snprintf(reason, reason_size, "out of memory");
+                return -ENOMEM;
+        }
+
+        log_info("saving vmcore with %s to %s", rm->c->core_collector, rm->location);
+        sample_meminfo(&s);
+        r = run_pipe(cargv, wargv, &s, &res);
+        sample_meminfo(&s);
+        log_info("peak memory during collection: MemAvailable min %lu kB of MemTotal %lu kB",
+                 s.mem_available_min_kb, s.mem_total_kb);
+        if (r < 0) {
+                snprintf(reason, reason_size, "cannot run %s | %s: %s", cargv[0], writer_name(rm), strerror(-r));
+                return r;
+        }
+        /* a writer gone early is the cause: the collector then dies of EPIPE */
+        if (res.writer_early && res.writer == 0) {
+                snprintf(reason, reason_size, "%s put exited before the end of the dump", writer_name(rm));
+                return -EIO;
+        }
+        if (res.writer_early) {
+                describe_status(res.writer, desc, sizeof desc);
+                snprintf(reason, reason_size, "%s put %s", writer_name(rm), desc);
+                return -EIO;
+        }
+        if (res.collector != 0) {
+                describe_status(res.collector, desc, sizeof desc);
+                snprintf(reason, reason_size, "core_collector %s %s", cargv[0], desc);
+                return -EIO;
+        }
+        if (res.relay_failed) {
+                snprintf(reason, reason_size, "cannot read the output of core_collector %s", cargv[0]);
+                return -EIO;
+        }
+        if (res.writer != 0) {
+                describe_status(res.writer, desc, sizeof desc);
+                snprintf(reason, reason_size, "%s put %s", writer_name(rm), desc);
+                return -EIO;
+        }
+        return 0;
+}
+
+static int collect_remote(const struct kdump_conf *c, const char *vmcore, char *reason, size_t reason_size) {
+        _cleanup_(remote_done) struct remote rm = { .c = c };
+        _cleanup_free_ char *host = NULL, *name = NULL;
+        char status[16];
+        bool raw = c->target.type == KDUMP_TARGET_RAW;
+        int r, result;
+
+        rm.config = getenv_default("KDUMP_CONF", KDUMP_CONF_PATH);
+        if (asprintf(&rm.writer, "%s/kdump-%s-writer", getenv_default("KDUMP_LIBEXECDIR", LIBEXECDIR),
+                     kdump_target_type_to_string(c->target.type)) < 0) {
+                snprintf(reason, reason_size, "out of memory");
+                return -ENOMEM;
+        }
+        if (!find_in_path(rm.writer)) {
+                snprintf(reason, reason_size, "%s is not in the image", rm.writer);
+                return -ENOENT;
+        }
+
+        if (!raw) {
+                r = remote_host_part(c, &host);
+                if (r < 0) {
+                        snprintf(reason, reason_size, "out of memory");
+                        return r;
+                }
+                r = dump_dir_name(host, capture_time(), &name);
+                if (r < 0) {
+                        snprintf(reason, reason_size, "cannot name the dump directory: %s", strerror(-r));
+                        return r;
+                }
+                r = remote_mkdir(&rm, name, reason, reason_size);
+                if (r < 0)
+                        return r;
+        }
+        if (remote_location(&rm) < 0) {
+                snprintf(reason, reason_size, "out of memory");
+                return -ENOMEM;
+        }
+        log_info("saving the dump to %s", rm.location);
+
+        r = make_tmpdir(&rm);
+        if (r < 0)
+                log_warning_errno(r, "cannot create a scratch directory, dmesg and log not saved: %m");
+        if (raw)
+                log_info("a raw target holds the vmcore only: vmcore-dmesg.txt and kdump-capture.log not saved");
+        else if (find_in_path("makedumpfile"))
+                remote_save_dmesg(&rm, vmcore);
+        else
+                log_warning("makedumpfile is not in the image, vmcore-dmesg.txt not saved");
+
+        result = remote_collector(&rm, vmcore, reason, reason_size);
+        if (result == 0)
+                log_notice("saved vmcore to %s", rm.location);
+
+        if (c->kdump_post) {
+                snprintf(status, sizeof status, "%d", result == 0 ? 0 : 1);
+                (void) run_hook("kdump_post", c->kdump_post, status, rm.location);
+        }
+        if (!raw)
+                remote_save_capture_log(&rm);
+        return result == 0 ? 0 : -EIO;
 }
 
 /* ---- main ------------------------------------------------------------------ */
@@ -460,10 +1070,6 @@ static int collect(const struct kdump_conf *c, char *reason, size_t reason_size)
 
 #define FAIL(...) do { snprintf(reason, reason_size, __VA_ARGS__); return -EIO; } while (0)
 
-        if (!arg_override_root && c->target.type != KDUMP_TARGET_FS && c->target.type != KDUMP_TARGET_ROOTFS)
-                /* The network and raw writers are separate helpers. */
-                FAIL("kdump-collect writes to file systems only, not to a %s target",
-                     kdump_target_type_to_string(c->target.type));
         if (access(vmcore, R_OK) < 0)
                 FAIL("cannot read %s: %s", vmcore, strerror(errno));
 
@@ -476,6 +1082,10 @@ static int collect(const struct kdump_conf *c, char *reason, size_t reason_size)
                 if (r < 0)
                         log_warning("kdump_pre could not run, saving the dump anyway");
         }
+
+        if (!arg_override_root && c->target.type != KDUMP_TARGET_FS && c->target.type != KDUMP_TARGET_ROOTFS)
+                /* ssh, nfs, raw: no mount, the writer helpers store the dump */
+                return collect_remote(c, vmcore, reason, reason_size);
 
         if (arg_check_mount && !is_mount_point(arg_target_root))
                 FAIL("dump target %s is not mounted", arg_target_root);
@@ -522,6 +1132,8 @@ int main(int argc, char *argv[]) {
         int r;
 
         umask(077);
+        /* a writer that dies must not kill us: its status says what happened */
+        (void) signal(SIGPIPE, SIG_IGN);
         log_setup("kdump", e && streq(e, "1") ? LOG_TARGET_STDERR : LOG_TARGET_CONSOLE);
 
         r = parse_argv(argc, argv);

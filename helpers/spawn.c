@@ -79,13 +79,19 @@ static int kill_and_reap(pid_t pid) {
         return 0;
 }
 
-int spawn_wait(char * const *argv, const struct spawn_opts *opts) {
+static int exit_status(int status) {
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status);
+        if (WIFSIGNALED(status))
+                return 128 + WTERMSIG(status);
+        return -EIO;
+}
+
+int spawn_start(char * const *argv, int stdin_fd, int stdout_fd, bool null_stderr, pid_t *ret_pid) {
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t attr;
         sigset_t none;
-        long long deadline;
-        pid_t pid;
-        int r, status = 0;
+        int r;
 
         if (!argv || !argv[0])
                 return -EINVAL;
@@ -103,19 +109,54 @@ int spawn_wait(char * const *argv, const struct spawn_opts *opts) {
         sigemptyset(&none);
         r = posix_spawnattr_setsigmask(&attr, &none);
         if (r == 0)
-                r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+                r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+        if (r == 0) {
+                sigset_t pipe_only;     /* SIGPIPE may be ignored by the caller */
+
+                sigemptyset(&pipe_only);
+                sigaddset(&pipe_only, SIGPIPE);
+                r = posix_spawnattr_setsigdefault(&attr, &pipe_only);
+        }
         if (r == 0)
-                r = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-        if (r == 0 && opts->stdout_fd >= 0)
-                r = posix_spawn_file_actions_adddup2(&fa, opts->stdout_fd, 1);
-        if (r == 0 && opts->null_stderr)
+                r = stdin_fd >= 0 ? posix_spawn_file_actions_adddup2(&fa, stdin_fd, 0)
+                                  : posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+        if (r == 0 && stdout_fd >= 0)
+                r = posix_spawn_file_actions_adddup2(&fa, stdout_fd, 1);
+        if (r == 0 && null_stderr)
                 r = posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
         if (r == 0)
-                r = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
+                r = posix_spawnp(ret_pid, argv[0], &fa, &attr, argv, environ);
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&attr);
-        if (r != 0)
-                return -r;
+        return -r;
+}
+
+int spawn_try_reap(pid_t pid, int *ret_status) {
+        int status = 0, r;
+
+        r = reap(pid, &status);
+        if (r > 0)
+                *ret_status = exit_status(status);
+        return r;
+}
+
+void spawn_kill(pid_t pid) {
+        int status;
+
+        kill(pid, SIGKILL);
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+}
+
+int spawn_wait(char * const *argv, const struct spawn_opts *opts) {
+        long long deadline;
+        pid_t pid;
+        int r, status = 0;
+
+        r = spawn_start(argv, opts->stdin_fd > 0 ? opts->stdin_fd : -1, opts->stdout_fd,
+                        opts->null_stderr, &pid);
+        if (r < 0)
+                return r;
 
         deadline = opts->timeout_sec ? now_ms() + (long long) opts->timeout_sec * 1000 : 0;
         for (;;) {
@@ -132,9 +173,5 @@ int spawn_wait(char * const *argv, const struct spawn_opts *opts) {
                         opts->tick(opts->userdata);
                 sleep_ms(TICK_MS);
         }
-        if (WIFEXITED(status))
-                return WEXITSTATUS(status);
-        if (WIFSIGNALED(status))
-                return 128 + WTERMSIG(status);
-        return -EIO;
+        return exit_status(status);
 }

@@ -338,8 +338,20 @@ static int verb_show(int argc, char **argv) {
         if (desc)
                 printf("Dump target: %s\n", desc);
         else if (ctx.conf->target.type == KDUMP_TARGET_SSH || ctx.conf->target.type == KDUMP_TARGET_NFS)
+        {
+                const struct net_route *n = &ctx.target.net;
+
                 printf("Dump target: %s %s, path %s\n", kdump_target_type_to_string(ctx.conf->target.type),
                        ctx.conf->target.spec, ctx.conf->path);
+                if (n->resolved)
+                        printf("Network: %s is %s, via %s%s%s, %s %s/%u%s\n", ctx.conf->target.host,
+                               n->address, n->dev, n->gateway ? " gateway " : "", strempty(n->gateway),
+                               n->dhcp ? "DHCP, now" : "static", strempty(n->src), n->prefix,
+                               n->mac ? "" : " (no MAC: interface name not pinned)");
+                else
+                        printf("Network: %s not resolved here (image build): DHCP on the first interface up\n",
+                               ctx.conf->target.host);
+        }
         printf("Kernel: %s%s (%s)\n", ctx.root, ctx.kernel, ctx.kver);
         image = root_path(&ctx, ctx.image);
         if (!image || asprintf(&tmp, "%s.tmp", image) < 0 || asprintf(&conf_tmp, "%s.conf.tmp", image) < 0) {

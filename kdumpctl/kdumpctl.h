@@ -40,6 +40,18 @@ static inline int mfree_fd(int fd) {
 #define TIMEOUT_SSH 120
 #define TIMEOUT_LOCK 60
 
+/* ssh, nfs: how the capture kernel reaches the target (network.c) */
+struct net_route {
+        bool resolved;                  /* false: not probed (image mode, sysroot): ip=dhcp */
+        char *address;                  /* the host, resolved at kdumpctl time */
+        char *dev;                      /* the interface of the route to it */
+        char *src;                      /* this machine's address on it */
+        char *gateway;                  /* NULL: on-link */
+        char *mac;                      /* for ifname=; NULL when unknown */
+        unsigned prefix;
+        bool dhcp;                      /* a leased address: ip=DEV:dhcp */
+};
+
 /* The dump target as the capture kernel will see it: rootfs targets are
  * resolved to the filesystem that holds `path`. */
 struct resolved_target {
@@ -51,6 +63,7 @@ struct resolved_target {
         char *options;                  /* FS: options for dracut --mount */
         char *path;                     /* dump directory relative to the target's root */
         char *raw_node;                 /* RAW: device node, inside the root */
+        struct net_route net;           /* SSH, NFS */
 };
 
 struct kdump_ctx {
@@ -114,6 +127,10 @@ char *target_identity(const struct resolved_target *t);
 char *target_mount_arg(const struct resolved_target *t);
 
 /* network.c */
+/* Resolves the ssh/nfs host and the route to it (see network.c for
+ * KDUMP_ROUTE_OVERRIDE); logs and fails when the target is unreachable. */
+int network_resolve(const struct kdump_ctx *ctx, struct net_route *ret);
+void net_route_done(struct net_route *n);
 int kdumpctl_network_args(const struct kdump_ctx *ctx, char ***dracut_args, char ***cmdline_args);
 
 /* dracut.c */

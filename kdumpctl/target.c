@@ -24,6 +24,7 @@ void target_done(struct resolved_target *t) {
         free(t->options);
         free(t->path);
         free(t->raw_node);
+        net_route_done(&t->net);
         *t = (struct resolved_target) {};
 }
 
@@ -261,6 +262,8 @@ int target_resolve(const struct kdump_ctx *ctx, struct resolved_target *ret) {
                 t.path = strdup(c->path);
                 if (!t.path)
                         r = log_oom();
+                else
+                        r = network_resolve(ctx, &t.net);
                 break;
         default:
                 r = -EINVAL;
@@ -284,7 +287,15 @@ int target_baked_conf(const struct kdump_ctx *ctx, char **ret, size_t *ret_size)
         f = open_memstream(&user, &user_size);
         if (!f)
                 return -ENOMEM;
-        r = kdump_conf_write(ctx->conf, f);
+        if ((t->type == KDUMP_TARGET_SSH || t->type == KDUMP_TARGET_NFS) && t->net.resolved) {
+                /* the writer connects to the address resolved now: the
+                 * capture kernel has no resolver */
+                struct kdump_conf copy = *ctx->conf;
+
+                copy.target.host = t->net.address;
+                r = kdump_conf_write(&copy, f);
+        } else
+                r = kdump_conf_write(ctx->conf, f);
         if (fclose(f) != 0 || r < 0)
                 return -ENOMEM;
         if (!t->from_rootfs) {
@@ -345,6 +356,14 @@ char *target_identity(const struct resolved_target *t) {
                         return NULL;
         } else if (t->type == KDUMP_TARGET_RAW) {
                 if (asprintf(&s, "raw %s", t->source) < 0)
+                        return NULL;
+        } else if ((t->type == KDUMP_TARGET_SSH || t->type == KDUMP_TARGET_NFS) && t->net.resolved) {
+                /* a new address or route needs a new image (ip=, ifname=,
+                 * the baked address) */
+                if (asprintf(&s, "%s addr=%s dev=%s mac=%s src=%s/%u via=%s %s",
+                             kdump_target_type_to_string(t->type), t->net.address, t->net.dev,
+                             strempty(t->net.mac), strempty(t->net.src), t->net.prefix,
+                             strempty(t->net.gateway), t->net.dhcp ? "dhcp" : "static") < 0)
                         return NULL;
         } else
                 s = strdup(kdump_target_type_to_string(t->type));

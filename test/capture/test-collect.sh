@@ -8,7 +8,7 @@ bindir=$(realpath "${1:?usage: $0 BINDIR}")
 collect=$bindir/kdump-collect
 action=$bindir/kdump-failure-action
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap "${KEEP_TMP:+:} rm -rf \"\$tmp\"" EXIT
 pass=0 fail=0
 ok() { echo "ok - $*"; pass=$((pass + 1)); }
 not_ok() { echo "not ok - $*"; fail=$((fail + 1)); }
@@ -30,11 +30,47 @@ if [ "$1" = --dump-dmesg ]; then
 	[ -e "$3" ] && exit 9      # never write over a file
 	echo "[ 0.000000] Linux version test" >"$3"; exit 0
 fi
-for a; do src=$out; out=$a; done
+for a; do src=$out; out=$a; [ "$a" = -F ] && flat=1; done
+if [ "${flat:-0}" = 1 ]; then       # -F: the dump on stdout, the vmcore is last
+	if [ "${FAKE_FAIL:-0}" = 1 ]; then head -c 100 "$out"; exit 1; fi
+	cat "$out"; exit
+fi
 [ -e "$out" ] && exit 9
 if [ "${FAKE_FAIL:-0}" = 1 ]; then head -c 100 "$src" >"$out"; exit 1; fi
 cat "$src" >"$out"
 EOS
+# The writers' contract (kdump-ssh-writer(1) ...): mkdir DIR (0 created,
+# 3 exists, 1 error); put [--flattened] [DIR NAME] < DATA writes
+# NAME-incomplete and renames it only at the end of the data.  The "server"
+# is $FAKE_REMOTE; FAKE_WRITER_FAIL=mkdir|NAME makes that step fail.
+wl=$tmp/writers
+mkdir -p "$wl"
+cat >"$wl/kdump-ssh-writer" <<'EOS'
+#!/bin/sh
+PATH=/usr/bin:/bin
+me=${0##*/}
+[ "$1" = --config ] || exit 2
+[ "$2" = "$KDUMP_CONF" ] || exit 2
+shift 2
+echo "$me $*" >>"$KDUMP_TEST_LOG"
+case $1 in
+mkdir)
+	[ "${FAKE_WRITER_FAIL:-}" = mkdir ] && exit 1
+	[ -e "$FAKE_REMOTE/$2" ] && exit 3
+	mkdir -p "$FAKE_REMOTE/$2"; exit 0 ;;
+put)
+	shift; [ "$1" = --flattened ] && shift
+	if [ "$me" = kdump-raw-writer ]; then f=$FAKE_REMOTE/raw; n=raw
+	else f=$FAKE_REMOTE/$1/$2; n=$2; fi
+	[ -e "$f" ] && exit 9
+	if [ "${FAKE_WRITER_FAIL:-}" = "$n" ]; then head -c 10 >"$f-incomplete"; exit 1; fi
+	cat >"$f-incomplete" && mv "$f-incomplete" "$f" ;;
+*) exit 2 ;;
+esac
+EOS
+chmod +x "$wl/kdump-ssh-writer"
+ln -s kdump-ssh-writer "$wl/kdump-nfs-writer"
+ln -s kdump-ssh-writer "$wl/kdump-raw-writer"
 cat >"$dbl/journalctl" <<'EOS'
 #!/bin/sh
 echo "journalctl $*" >>"$KDUMP_TEST_LOG"
@@ -66,6 +102,7 @@ exit "${FAKE_COLLECT_STATUS:-0}"
 EOS
 chmod +x "$dbl"/* "$tmp"/pre "$tmp"/post "$tmp"/shell "$tmp/libexec/kdump-collect"
 ln -s "$(command -v cp)" "$dbl/cp"
+ln -s "$(command -v cat)" "$dbl/cat"
 nojournal=$tmp/bin-nojournal
 mkdir -p "$nojournal"
 ln -s "$dbl/makedumpfile" "$nojournal/makedumpfile"
@@ -164,8 +201,6 @@ check "no journalctl: kernel log from kmsg" \
 run_collect novmcore "" KDUMP_VMCORE="$tmp/nonexistent"
 check "no vmcore: exit 1, reason" [ "$(cat "$tmp/novmcore/status")" = 1 ] && \
 	grep -q "kdump: capture failed: cannot read $tmp/nonexistent" "$tmp/novmcore/out"
-run_collect ssh "ssh kdump@example.com\n"
-check "ssh target: refused clearly" grep -q 'capture failed: kdump-collect writes to file systems only' "$tmp/ssh/out"
 mkdir -p "$tmp/notmounted"
 printf '' >"$tmp/notmounted.conf"
 env PATH="$dbl" KDUMP_CONF="$tmp/notmounted.conf" "$collect" --target-root "$tmp/notmounted" >"$tmp/notmounted.out" 2>&1
@@ -179,6 +214,110 @@ check "lenient config: problems logged, dump saved with defaults" \
 	[ -e "$tmp/lenient/root/var/crash/$name/vmcore" ]
 "$collect" --bogus >/dev/null 2>&1
 check "bad usage: exit 2" [ $? = 2 ]
+
+
+# --- ssh, nfs, raw: through the writers ---------------------------------------------
+# run_remote CASE CONF-TEXT [ENV...]: the "server" is $tmp/CASE/remote
+run_remote() {
+	local c=$1 conf=$2; shift 2
+	mkdir -p "$tmp/$c/remote" "$tmp/$c/run"
+	run_collect "$c" "$conf" KDUMP_LIBEXECDIR="$wl" FAKE_REMOTE="$tmp/$c/remote" \
+		KDUMP_RUNTIME_DIR="$tmp/$c/run" "$@"
+}
+order() { cut -d' ' -f1-3 "$tmp/$1/calls" | tr '\n' '|'; }
+status() { cat "$tmp/$1/status"; }
+never_claimed() { # never_claimed CASE: no vmcore anywhere, no success line
+	[ -z "$(find "$tmp/$1/remote" -name vmcore)" ] && ! grep -q 'saved vmcore' "$tmp/$1/out"
+}
+
+run_remote ssh "ssh kdump@192.0.2.5\npath /srv/crash/\nkdump_pre $tmp/pre\nkdump_post $tmp/post\n"
+d=$tmp/ssh/remote/$name
+loc=ssh://kdump@192.0.2.5/srv/crash/$name
+check "ssh: exit 0" [ "$(status ssh)" = 0 ]
+check "ssh: vmcore on the server is the dump" cmp -s "$tmp/vmcore" "$d/vmcore"
+check "ssh: vmcore-dmesg.txt and kdump-capture.log put" \
+	grep -q 'Linux version' "$d/vmcore-dmesg.txt" && grep -q 'journal line' "$d/kdump-capture.log"
+check "ssh: no -incomplete left" [ -z "$(find "$d" -name '*incomplete*')" ]
+check "ssh: order pre, mkdir, dmesg, put dmesg, collector | put --flattened, post, log" \
+	[ "$(order ssh | sed 's/|makedumpfile -l --message-level|/|/')" = "pre |kdump-ssh-writer mkdir $name|makedumpfile --dump-dmesg $tmp/vmcore|kdump-ssh-writer put $name|kdump-ssh-writer put --flattened|post 0 $loc|journalctl -b -o|kdump-ssh-writer put $name|" ] && \
+	[ "$(grep -c '^makedumpfile -l' "$tmp/ssh/calls")" = 1 ]
+check "ssh: makedumpfile gets -F and /proc/vmcore, output on stdout" \
+	grep -qx "makedumpfile -l --message-level 7 -d 31 -F $tmp/vmcore" "$tmp/ssh/calls"
+check "ssh: writer put --flattened DIR vmcore" grep -qx "kdump-ssh-writer put --flattened $name vmcore" "$tmp/ssh/calls"
+check "ssh: dmesg made in the runtime dir, put as vmcore-dmesg.txt" \
+	grep -q "^makedumpfile --dump-dmesg $tmp/vmcore $tmp/ssh/run/kdump-collect\.[^/]*/vmcore-dmesg.txt\$" "$tmp/ssh/calls" && \
+	grep -qx "kdump-ssh-writer put $name vmcore-dmesg.txt" "$tmp/ssh/calls"
+check "ssh: scratch directory removed" [ -z "$(ls -A "$tmp/ssh/run")" ]
+check "ssh: console line 'kdump: saved vmcore to ssh://user@host/path/DIR'" grep -qx "kdump: saved vmcore to $loc" "$tmp/ssh/out"
+check "ssh: no sanitizer report" no_sanitizer "$tmp/ssh/out"
+
+run_remote nfs "nfs 192.0.2.20:/export/crash/\nkdump_post $tmp/post\n"
+loc=nfs://192.0.2.20/export/crash/var/crash/$name
+check "nfs: exit 0, dump saved" [ "$(status nfs)" = 0 ] && cmp -s "$tmp/vmcore" "$tmp/nfs/remote/$name/vmcore"
+check "nfs: console line 'kdump: saved vmcore to nfs://host/export/path/DIR'" grep -qx "kdump: saved vmcore to $loc" "$tmp/nfs/out"
+check "nfs: kdump_post gets the location" grep -qx "post 0 $loc" "$tmp/nfs/calls"
+
+mkdir -p "$tmp/nfs-exist/remote/$name" "$tmp/nfs-exist/remote/$name-1"
+echo old >"$tmp/nfs-exist/remote/$name/vmcore"
+run_remote nfs-exist "nfs 192.0.2.20:/x\n"
+check "writer mkdir exit 3: NAME, NAME-1 tried, NAME-2 used" \
+	[ "$(grep mkdir "$tmp/nfs-exist/calls" | tr '\n' '|')" = "kdump-nfs-writer mkdir $name|kdump-nfs-writer mkdir $name-1|kdump-nfs-writer mkdir $name-2|" ] && \
+	cmp -s "$tmp/vmcore" "$tmp/nfs-exist/remote/$name-2/vmcore"
+check "writer mkdir exit 3: earlier dump untouched" \
+	[ "$(cat "$tmp/nfs-exist/remote/$name/vmcore")" = old ] && [ -z "$(ls -A "$tmp/nfs-exist/remote/$name-1")" ]
+check "writer mkdir exit 3: saved to NAME-2" grep -qx "kdump: saved vmcore to nfs://192.0.2.20/x/var/crash/$name-2" "$tmp/nfs-exist/out"
+
+run_remote ssh-cfail "ssh kdump@192.0.2.5\nkdump_post $tmp/post\n" FAKE_FAIL=1
+check "ssh, collector fails: exit 1" [ "$(status ssh-cfail)" = 1 ]
+check "ssh, collector fails: reason" \
+	grep -qx 'kdump: capture failed: core_collector makedumpfile exited with status 1' "$tmp/ssh-cfail/out"
+check "ssh, collector fails: the writer never commits, no vmcore claimed" never_claimed ssh-cfail
+check "ssh, collector fails: kdump_post gets status 1" grep -q "^post 1 ssh://" "$tmp/ssh-cfail/calls"
+check "ssh, collector fails: log still put" [ -s "$tmp/ssh-cfail/remote/$name/kdump-capture.log" ]
+
+run_remote ssh-wfail "ssh kdump@192.0.2.5\n" FAKE_WRITER_FAIL=vmcore
+check "ssh, writer fails: exit 1" [ "$(status ssh-wfail)" = 1 ]
+check "ssh, writer fails: reason" \
+	grep -qx 'kdump: capture failed: kdump-ssh-writer put exited with status 1' "$tmp/ssh-wfail/out"
+check "ssh, writer fails: no vmcore claimed" never_claimed ssh-wfail
+
+run_remote ssh-mkfail "ssh kdump@192.0.2.5\n" FAKE_WRITER_FAIL=mkdir
+check "ssh, writer mkdir fails: exit 1, reason" [ "$(status ssh-mkfail)" = 1 ] && \
+	grep -qx "kdump: capture failed: kdump-ssh-writer mkdir exited with status 1" "$tmp/ssh-mkfail/out"
+check "ssh, writer mkdir fails: collector not run" bash -c "! grep -q makedumpfile '$tmp/ssh-mkfail/calls'"
+
+run_remote ssh-cat "ssh kdump@192.0.2.5\ncore_collector cat\n"
+check "other collector: VMCORE as last argument, stdout to a plain put" \
+	[ "$(status ssh-cat)" = 0 ] && grep -qx "kdump-ssh-writer put $name vmcore" "$tmp/ssh-cat/calls" && \
+	cmp -s "$tmp/vmcore" "$tmp/ssh-cat/remote/$name/vmcore"
+
+run_remote ssh-cp "ssh kdump@192.0.2.5\ncore_collector cp --sparse=always\n"
+check "cp collector, remote: becomes cat VMCORE" \
+	[ "$(status ssh-cp)" = 0 ] && cmp -s "$tmp/vmcore" "$tmp/ssh-cp/remote/$name/vmcore" && \
+	grep -q "saving vmcore with cp --sparse=always" "$tmp/ssh-cp/out"
+
+run_remote ssh-ip "ssh kdump@127.0.0.1\n" KDUMP_HOSTNAME=
+check "no KDUMP_HOSTNAME: named after the local address on the route" \
+	[ -e "$tmp/ssh-ip/remote/127.0.0.1-2023-11-14-22:13:20/vmcore" ]
+
+run_remote ssh-nowriter "ssh kdump@192.0.2.5\n" KDUMP_LIBEXECDIR="$tmp/nonexistent"
+check "writer missing: clear reason" \
+	grep -qx "kdump: capture failed: $tmp/nonexistent/kdump-ssh-writer is not in the image" "$tmp/ssh-nowriter/out"
+
+run_remote raw "raw /dev/sdb1\nkdump_post $tmp/post\n"
+check "raw: exit 0, writer put --flattened, no dir, no dmesg" \
+	[ "$(status raw)" = 0 ] && [ "$(grep -c . "$tmp/raw/calls")" = 3 ] && \
+	grep -qx "kdump-raw-writer put --flattened" "$tmp/raw/calls" && cmp -s "$tmp/vmcore" "$tmp/raw/remote/raw"
+check "raw: console line 'kdump: saved vmcore to raw:DEVICE'" grep -qx "kdump: saved vmcore to raw:/dev/sdb1" "$tmp/raw/out"
+run_remote raw-wfail "raw /dev/sdb1\n" FAKE_WRITER_FAIL=raw
+check "raw, writer fails: exit 1, nothing claimed" [ "$(status raw-wfail)" = 1 ] && \
+	[ ! -e "$tmp/raw-wfail/remote/raw" ] && ! grep -q 'saved vmcore' "$tmp/raw-wfail/out"
+run_remote raw-cfail "raw /dev/sdb1\n" FAKE_FAIL=1
+check "raw, collector fails: exit 1, nothing claimed" [ "$(status raw-cfail)" = 1 ] && \
+	[ ! -e "$tmp/raw-cfail/remote/raw" ] && ! grep -q 'saved vmcore' "$tmp/raw-cfail/out"
+for c in nfs nfs-exist ssh-cfail ssh-wfail ssh-mkfail ssh-cat raw raw-wfail raw-cfail; do
+	check "$c: no sanitizer report" no_sanitizer "$tmp/$c/out"
+done
 
 # --- kdump-failure-action ----------------------------------------------------------
 # run_action CASE CONF-TEXT [ARGS...]

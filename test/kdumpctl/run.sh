@@ -100,6 +100,7 @@ for dir in "$HERE"/golden/*/; do
         name=$(basename "$dir")
         fresh "golden-$name"
         cp "$dir/kdump.conf" "$R/etc/kdump.conf"
+        unset KDUMP_ROUTE_OVERRIDE      # a setup.sh may export it for its case
         # shellcheck disable=SC1091
         [ -f "$dir/setup.sh" ] && . "$dir/setup.sh"
         args=start
@@ -129,6 +130,7 @@ for dir in "$HERE"/golden/*/; do
                 not_ok "golden $name: differs:$bad" "$(cat "$WORK/golden-$name"/*.diff 2>/dev/null)"
         fi
 done
+unset KDUMP_ROUTE_OVERRIDE
 
 # ---- acceptance -------------------------------------------------------------
 fresh accept
@@ -249,6 +251,19 @@ HOOKCONF='path /var/crash\nkdump_pre /usr/bin/pre.sh\n'
 mkhook='printf "#!/bin/sh\\n" > "$R/usr/bin/pre.sh"; chmod +x "$R/usr/bin/pre.sh"'
 check_input config 'path /var/crash\n' 'echo "core_collector makedumpfile -c -d 31" >> "$R/etc/kdump.conf"' \
         "kdump.conf 'core_collector' changed"
+check_input route 'nfs 192.0.2.20:/export\n' 'export KDUMP_ROUTE_OVERRIDE="dev=eth1 src=192.0.2.77 dhcp=1 prefix=24"' \
+        "resolved dump target (now nfs addr=192.0.2.20 dev=eth1" \
+        'export KDUMP_ROUTE_OVERRIDE="dev=eth0 src=192.0.2.77 dhcp=1 prefix=24"'
+unset KDUMP_ROUTE_OVERRIDE
+fresh route-show
+printf 'nfs nfs.example.com:/export\n' > "$R/etc/kdump.conf"
+KDUMP_ROUTE_OVERRIDE="addr=192.0.2.20 dev=eth0 src=192.0.2.77 via=192.0.2.1 dhcp=1 prefix=24" kd show
+echo "$OUT" | grep -qx '    nfs 192.0.2.20:/export' && echo "$OUT" | grep -qx 'Dump target: nfs nfs.example.com:/export, path /var/crash' &&
+        echo "$OUT" | grep -q '^Network: nfs.example.com is 192.0.2.20, via eth0 gateway 192.0.2.1, DHCP' \
+        && ok "show: the name as written, the address baked, the route" || not_ok "show: name, address, route" "$OUT"
+KDUMP_ROUTE_OVERRIDE="dev=eth0 dhcp=1" kd start
+[ "$RC" != 0 ] && echo "$OUT" | grep -q 'KDUMP_ROUTE_OVERRIDE needs dev= and, for a host name, addr=' \
+        && ok "route override without addr= for a name: refused clearly" || not_ok "override without addr=" "$OUT"
 check_input kernel 'path /var/crash\n' 'echo new >> "$R/boot/vmlinuz-$KVER"' "kernel image /boot/vmlinuz-$KVER changed"
 check_input hook "$HOOKCONF" 'echo "echo changed" >> "$R/usr/bin/pre.sh"' "hook /usr/bin/pre.sh changed" "$mkhook"
 check_input extra_bins 'path /var/crash\nextra_bins lftp\n' 'echo changed >> "$R/usr/bin/lftp"' "extra_bins /usr/bin/lftp changed"
