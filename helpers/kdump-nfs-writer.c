@@ -24,6 +24,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,32 +54,39 @@ struct nfs_conn {
 
 #define WATCHDOG_SECS (arg_io_timeout_secs + 15)
 
-/* libnfs 6 (LIBNFS_API_V2) swapped nfs_pwrite's arguments: wrapped once. */
-static int nfs_pwrite_all(struct nfs_context *nfs, struct nfsfh *fh, uint64_t offset,
-                          const void *buf, size_t len) {
-        const char *p = buf;
-        /* libnfs 4.0 does not split an NFSv4 WRITE by the server's maximum
-         * ("Failed to encode COMPOUND4args"): never ask for more */
-        size_t max = (size_t) nfs_get_writemax(nfs);
-
-        if (max == 0 || max > 1024 * 1024)
-                max = 1024 * 1024;
-        while (len > 0) {
-                size_t want = len < max ? len : max;
-#ifdef LIBNFS_API_V2
-                int n = nfs_pwrite(nfs, fh, p, want, offset);
+/*
+ * Writes go out through nfs_pwrite_async() with many in flight, from buffers
+ * of our own ("slots"): libnfs may read a buffer until the WRITE's callback
+ * (libnfs 6 sends it without copying; 4.0's NFSv3 page cache reads it in the
+ * callback), while flat_copy() reuses its buffer as soon as write_at returns.
+ *
+ * Size of one WRITE: libnfs 4.0 (Debian 12) encodes every NFSv4 COMPOUND into
+ * a fixed 4 KiB buffer, whatever the WRITE carries, and neither nfs_pwrite()
+ * nor nfs_get_writemax() (0 for v4) knows: more than ~3.8 KiB fails with
+ * "ZDR error: Failed to encode COMPOUND4args".  Record mark, call header,
+ * AUTH_SYS "libnfs" credential, PUTFH with the largest (128-byte) v4 handle and
+ * the WRITE arguments take at most 252 of those bytes; 3.5 KiB always fits.
+ * libnfs 5.0 sizes that buffer by the payload (and added
+ * LIBNFS_FEATURE_MULTITHREADING, which tells the two apart).  NFSv3 WRITEs
+ * are sized by the payload in every version, up to nfs_get_writemax().
+ */
+#ifdef LIBNFS_FEATURE_MULTITHREADING
+#define NFS4_WRITE_MAX (1024 * 1024)
 #else
-                int n = nfs_pwrite(nfs, fh, offset, want, p);
+#define NFS4_WRITE_MAX 3584
 #endif
-                if (n < 0)
-                        return n;
-                if (n == 0)
-                        return -EIO;
-                p += n;
-                len -= (size_t) n;
-                offset += (uint64_t) n;
-        }
-        return 0;
+#define NFS_WRITE_MAX (1024 * 1024)             /* libnfs's own cap, NFS_MAX_XFER_SIZE */
+#define NFS_WINDOW_BYTES (2 * 1024 * 1024)      /* in flight at most, */
+#define NFS_SLOTS_MAX 256                       /* in at most this many WRITEs */
+
+/* libnfs 6 (LIBNFS_API_V2) swapped nfs_pwrite_async's arguments: wrapped once. */
+static int nfs_pwrite_start(struct nfs_context *nfs, struct nfsfh *fh, uint64_t offset, const void *buf,
+                            size_t len, nfs_cb cb, void *userdata) {
+#ifdef LIBNFS_API_V2
+        return nfs_pwrite_async(nfs, fh, buf, len, offset, cb, userdata);
+#else
+        return nfs_pwrite_async(nfs, fh, offset, len, buf, cb, userdata);
+#endif
 }
 
 static const char *nfs_error(struct nfs_conn *c) {
@@ -237,23 +245,272 @@ static int do_mkdir(struct nfs_conn *c, const char *base, const char *dirname) {
         return 0;
 }
 
+struct nfs_out;
+
+struct nfs_slot {
+        struct nfs_out *out;
+        char *buf;
+        uint64_t offset;        /* where buf[0] goes */
+        size_t len;             /* bytes in buf */
+        size_t done;            /* of them acknowledged by the server */
+        bool busy;              /* a WRITE is in flight: buf is libnfs's until its callback */
+};
+
 struct nfs_out {
         struct nfs_conn *conn;
         struct nfsfh *fh;
         const char *path;
         struct flat_progress progress;
+
+        struct nfs_slot *slots;
+        char *buffers;
+        size_t chunk;           /* largest WRITE */
+        unsigned n_slots, n_busy, next;
+        struct nfs_slot *fill;  /* collecting contiguous data, not sent yet */
+        uint64_t replies;
+        double last_reply;      /* or when the pipeline last left idle */
+        int error;              /* the first failure, negative errno */
+        char error_msg[256];
+        bool broken;            /* the connection is not usable any more */
 };
+
+static void nfs_out_fail(struct nfs_out *o, int error, const char *msg) {
+        if (o->error < 0)
+                return;
+        o->error = error < 0 ? error : -EIO;
+        snprintf(o->error_msg, sizeof o->error_msg, "%s", msg && *msg ? msg : strerror(-o->error));
+}
+
+static int nfs_slot_send(struct nfs_slot *s);
+
+/* libnfs's callback: status is the count written or a negative errno, then
+ * data is the error string (only valid now). */
+static void nfs_slot_done(int status, struct nfs_context *nfs _unused_, void *data, void *userdata) {
+        struct nfs_slot *s = userdata;
+        struct nfs_out *o = s->out;
+
+        s->busy = false;
+        o->n_busy--;
+        o->replies++;
+        o->last_reply = flat_now();
+        if (status == -EINTR || status == -ETIMEDOUT || status == -EFAULT) {
+                /* libnfs's timeout (4.0 says EINTR: we cancel nothing while
+                 * writing), or an RPC failure rather than an NFS error */
+                nfs_out_fail(o, status == -EFAULT ? -EIO : -ETIMEDOUT, data);
+                o->broken = true;
+        } else if (status < 0)
+                nfs_out_fail(o, status, data);
+        else if (status == 0 || (size_t) status > s->len - s->done)
+                nfs_out_fail(o, -EIO, "server acknowledged a WRITE with a wrong count");
+        else {
+                s->done += (size_t) status;
+                /* a short write: the rest goes out at once, still ahead of any
+                 * newer overlapping data, which waits for this slot */
+                if (s->done < s->len && o->error == 0)
+                        (void) nfs_slot_send(s);
+        }
+}
+
+static int nfs_slot_send(struct nfs_slot *s) {
+        struct nfs_out *o = s->out;
+        int r;
+
+        if (o->n_busy == 0)
+                o->last_reply = flat_now();     /* the I/O timeout runs from here */
+        r = nfs_pwrite_start(o->conn->nfs, o->fh, s->offset + s->done, s->buf + s->done, s->len - s->done,
+                             nfs_slot_done, s);
+        if (r < 0) {
+                /* the callback will not come (4.0 says -1 for anything) */
+                nfs_out_fail(o, -EIO, nfs_get_error(o->conn->nfs));
+                return o->error;
+        }
+        s->busy = true;
+        o->n_busy++;
+        return 0;
+}
+
+/* Lets libnfs work for up to 100 ms.  Returns the pipeline's error: a failed
+ * WRITE, the connection, or no reply for the I/O timeout (libnfs's own
+ * timeout should have fired by then). */
+static int nfs_out_service(struct nfs_out *o) {
+        struct nfs_context *nfs = o->conn->nfs;
+        struct pollfd p = { .fd = nfs_get_fd(nfs), .events = (short) nfs_which_events(nfs) };
+        uint64_t replies = o->replies;
+        int r;
+
+        if (o->error < 0)
+                return o->error;
+        if (p.fd < 0) {
+                nfs_out_fail(o, -ENOTCONN, "connection lost");
+                goto broken;
+        }
+        r = poll(&p, 1, 100);
+        if (r < 0 && errno != EINTR) {
+                r = -errno;
+                nfs_out_fail(o, r, "poll() failed");
+                goto broken;
+        }
+        /* also without events: libnfs checks its timeouts in there */
+        if (nfs_service(nfs, r > 0 ? p.revents : 0) < 0) {
+                nfs_out_fail(o, -EIO, nfs_get_error(nfs));
+                goto broken;
+        }
+        if (o->replies != replies)
+                flat_watchdog(WATCHDOG_SECS);   /* progress: the backstop starts over */
+        else if (o->n_busy > 0 && flat_now() - o->last_reply > arg_io_timeout_secs) {
+                nfs_out_fail(o, -ETIMEDOUT, "no reply from the server");
+                goto broken;
+        }
+        return o->error;
+broken:
+        o->broken = true;
+        return o->error;
+}
+
+static bool nfs_slot_overlaps_busy(struct nfs_out *o, const struct nfs_slot *s) {
+        for (unsigned i = 0; i < o->n_slots; i++) {
+                const struct nfs_slot *t = &o->slots[i];
+
+                if (t->busy && t != s && t->offset + t->done < s->offset + s->len &&
+                    s->offset + s->done < t->offset + t->len)
+                        return true;
+        }
+        return false;
+}
+
+/* Sends a filled slot.  The server may apply WRITEs in flight in any order,
+ * and a flattened dump rewrites some ranges (its header, last): whatever
+ * older data overlaps is acknowledged first. */
+static int nfs_out_send(struct nfs_out *o, struct nfs_slot *s) {
+        int r;
+
+        if (o->fill == s)
+                o->fill = NULL;
+        if (s->len == 0)
+                return 0;
+        while (nfs_slot_overlaps_busy(o, s)) {
+                r = nfs_out_service(o);
+                if (r < 0)
+                        return r;
+        }
+        return nfs_slot_send(s);
+}
+
+static int nfs_out_get_slot(struct nfs_out *o, struct nfs_slot **ret) {
+        int r;
+
+        for (;;) {
+                if (o->error < 0)
+                        return o->error;
+                for (unsigned i = 0; i < o->n_slots; i++) {
+                        unsigned k = (o->next + i) % o->n_slots;
+                        struct nfs_slot *s = &o->slots[k];
+
+                        if (!s->busy && s != o->fill) {
+                                o->next = (k + 1) % o->n_slots;
+                                *ret = s;
+                                return 0;
+                        }
+                }
+                r = nfs_out_service(o);
+                if (r < 0)
+                        return r;
+        }
+}
+
+/* Waits until every WRITE sent is acknowledged. */
+static int nfs_out_drain(struct nfs_out *o) {
+        int r = o->error;
+
+        flat_watchdog(WATCHDOG_SECS);
+        while (r >= 0 && o->n_busy > 0)
+                r = nfs_out_service(o);
+        flat_watchdog(0);
+        return r;
+}
+
+/* Sends what is left and waits for all of it. */
+static int nfs_out_flush(struct nfs_out *o) {
+        int r = 0;
+
+        flat_watchdog(WATCHDOG_SECS);
+        if (o->fill)
+                r = nfs_out_send(o, o->fill);
+        if (r >= 0)
+                r = nfs_out_drain(o);
+        flat_watchdog(0);
+        return r;
+}
+
+static int nfs_out_setup(struct nfs_out *o) {
+        uint64_t max = nfs_get_writemax(o->conn->nfs);
+
+        o->chunk = o->conn->version == 4 ? NFS4_WRITE_MAX : NFS_WRITE_MAX;
+        if (max > 0 && max < o->chunk)
+                o->chunk = (size_t) max;
+        o->n_slots = NFS_WINDOW_BYTES / o->chunk;
+        if (o->n_slots < 2)
+                o->n_slots = 2;
+        if (o->n_slots > NFS_SLOTS_MAX)
+                o->n_slots = NFS_SLOTS_MAX;
+        o->slots = calloc(o->n_slots, sizeof *o->slots);
+        o->buffers = malloc(o->n_slots * o->chunk);
+        if (!o->slots || !o->buffers)
+                return -ENOMEM;
+        for (unsigned i = 0; i < o->n_slots; i++)
+                o->slots[i] = (struct nfs_slot) { .out = o, .buf = o->buffers + i * o->chunk };
+        log_debug("NFSv%d: up to %u WRITEs of %zu bytes in flight.", o->conn->version, o->n_slots, o->chunk);
+        return 0;
+}
+
+/* WRITEs still in flight: dropping the connection cancels them (their
+ * callbacks run now, while the slots exist). */
+static void nfs_out_done(struct nfs_out *o) {
+        if (o->n_busy > 0)
+                nfs_conn_close(o->conn);
+        free(o->slots);
+        free(o->buffers);
+}
+
+static void nfs_ignore_cb(int status _unused_, struct nfs_context *nfs _unused_, void *data _unused_,
+                          void *userdata _unused_) {
+}
 
 static int nfs_write_at(void *userdata, uint64_t offset, const void *buf, size_t len) {
         struct nfs_out *o = userdata;
-        int r;
+        const char *p = buf;
+        int r = o->error;
 
         flat_watchdog(WATCHDOG_SECS);
-        r = nfs_pwrite_all(o->conn->nfs, o->fh, offset, buf, len);
+        while (r >= 0 && len > 0) {
+                struct nfs_slot *s = o->fill;
+                size_t n;
+
+                /* contiguous data collects in one slot (small records) */
+                if (s && s->offset + s->len != offset) {
+                        r = nfs_out_send(o, s);
+                        continue;
+                }
+                if (!s) {
+                        r = nfs_out_get_slot(o, &s);
+                        if (r < 0)
+                                break;
+                        s->offset = offset;
+                        s->len = s->done = 0;
+                        o->fill = s;
+                }
+                n = o->chunk - s->len < len ? o->chunk - s->len : len;
+                memcpy(s->buf + s->len, p, n);
+                s->len += n;
+                p += n;
+                len -= n;
+                offset += n;
+                if (s->len == o->chunk)
+                        r = nfs_out_send(o, s);
+        }
         flat_watchdog(0);
         if (r < 0)
-                return log_error_errno(r, "write '%s' on %s failed: %s", o->path, o->conn->host,
-                                       nfs_error(o->conn));
+                return log_error_errno(r, "write '%s' on %s failed: %s", o->path, o->conn->host, o->error_msg);
         return 0;
 }
 
@@ -296,7 +553,7 @@ static int nfs_rename_noreplace(struct nfs_conn *c, const char *partial, const c
 
 static int do_put(struct nfs_conn *c, const char *base, const struct flat_args *a) {
         _cleanup_free_ char *dir = NULL, *final = NULL, *partial = NULL, *incomplete = NULL;
-        struct nfs_out o = { .conn = c };
+        _cleanup_(nfs_out_done) struct nfs_out o = { .conn = c };
         struct flat_stats stats = {};
         int r, fd = STDIN_FILENO;
 
@@ -328,6 +585,11 @@ static int do_put(struct nfs_conn *c, const char *base, const struct flat_args *
         if (nfs_fchmod(c->nfs, o.fh, DUMP_FILE_MODE) < 0)
                 log_warning("Cannot set mode of '%s' on %s: %s, ignoring.", partial, c->host, nfs_error(c));
 
+        r = nfs_out_setup(&o);
+        if (r < 0) {
+                log_oom();
+                goto fail;
+        }
         flat_progress_init(&o.progress);
         r = flat_copy(&(struct flat_copy_params) {
                         .flattened = a->flattened,
@@ -337,6 +599,11 @@ static int do_put(struct nfs_conn *c, const char *base, const struct flat_args *
                         .progress = nfs_progress,
                         .userdata = &o,
                 }, &stats);
+        if (r >= 0) {
+                r = nfs_out_flush(&o);
+                if (r < 0)
+                        log_error_errno(r, "write '%s' on %s failed: %s", partial, c->host, o.error_msg);
+        }
         if (r < 0) {
                 if (r == -EBADMSG || r == -EPIPE || r == -ENODATA || r == -EFBIG)
                         log_error_errno(r, "Input is not a complete flattened dump (%s), '%s' left incomplete: %m",
@@ -372,10 +639,22 @@ static int do_put(struct nfs_conn *c, const char *base, const struct flat_args *
         log_info("Saved %s:%s (%llu bytes).", c->host, final, (unsigned long long) stats.end);
         return 0;
 fail:
-        if (o.fh) {
+        if (!o.fh)
+                return r < 0 ? r : -EIO;
+        /* bad input: what was sent still lands before CLOSE */
+        if (o.error == 0)
+                (void) nfs_out_drain(&o);
+        if (o.n_busy == 0 && !o.broken) {
                 flat_watchdog(WATCHDOG_SECS);
                 nfs_close(c->nfs, o.fh);
                 flat_watchdog(0);
+        } else {
+                /* no waiting on a dead server: dropping the connection
+                 * cancels the WRITEs in flight (their callbacks run now,
+                 * while the slots exist) and the CLOSE queued first, which
+                 * frees the handle */
+                (void) nfs_close_async(c->nfs, o.fh, nfs_ignore_cb, NULL);
+                nfs_conn_close(c);
         }
         return r < 0 ? r : -EIO;
 }
