@@ -14,16 +14,26 @@
 
 #define PROGRESS_INTERVAL 5.0
 
+static flat_probe_fn probe_fn;
+
+void flat_writer_set_probe(flat_probe_fn fn) {
+        probe_fn = fn;
+}
+
 static void usage(FILE *f, bool with_dirs) {
         const char *p = program_invocation_short_name;
 
         if (with_dirs)
                 fprintf(f,
                         "Usage: %1$s [--config FILE] mkdir DIRNAME\n"
-                        "       %1$s [--config FILE] put [--flattened] DIRNAME NAME < DATA\n",
+                        "       %1$s [--config FILE] put [--flattened] DIRNAME NAME < DATA\n"
+                        "       %1$s [--config FILE] probe\n",
                         p);
         else
-                fprintf(f, "Usage: %s [--config FILE] put [--flattened] < DATA\n", p);
+                fprintf(f,
+                        "Usage: %1$s [--config FILE] put [--flattened] < DATA\n"
+                        "       %1$s [--config FILE] probe\n",
+                        p);
 }
 
 bool flat_name_valid(const char *s) {
@@ -74,6 +84,10 @@ int flat_writer_init(int argc, char **argv, bool with_dirs, struct flat_args *re
                         optind++;
                 }
                 nargs = with_dirs ? 2 : 0;
+        } else if (streq(argv[optind], "probe")) {
+                a.verb = FLAT_VERB_PROBE;
+                optind++;
+                nargs = 0;
         } else
                 goto bad;
 
@@ -88,6 +102,13 @@ int flat_writer_init(int argc, char **argv, bool with_dirs, struct flat_args *re
                 a.name = argv[optind + 1];
                 if (!flat_name_valid(a.name))
                         return log_error_errno(EINVAL, "Invalid file name '%s'.", a.name);
+        }
+        if (a.verb == FLAT_VERB_PROBE) {
+                if (!probe_fn) {
+                        log_error("probe not supported.");
+                        exit(FLAT_EXIT_UNSUPPORTED);
+                }
+                exit(probe_fn(&a));
         }
         *ret = a;
         return 0;

@@ -9,9 +9,16 @@
  *   WRITER [--config FILE] mkdir DIRNAME
  *   WRITER [--config FILE] put [--flattened] DIRNAME NAME   < data
  *   kdump-raw-writer [--config FILE] put [--flattened]       < data
+ *   WRITER [--config FILE] probe
+ *
+ * `probe` is for kdumpctl time: one bounded attempt to reach the target,
+ * create <path>, write and remove a file there, then one line on stdout,
+ * `free_bytes=N` or `free_bytes=unknown`.  A writer offers it by registering
+ * a function with flat_writer_set_probe(); the others answer exit 2.
  *
  * Exit codes: 0 done, 1 failed (a partial file keeps its -incomplete name),
- * 3 mkdir found DIRNAME already there (pick another name).
+ * 2 probe not supported by this writer, 3 mkdir found DIRNAME already there
+ * (pick another name).
  */
 
 #include <stdbool.h>
@@ -22,12 +29,14 @@
 enum {
         FLAT_EXIT_OK = 0,
         FLAT_EXIT_FAILURE = 1,
+        FLAT_EXIT_UNSUPPORTED = 2,
         FLAT_EXIT_EXISTS = 3,
 };
 
 enum flat_verb {
         FLAT_VERB_MKDIR,
         FLAT_VERB_PUT,
+        FLAT_VERB_PROBE,        /* never returned: flat_writer_init() runs it */
 };
 
 struct flat_args {
@@ -38,9 +47,17 @@ struct flat_args {
         const char *name;
 };
 
+/* The writer's `probe`: returns the exit code (FLAT_EXIT_OK or _FAILURE). */
+typedef int (*flat_probe_fn)(const struct flat_args *a);
+
+/* Registers the writer's probe; call before flat_writer_init().  Without
+ * one, `probe` says "probe not supported" and exits FLAT_EXIT_UNSUPPORTED. */
+void flat_writer_set_probe(flat_probe_fn fn);
+
 /* Sets up logging (console + kmsg when KDUMP_CAPTURE=1, else stderr) and
  * parses the command line; `with_dirs` is false for the raw writer, which
- * only knows `put [--flattened]`.  Returns 0, or <0 after printing usage. */
+ * only knows `put [--flattened]` (and `probe`).  Returns 0, or <0 after
+ * printing usage; `probe` does not return (it exits with the probe's code). */
 int flat_writer_init(int argc, char **argv, bool with_dirs, struct flat_args *ret);
 
 /* Loads the config leniently, logging its diagnostics. */

@@ -5,13 +5,21 @@
  *
  *   kdump-ssh-writer [--config FILE] mkdir DIRNAME
  *   kdump-ssh-writer [--config FILE] put [--flattened] DIRNAME NAME < DATA
+ *   kdump-ssh-writer [--config FILE] probe
  *
  * Target `ssh user@host` and `path` (remote base directory) and `sshkey` come
  * from kdump.conf.  The server's host key must match the known_hosts that
  * `kdumpctl propagate` recorded (/etc/kdump/known_hosts, KDUMP_KNOWN_HOSTS
  * overrides): an unknown or changed key is a failure, never trusted on first
  * use.  Environment for tests: KDUMP_SSH_PORT (22), KDUMP_NET_RETRY_SECS (60),
- * KDUMP_NET_IO_TIMEOUT_SECS (60).
+ * KDUMP_NET_IO_TIMEOUT_SECS (60; 10 for probe).
+ *
+ * `probe` is kdumpctl's check, made exactly as at crash time (same key, same
+ * pinned known_hosts: kdumpctl points KDUMP_KNOWN_HOSTS at
+ * /var/lib/kdump/known_hosts) but bounded: one attempt, no waiting for the
+ * network.  It creates <path> if missing, creates and removes a
+ * `.kdump-probe-XXXXXX` file there, and prints `free_bytes=N` (from
+ * statvfs@openssh.com) or `free_bytes=unknown`.
  *
  * Exit codes: 0 done; 1 failed (a partial file keeps its -incomplete name);
  * 3 mkdir: DIRNAME exists already.
@@ -26,7 +34,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libssh2.h>
@@ -41,6 +51,7 @@
 
 #define DEFAULT_KNOWN_HOSTS SYSCONFDIR "/kdump/known_hosts"
 #define CONNECT_TIMEOUT_SECS 10
+#define PROBE_IO_TIMEOUT_SECS 10
 
 static unsigned arg_port = 22;
 static unsigned arg_retry_secs = 60;
@@ -232,6 +243,16 @@ static int limit_hostkey_methods(struct ssh_conn *c, LIBSSH2_KNOWNHOSTS *kh) {
         return 0;
 }
 
+/* "host", "host:port", "[v6]:port": how known_hosts names the server. */
+static const char *server_addr(const struct ssh_conn *c) {
+        static char buf[300];
+
+        if (arg_port == 22)
+                return c->host;
+        snprintf(buf, sizeof buf, strchr(c->host, ':') ? "[%s]:%u" : "%s:%u", c->host, arg_port);
+        return buf;
+}
+
 static int verify_host_key(struct ssh_conn *c, LIBSSH2_KNOWNHOSTS *kh) {
         struct libssh2_knownhost *match = NULL;
         const char *key;
@@ -250,18 +271,33 @@ static int verify_host_key(struct ssh_conn *c, LIBSSH2_KNOWNHOSTS *kh) {
                 return 0;
         case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
                 return log_error_errno(EKEYREJECTED,
-                                       "Host key of %s port %u does NOT match %s: refusing to send the dump "
-                                       "(changed key or an impostor; run 'kdumpctl propagate' if it was changed on purpose).",
-                                       c->host, arg_port, arg_known_hosts);
+                                       "host key of %s does not match the key pinned in %s: run 'kdumpctl "
+                                       "propagate' if the server was reinstalled (else it may be an impostor: "
+                                       "refusing to connect).",
+                                       server_addr(c), arg_known_hosts);
         case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
                 return log_error_errno(EKEYREJECTED,
-                                       "Host key of %s port %u is not in %s: refusing to send the dump "
-                                       "(run 'kdumpctl propagate').",
-                                       c->host, arg_port, arg_known_hosts);
+                                       "host key of %s is not pinned in %s: run 'kdumpctl propagate' "
+                                       "(refusing to connect).",
+                                       server_addr(c), arg_known_hosts);
         default:
                 return log_error_errno(EKEYREJECTED, "Cannot check the host key of %s: %s", c->host,
                                        session_error(c->session));
         }
+}
+
+/* The SHA-1 hint is for RSA keys only: false when KEY.pub names another type. */
+static bool key_may_be_rsa(const char *key) {
+        _cleanup_free_ char *pub = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        char type[32] = "";
+
+        if (asprintf(&pub, "%s.pub", key) < 0)
+                return true;
+        f = fopen(pub, "re");
+        if (!f || fscanf(f, "%31s", type) != 1)
+                return true;
+        return streq(type, "ssh-rsa");
 }
 
 /* One attempt.  -EAGAIN: worth retrying (network not up yet); other errors
@@ -323,7 +359,7 @@ static int ssh_open_once(struct ssh_conn *c, const struct kdump_conf *conf) {
         if (r < 0) {
                 r = log_error_errno(EACCES, "Key authentication as %s@%s with %s failed: %s", user,
                                     c->host, key, session_error(c->session));
-                if (!libssh2_version(0x010b00))
+                if (!libssh2_version(0x010b00) && key_may_be_rsa(key))
                         log_error("(libssh2 %s signs RSA keys with SHA-1 only, which OpenSSH 8.8 and "
                                   "later refuse by default: use an ed25519 or ECDSA key.)",
                                   libssh2_version(0));
@@ -601,24 +637,84 @@ fail:
         return r < 0 ? r : -EIO;
 }
 
-int main(int argc, char **argv) {
+/* A name no dump uses: ".kdump-probe-" and six random characters. */
+static void probe_name(char ret[static 20]) {
+        static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        unsigned char rnd[6];
+
+        if (getrandom(rnd, sizeof rnd, GRND_NONBLOCK) != (ssize_t) sizeof rnd)
+                for (size_t i = 0; i < sizeof rnd; i++)
+                        rnd[i] = (unsigned char) ((unsigned) getpid() * 31u + (unsigned) i * 7u + (unsigned) time(NULL));
+        strcpy(ret, ".kdump-probe-");
+        for (size_t i = 0; i < sizeof rnd; i++)
+                ret[13 + i] = chars[rnd[i] % (sizeof chars - 1)];
+        ret[19] = '\0';
+}
+
+/* <path> exists (created if needed) and takes a file; then its free space. */
+static int do_probe(struct ssh_conn *c, const char *base) {
+        static const char payload[] = "kdumpctl probe: this file should have been removed\n";
+        _cleanup_free_ char *file = NULL;
+        LIBSSH2_SFTP_HANDLE *h;
+        LIBSSH2_SFTP_STATVFS st;
+        char name[20];
+        ssize_t n;
+        int r;
+
+        r = sftp_mkdir_parents(c, base);
+        if (r < 0)
+                return r;
+        probe_name(name);
+        if (asprintf(&file, "%s/%s", base, name) < 0)
+                return log_oom();
+
+        flat_watchdog(arg_io_timeout_secs + 15);
+        h = libssh2_sftp_open_ex(c->sftp, file, (unsigned) strlen(file),
+                                 LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_EXCL,
+                                 DUMP_FILE_MODE, LIBSSH2_SFTP_OPENFILE);
+        flat_watchdog(0);
+        if (!h)
+                return log_ssh_error(c, "create", file);
+        flat_watchdog(arg_io_timeout_secs + 15);
+        n = libssh2_sftp_write(h, payload, sizeof payload - 1);
+        r = n < 0 ? log_ssh_error(c, "write", file) : 0;
+        if (libssh2_sftp_close_handle(h) < 0 && r >= 0)
+                r = log_ssh_error(c, "close", file);
+        if (libssh2_sftp_unlink_ex(c->sftp, file, (unsigned) strlen(file)) < 0) {
+                log_ssh_error(c, "remove", file);
+                if (r >= 0)
+                        r = -EIO;
+        }
+        flat_watchdog(0);
+        if (r < 0)
+                return r;
+
+        flat_watchdog(arg_io_timeout_secs + 15);
+        r = libssh2_sftp_statvfs(c->sftp, base, strlen(base), &st);
+        flat_watchdog(0);
+        if (r < 0) {
+                /* an old or non-OpenSSH server: not an error */
+                log_debug("statvfs '%s' on %s failed: %s", base, c->host, session_error(c->session));
+                printf("free_bytes=unknown\n");
+        } else
+                printf("free_bytes=%llu\n", (unsigned long long) st.f_bavail *
+                                             (unsigned long long) (st.f_frsize ? st.f_frsize : st.f_bsize));
+        return fflush(stdout) == 0 ? 0 : log_error_errno(errno, "Cannot write to stdout: %m");
+}
+
+/* What every verb needs: the target from the config, the environment, the
+ * base path without trailing slashes. */
+static int writer_setup(const struct flat_args *a, struct kdump_conf **ret_conf, char **ret_base) {
         _cleanup_kdump_conf_ struct kdump_conf *conf = NULL;
-        _cleanup_free_ char *base_alloc = NULL;
-        struct ssh_conn c = { .fd = -1 };
-        struct flat_args a;
+        char *base_alloc;
         const char *e, *base;
         int r;
 
-        r = flat_writer_init(argc, argv, true, &a);
+        r = flat_writer_load_config(a, &conf);
         if (r < 0)
-                return FLAT_EXIT_FAILURE;
-        r = flat_writer_load_config(&a, &conf);
-        if (r < 0)
-                return FLAT_EXIT_FAILURE;
-        if (conf->target.type != KDUMP_TARGET_SSH || !conf->target.host) {
-                log_error("%s has no 'ssh user@host' target.", a.config);
-                return FLAT_EXIT_FAILURE;
-        }
+                return r;
+        if (conf->target.type != KDUMP_TARGET_SSH || !conf->target.host)
+                return log_error_errno(EINVAL, "%s has no 'ssh user@host' target.", a->config);
 
         e = secure_getenv("KDUMP_SSH_PORT");
         if (e) {
@@ -637,18 +733,59 @@ int main(int argc, char **argv) {
         if (arg_io_timeout_secs == 0)
                 arg_io_timeout_secs = 1;
         base = conf->path && *conf->path ? conf->path : KDUMP_DEFAULT_PATH;
-        if (base[0] != '/') {
-                log_error("path '%s' is not absolute.", base);
-                return FLAT_EXIT_FAILURE;
-        }
+        if (base[0] != '/')
+                return log_error_errno(EINVAL, "path '%s' is not absolute.", base);
         base_alloc = strdup(base);
-        if (!base_alloc) {
-                log_oom();
-                return FLAT_EXIT_FAILURE;
-        }
+        if (!base_alloc)
+                return log_oom();
         for (size_t n = strlen(base_alloc); n > 1 && base_alloc[n - 1] == '/'; n--)
                 base_alloc[n - 1] = '\0';
-        base = base_alloc;
+        *ret_conf = TAKE_PTR(conf);
+        *ret_base = base_alloc;
+        return 0;
+}
+
+/* kdumpctl's check: one attempt, short timeouts, no retry loop. */
+static int probe_main(const struct flat_args *a) {
+        _cleanup_kdump_conf_ struct kdump_conf *conf = NULL;
+        _cleanup_free_ char *base = NULL;
+        struct ssh_conn c = { .fd = -1 };
+        int r;
+
+        arg_io_timeout_secs = PROBE_IO_TIMEOUT_SECS;
+        r = writer_setup(a, &conf, &base);
+        if (r < 0)
+                return FLAT_EXIT_FAILURE;
+        c.host = conf->target.host;
+        if (libssh2_init(0) != 0) {
+                log_error("Cannot initialize libssh2.");
+                return FLAT_EXIT_FAILURE;
+        }
+        r = ssh_open_once(&c, conf);
+        if (r == -EAGAIN)
+                r = log_error_errno(EHOSTUNREACH, "cannot reach the ssh server %s (one attempt, %u s timeout).",
+                                    server_addr(&c), CONNECT_TIMEOUT_SECS);
+        if (r >= 0)
+                r = do_probe(&c, base);
+        ssh_conn_close(&c);
+        libssh2_exit();
+        return r < 0 ? FLAT_EXIT_FAILURE : FLAT_EXIT_OK;
+}
+
+int main(int argc, char **argv) {
+        _cleanup_kdump_conf_ struct kdump_conf *conf = NULL;
+        _cleanup_free_ char *base = NULL;
+        struct ssh_conn c = { .fd = -1 };
+        struct flat_args a;
+        int r;
+
+        flat_writer_set_probe(probe_main);
+        r = flat_writer_init(argc, argv, true, &a);
+        if (r < 0)
+                return FLAT_EXIT_FAILURE;
+        r = writer_setup(&a, &conf, &base);
+        if (r < 0)
+                return FLAT_EXIT_FAILURE;
         c.host = conf->target.host;
 
         if (libssh2_init(0) != 0) {

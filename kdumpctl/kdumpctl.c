@@ -45,6 +45,9 @@ static int verb_check_config(int argc, char **argv) {
         r = open_ctx(&ctx, true);
         if (r < 0)
                 goto done;
+        r = target_probe(&ctx, false);
+        if (r < 0)
+                goto done;
         printf("# effective configuration of %s (defaults filled in)\n", ctx.conf_path);
         if (kdump_conf_write(ctx.conf, stdout) < 0)
                 goto done;
@@ -143,6 +146,10 @@ static int do_start(struct kdump_ctx *ctx) {
                 log_info("Kdump already running.");
                 return 0;
         }
+        /* a target the writer cannot reach or write now would lose the dump */
+        r = target_probe(ctx, false);
+        if (r < 0)
+                return r;
         r = ensure_image(ctx, false);
         if (r < 0)
                 return r;
@@ -351,6 +358,7 @@ static int verb_show(int argc, char **argv) {
                 else
                         printf("Network: %s not resolved here (image build): DHCP on the first interface up\n",
                                ctx.conf->target.host);
+                (void) target_probe(&ctx, true);
         }
         printf("Kernel: %s%s (%s)\n", ctx.root, ctx.kernel, ctx.kver);
         image = root_path(&ctx, ctx.image);

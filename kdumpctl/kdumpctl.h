@@ -39,6 +39,7 @@ static inline int mfree_fd(int fd) {
 #define TIMEOUT_KEXEC 120
 #define TIMEOUT_SSH 120
 #define TIMEOUT_LOCK 60
+#define TIMEOUT_PROBE 90                /* the writer bounds itself well below this */
 
 /* ssh, nfs: how the capture kernel reaches the target (network.c) */
 struct net_route {
@@ -92,6 +93,8 @@ bool is_executable_file(const char *path);
 char *argv_to_string(char * const *argv);
 int conf_find_line(const char *conf_path, const char *directive, const char *word);
 int sysconfig_get(const struct kdump_ctx *ctx, const char *key, char **ret);
+/* An environment override of a directory (KDUMP_LIBEXECDIR, ...), or def. */
+const char *dir_env(const char *env, const char *def);
 
 /* spawn.c */
 /* Runs argv[0] found through PATH, waits at most `timeout` seconds (then
@@ -100,6 +103,10 @@ int sysconfig_get(const struct kdump_ctx *ctx, const char *key, char **ret);
 int spawn_wait(char * const *argv, unsigned timeout);
 /* Same, stdout captured into *ret (at most `max` bytes kept). */
 int spawn_capture(char * const *argv, unsigned timeout, size_t max, char **ret);
+/* Same, with the environment `envp` (NULL: ours), stdout and stderr captured
+ * separately (each at most `max` bytes kept). */
+int spawn_capture_output(char * const *argv, char * const *envp, unsigned timeout, size_t max,
+                         char **ret_out, char **ret_err);
 
 /* lock.c */
 int kdump_lock(const struct kdump_ctx *ctx, int *ret_fd);
@@ -125,6 +132,15 @@ char *target_describe(const struct resolved_target *t);
 /* Identity recorded in the manifest: the same in image and running mode. */
 char *target_identity(const struct resolved_target *t);
 char *target_mount_arg(const struct resolved_target *t);
+
+/* probe.c */
+/* Runs the target writer's `probe` (ssh, nfs): reachable, <path> writable,
+ * enough free space for a dump.  Skipped (with a notice) for other targets,
+ * under --sysroot and with KDUMP_SKIP_PROBE=1.  `report_only` (show): prints
+ * one "Target probe: ..." line on stdout and never fails.  Else: problems as
+ * "FILE:LINE: message" on stderr, a low free space as a warning; returns 0 or
+ * -EIO. */
+int target_probe(const struct kdump_ctx *ctx, bool report_only);
 
 /* network.c */
 /* Resolves the ssh/nfs host and the route to it (see network.c for
@@ -171,6 +187,8 @@ bool secure_boot_enforced(const struct kdump_ctx *ctx);
 const char *kdump_arch(void);
 
 /* memory.c */
+/* MemTotal of <root>/proc/meminfo in bytes; 0 when unknown. */
+unsigned long long mem_total(const struct kdump_ctx *ctx);
 int verb_get_default_crashkernel(int argc, char **argv);
 int verb_estimate(int argc, char **argv);
 int verb_showmem(int argc, char **argv);

@@ -78,11 +78,6 @@ static int add_file(const struct kdump_ctx *ctx, struct manifest *m, const char 
         return add(m, key, h, detail);
 }
 
-static const char *dir_env(const char *env, const char *def) {
-        const char *e = secure_getenv(env);
-        return e && *e ? e : def;
-}
-
 /* nftw has no user pointer; one walk at a time. */
 static struct {
         const struct kdump_ctx *ctx;

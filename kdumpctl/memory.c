@@ -99,7 +99,7 @@ static int kernel_runtime_size(const char *path, unsigned long long *ret, bool *
         return 0;
 }
 
-static unsigned long long mem_total(const struct kdump_ctx *ctx) {
+unsigned long long mem_total(const struct kdump_ctx *ctx) {
         _cleanup_free_ char *p = root_path(ctx, "/proc/meminfo"), *data = NULL;
         const char *v;
 

@@ -284,3 +284,8 @@ int sysconfig_get(const struct kdump_ctx *ctx, const char *key, char **ret) {
         *ret = TAKE_PTR(value);
         return 1;
 }
+
+const char *dir_env(const char *env, const char *def) {
+        const char *e = secure_getenv(env);
+        return e && *e ? e : def;
+}

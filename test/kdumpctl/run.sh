@@ -61,6 +61,7 @@ EOF
         echo '# not ours' > "$r"/usr/lib/dracut/modules.d/99base-not-ours 2>/dev/null || true
         printf '#!/bin/sh\n' > "$r"/usr/libexec/kdumpkit/kdump-collect
         chmod +x "$r"/usr/libexec/kdumpkit/kdump-collect
+        cp "$HERE/doubles/kdump-ssh-writer" "$HERE/doubles/kdump-nfs-writer" "$r"/usr/libexec/kdumpkit/
         printf 'kernel/fs/xfs/xfs.ko.xz:\nkernel/drivers/block/virtio_blk.ko.xz:\n' > "$r"/lib/modules/$KVER/modules.dep
         echo xfs-v1 > "$r"/lib/modules/$KVER/kernel/fs/xfs/xfs.ko.xz
         echo vblk-v1 > "$r"/lib/modules/$KVER/kernel/drivers/block/virtio_blk.ko.xz
@@ -393,6 +394,62 @@ printf 'ssh kdump@dumphost\n' > "$R/etc/kdump.conf"
 kd start
 [ "$RC" = 1 ] && echo "$OUT" | grep -q "kdumpctl propagate" && ok "start without the ssh key says: run propagate" \
         || not_ok "start without ssh key" "$OUT"
+
+# ---- target probe (ssh, nfs) ------------------------------------------------
+# the writer double in the fake root's LIBEXECDIR answers `probe`
+fresh probe
+printf '# dumps over ssh\nssh kdump@192.0.2.9\nsshkey /root/.ssh/kdump_id\npath /srv/crash\n' > "$R/etc/kdump.conf"
+mkdir -p "$R/root/.ssh" "$R/var/lib/kdump"; echo key > "$R/root/.ssh/kdump_id"; echo kh > "$R/var/lib/kdump/known_hosts"
+kd check-config
+[ "$RC" = 0 ] && grep -qx probe "$LOG/ssh-writer.args" && grep -qx "KDUMP_KNOWN_HOSTS=$R/var/lib/kdump/known_hosts" "$LOG/ssh-writer.args" \
+        && grep -qx "sshkey $R/root/.ssh/kdump_id" "$LOG/probe.conf" && grep -qx "path /srv/crash" "$LOG/probe.conf" \
+        && ! echo "$OUT" | grep -q warning \
+        && ok "probe: check-config runs kdump-ssh-writer probe with the pinned known_hosts and the effective config" \
+        || not_ok "probe: check-config runs the probe" "rc=$RC" "$OUT" "$(cat "$LOG/ssh-writer.args" "$LOG/probe.conf" 2>&1)"
+KDUMP_TEST_PROBE_FAIL="host key of 192.0.2.9 does not match the key pinned in $R/var/lib/kdump/known_hosts: run 'kdumpctl propagate' if the server was reinstalled" \
+        kd check-config
+[ "$RC" = 1 ] && echo "$OUT" | grep -qF "$R/etc/kdump.conf:2: host key of 192.0.2.9 does not match the key pinned in $R/var/lib/kdump/known_hosts: run 'kdumpctl propagate'" \
+        && echo "$OUT" | grep -q "KDUMP_SKIP_PROBE=1" && ! echo "$OUT" | grep -q "^# effective configuration" \
+        && ok "probe: check-config fails with the writer's message at the target's file:line" || not_ok "probe: check-config failure" "rc=$RC" "$OUT"
+KDUMP_TEST_PROBE_FAIL="cannot reach the ssh server 192.0.2.9" kd start
+[ "$RC" = 1 ] && echo "$OUT" | grep -qF "$R/etc/kdump.conf:2: cannot reach the ssh server 192.0.2.9" && [ "$(dracut_runs)" = 0 ] \
+        && [ ! -e "$LOG/kexec.args" ] && ok "probe: start refuses to build and load when the probe fails" \
+        || not_ok "probe: start refuses" "rc=$RC runs=$(dracut_runs)" "$OUT"
+KDUMP_TEST_PROBE_FAIL=unreachable KDUMP_SKIP_PROBE=1 kd start
+[ "$RC" = 0 ] && echo "$OUT" | grep -q "KDUMP_SKIP_PROBE=1" && [ "$(dracut_runs)" = 1 ] \
+        && ok "probe: KDUMP_SKIP_PROBE=1 skips it, and says so" || not_ok "probe: KDUMP_SKIP_PROBE" "rc=$RC" "$OUT"
+echo 0 > "$R/sys/kernel/kexec_crash_loaded"
+# MemTotal 4000000 kB; -d 31 counts 1/8 of it: 488 MiB
+KDUMP_TEST_PROBE_FREE=104857600 kd start
+[ "$RC" = 0 ] && echo "$OUT" | grep -qF "warning: ssh target has 100 MiB free, a dump may need up to 488 MiB" \
+        && ok "probe: low free space warns (-d 31: RAM/8), start goes on" || not_ok "probe: low free space" "rc=$RC" "$OUT"
+echo 0 > "$R/sys/kernel/kexec_crash_loaded"
+echo 'core_collector cp' >> "$R/etc/kdump.conf"
+KDUMP_TEST_PROBE_FREE=1073741824 kd check-config
+[ "$RC" = 0 ] && echo "$OUT" | grep -qF "warning: ssh target has 1024 MiB free, a dump may need up to 3906 MiB" \
+        && ok "probe: cp counts all of RAM" || not_ok "probe: cp estimate" "rc=$RC" "$OUT"
+KDUMP_TEST_PROBE_FREE=unknown kd check-config
+[ "$RC" = 0 ] && ! echo "$OUT" | grep -q warning && ok "probe: free space unknown is no warning" || not_ok "probe: unknown free" "$OUT"
+KDUMP_TEST_PROBE_FREE=1073741824 kd show
+[ "$RC" = 0 ] && echo "$OUT" | grep -qx "Target probe: ok, 1024 MiB free, too little (a dump may need up to 3906 MiB)" \
+        && ok "show: reports the probe" || not_ok "show: reports the probe" "$OUT"
+KDUMP_TEST_PROBE_FAIL="cannot reach the ssh server 192.0.2.9" kd show
+[ "$RC" = 0 ] && echo "$OUT" | grep -qx "Target probe: FAILED: cannot reach the ssh server 192.0.2.9" \
+        && ok "show: a failed probe is reported, show still succeeds" || not_ok "show: failed probe" "rc=$RC" "$OUT"
+rm "$R/usr/libexec/kdumpkit/kdump-ssh-writer"
+kd check-config
+[ "$RC" = 1 ] && echo "$OUT" | grep -q "kdump.conf:2: probe of the ssh target kdump@192.0.2.9: kdump-ssh-writer " \
+        && ok "probe: a missing writer fails check-config" || not_ok "probe: missing writer" "rc=$RC" "$OUT"
+fresh probe-nfs
+printf 'nfs 192.0.2.20:/export\n' > "$R/etc/kdump.conf"
+kd check-config
+[ "$RC" = 0 ] && grep -qx probe "$LOG/nfs-writer.args" && echo "$OUT" | grep -q "kdump-nfs-writer cannot probe yet (probe not supported.)" \
+        && ok "probe: nfs writer without a probe: a notice, and on" || not_ok "probe: nfs not supported" "rc=$RC" "$OUT"
+fresh probe-sysroot
+printf 'ssh kdump@192.0.2.9\nsshkey /root/.ssh/kdump_id\n' > "$R/etc/kdump.conf"
+mkdir -p "$R/root/.ssh" "$R/var/lib/kdump"; echo key > "$R/root/.ssh/kdump_id"; echo kh > "$R/var/lib/kdump/known_hosts"
+KDUMP_TEST_PROBE_FAIL=unreachable kd check-config
+[ "$RC" = 1 ] && ok "probe: runs under KDUMP_SYSROOT (a fake root, not an image)" || not_ok "probe under KDUMP_SYSROOT" "$OUT"
 
 # ---- memory verbs -----------------------------------------------------------
 fresh mem

@@ -145,10 +145,10 @@ check "DIRNAME with a slash refused" test $? = 1
 # --- host key: fail closed
 KDUMP_KNOWN_HOSTS=$WORK/known_hosts.wrong run --config "$WORK/kdump.conf" mkdir wrongkey
 rc=$?
-check "changed host key refused ($(grep -o 'does NOT match' "$WORK/log"))" test $rc = 1 -a ! -e "$DUMPS/wrongkey"
+check "changed host key refused ($(grep -o 'does not match' "$WORK/log"))" test $rc = 1 -a ! -e "$DUMPS/wrongkey"
 KDUMP_KNOWN_HOSTS=$WORK/known_hosts.otherhost run --config "$WORK/kdump.conf" mkdir unknownkey
 rc=$?
-check "unknown host refused ($(grep -o 'is not in' "$WORK/log"))" test $rc = 1 -a ! -e "$DUMPS/unknownkey"
+check "unknown host refused ($(grep -o 'is not pinned' "$WORK/log"))" test $rc = 1 -a ! -e "$DUMPS/unknownkey"
 KDUMP_KNOWN_HOSTS=$WORK/nonexistent run --config "$WORK/kdump.conf" mkdir nokh
 check "missing known_hosts refused" test $? = 1 -a ! -e "$DUMPS/nokh"
 : >"$WORK/known_hosts.empty"
@@ -156,6 +156,37 @@ KDUMP_KNOWN_HOSTS=$WORK/known_hosts.empty run --config "$WORK/kdump.conf" mkdir 
 check "empty known_hosts refused" test $? = 1 -a ! -e "$DUMPS/emptykh"
 run --config "$WORK/kdump-unauth.conf" mkdir unauth
 check "unauthorized user key refused" test $? = 1 -a ! -e "$DUMPS/unauth"
+
+# --- probe: kdumpctl's bounded check, as at crash time
+probe() { "$W" "$@" probe >"$WORK/probe.out" 2>"$WORK/probe.err"; }
+PROBED=$WORK/srv/probe/new/dir
+conf "$WORK/kdump-probe.conf" "$WORK/id_ed25519" "$PROBED"
+if probe --config "$WORK/kdump-probe.conf"; then
+        check "probe: ok, prints free_bytes=N ($(cat "$WORK/probe.out"))" grep -qx 'free_bytes=[0-9][0-9]*' "$WORK/probe.out"
+        check "probe: creates <path> with its parents" test -d "$PROBED"
+        check "probe: leaves no .kdump-probe-* file" test -z "$(ls -A "$PROBED")"
+        check "probe: quiet on success" test ! -s "$WORK/probe.err"
+else
+        not_ok "probe failed: $(cat "$WORK/probe.err")"
+fi
+KDUMP_KNOWN_HOSTS=$WORK/known_hosts.otherhost probe --config "$WORK/kdump.conf"
+check "probe: unknown host key: exit 1, says run propagate" test $? = 1 -a ! -s "$WORK/probe.out"
+check "  ... ($(cat "$WORK/probe.err"))" \
+        grep -q "host key of 127.0.0.1:$PORT is not pinned in $WORK/known_hosts.otherhost: run 'kdumpctl propagate'" "$WORK/probe.err"
+KDUMP_KNOWN_HOSTS=$WORK/known_hosts.wrong probe --config "$WORK/kdump.conf"
+check "probe: changed host key: exit 1" test $? = 1
+check "  ... ($(cat "$WORK/probe.err"))" grep -q "host key of 127.0.0.1:$PORT does not match the key pinned in $WORK/known_hosts.wrong: run 'kdumpctl propagate' if the server was reinstalled" "$WORK/probe.err"
+probe --config "$WORK/kdump-unauth.conf"
+check "probe: unauthorized user key: exit 1, names the key" test $? = 1
+check "  ... ($(cat "$WORK/probe.err"))" grep -q "with $WORK/id_unauthorized failed" "$WORK/probe.err"
+start=$(date +%s)
+KDUMP_NET_RETRY_SECS=60 KDUMP_SSH_PORT=1 probe --config "$WORK/kdump.conf"
+rc=$?
+check "probe: nobody listening: exit 1 at once, no retries ($(($(date +%s) - start)) s)" \
+        test $rc = 1 -a $(($(date +%s) - start)) -le 3
+check "  ... ($(tail -1 "$WORK/probe.err"))" grep -q "cannot reach the ssh server 127.0.0.1:1" "$WORK/probe.err"
+probe --config "$WORK/kdump.conf" extra
+check "probe takes no arguments" test $? = 1
 
 # --- malformed input: left -incomplete, no vmcore
 run --config "$WORK/kdump.conf" mkdir bad

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The target probe: at kdumpctl time, ask the writer the capture kernel will
+ * run (LIBEXECDIR/kdump-{ssh,nfs}-writer, KDUMP_LIBEXECDIR overrides) to
+ * reach the ssh or nfs target exactly as it will after a crash (same key,
+ * same pinned known_hosts, the effective configuration), create <path>, write
+ * a file there, and say how much space is free.  A target that fails here
+ * would lose the dump: check-config and start refuse it.
+ *
+ *   LIBEXECDIR/kdump-ssh-writer --config TMP probe
+ *     env KDUMP_KNOWN_HOSTS=<root>/var/lib/kdump/known_hosts
+ *     stdout: free_bytes=N | free_bytes=unknown
+ *     exit 0 ok, 1 failed (why on stderr), 2 probe not supported (yet) */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kdumpctl.h"
+#include "log.h"
+#include "strv.h"
+
+#define PROBE_OUTPUT_MAX (64 * 1024)
+#define MiB (1024ULL * 1024ULL)
+
+struct probe_result {
+        int status;                     /* writer exit code, or <0 errno (could not run) */
+        char *out, *err;
+        bool free_known;
+        unsigned long long free_bytes;
+};
+
+static void probe_result_done(struct probe_result *p) {
+        free(p->out);
+        free(p->err);
+}
+
+/* The dump level of a makedumpfile collector (-d N or -dN); 0 without one,
+ * makedumpfile's own default; -1 for any other collector (cp, ...). */
+static int collector_dump_level(char * const *argv) {
+        const char *base;
+        int level = 0;
+
+        if (!argv || !argv[0])
+                return -1;
+        base = strrchr(argv[0], '/');
+        base = base ? base + 1 : argv[0];
+        if (!streq(base, "makedumpfile"))
+                return -1;
+        for (size_t i = 1; argv[i]; i++) {
+                const char *v = NULL;
+
+                if (streq(argv[i], "-d") && argv[i + 1])
+                        v = argv[++i];
+                else if (startswith(argv[i], "-d") && argv[i][2])
+                        v = argv[i] + 2;
+                if (v)
+                        level = atoi(v);
+        }
+        return level;
+}
+
+/* How large a dump may get: MemTotal times a ratio for the dump level.
+ * -d 31 drops zero, cache, user and free pages, leaving mostly the kernel's
+ * own memory: 1/8 of RAM is a conservative bound on ordinary machines.  Any
+ * other level may keep most of memory, and cp (or -d 0) copies all of it:
+ * count all of RAM.  Compression is not counted.  The benchmark (make bench)
+ * will refine these ratios with measured dump sizes.  0: unknown. */
+static unsigned long long dump_size_estimate(const struct kdump_ctx *ctx) {
+        unsigned long long ram = mem_total(ctx);
+
+        return collector_dump_level(ctx->conf->core_collector_argv) == 31 ? ram / 8 : ram;
+}
+
+/* The effective configuration, with the key path inside the root. */
+static int write_probe_conf(const struct kdump_ctx *ctx, char **ret) {
+        _cleanup_free_ char *key = root_path(ctx, ctx->conf->sshkey), *path = NULL;
+        struct kdump_conf copy = *ctx->conf;
+        const char *tmp = secure_getenv("TMPDIR");
+        FILE *f;
+        int fd, r;
+
+        if (!key || asprintf(&path, "%s/kdumpctl-probe-XXXXXX.conf", tmp && *tmp ? tmp : "/tmp") < 0)
+                return -ENOMEM;
+        fd = mkstemps(path, 5);
+        if (fd < 0)
+                return log_error_errno(errno, "Cannot create a temporary file %s: %m", path);
+        f = fdopen(fd, "we");
+        if (!f) {
+                r = -errno;
+                close(fd);
+                (void) unlink(path);
+                return log_error_errno(r, "fdopen() failed: %m");
+        }
+        copy.sshkey = key;
+        r = kdump_conf_write(&copy, f);
+        if (fclose(f) != 0 && r >= 0)
+                r = -errno;
+        if (r < 0) {
+                (void) unlink(path);
+                return log_error_errno(r, "Cannot write %s: %m", path);
+        }
+        *ret = TAKE_PTR(path);
+        return 0;
+}
+
+static int probe_run(const struct kdump_ctx *ctx, struct probe_result *ret) {
+        const char *type = kdump_target_type_to_string(ctx->conf->target.type);
+        _cleanup_free_ char *writer_rel = NULL, *writer = NULL, *conf = NULL, *kh = NULL, *kh_env = NULL;
+        _cleanup_free_ char **envp = NULL;
+        extern char **environ;
+        size_t n = 0;
+        int r;
+
+        *ret = (struct probe_result) {};
+        if (asprintf(&writer_rel, "%s/kdump-%s-writer", dir_env("KDUMP_LIBEXECDIR", LIBEXECDIR), type) < 0)
+                return log_oom();
+        writer = root_path(ctx, writer_rel);
+        kh = root_path(ctx, KDUMP_KNOWN_HOSTS);
+        if (!writer || !kh || asprintf(&kh_env, "KDUMP_KNOWN_HOSTS=%s", kh) < 0)
+                return log_oom();
+        /* our environment, KDUMP_KNOWN_HOSTS replaced */
+        for (char **e = environ; *e; e++)
+                n++;
+        envp = calloc(n + 2, sizeof(char *));
+        if (!envp)
+                return log_oom();
+        n = 0;
+        for (char **e = environ; *e; e++)
+                if (!startswith(*e, "KDUMP_KNOWN_HOSTS="))
+                        envp[n++] = *e;
+        envp[n++] = kh_env;
+
+        r = write_probe_conf(ctx, &conf);
+        if (r < 0)
+                return r;
+        {
+                char *argv[] = { writer, (char *) "--config", conf, (char *) "probe", NULL };
+
+                r = spawn_capture_output(argv, envp, TIMEOUT_PROBE, PROBE_OUTPUT_MAX, &ret->out, &ret->err);
+        }
+        (void) unlink(conf);
+        ret->status = r;
+        if (r == 0) {
+                const char *v = strstr(ret->out, "free_bytes=");
+
+                if (v && (v == ret->out || v[-1] == '\n') && v[11] >= '0' && v[11] <= '9') {
+                        ret->free_bytes = strtoull(v + 11, NULL, 10);
+                        ret->free_known = true;
+                }
+        }
+        return 0;
+}
+
+/* The writer's stderr, one line at a time, its "kdump-xxx-writer: " dropped. */
+static void print_writer_lines(const char *err, const char *prefix, FILE *f) {
+        _cleanup_free_ char *copy = strdup(strempty(err));
+
+        if (!copy)
+                return;
+        for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                const char *msg = l;
+
+                if (startswith(l, "kdump-") && strstr(l, "-writer: "))
+                        msg = strstr(l, "-writer: ") + strlen("-writer: ");
+                fprintf(f, "%s%s\n", prefix, msg);
+        }
+}
+
+/* The first line of the writer's message, for one-line reports. */
+static char *first_message(const char *err) {
+        _cleanup_free_ char *copy = strdup(strempty(err));
+        char *l, *msg;
+
+        if (!copy)
+                return NULL;
+        l = copy + strspn(copy, "\n");
+        l[strcspn(l, "\n")] = '\0';
+        msg = l;
+        if (startswith(l, "kdump-") && strstr(l, "-writer: "))
+                msg = strstr(l, "-writer: ") + strlen("-writer: ");
+        return strdup(*msg ? msg : "no message");
+}
+
+int target_probe(const struct kdump_ctx *ctx, bool report_only) {
+        const struct kdump_conf *c = ctx->conf;
+        const char *type = kdump_target_type_to_string(c->target.type);
+        _cleanup_free_ char *prefix = NULL, *first = NULL;
+        struct probe_result p = {};
+        const char *skip = NULL;
+        unsigned long long need;
+        int r;
+
+        if (c->target.type != KDUMP_TARGET_SSH && c->target.type != KDUMP_TARGET_NFS)
+                return 0;
+        if (ctx->image_mode)
+                skip = "building for --sysroot: the image's target may not be reachable from here";
+        else if (streq(strempty(secure_getenv("KDUMP_SKIP_PROBE")), "1"))
+                skip = "KDUMP_SKIP_PROBE=1";
+        if (skip) {
+                if (report_only)
+                        printf("Target probe: skipped (%s)\n", skip);
+                else
+                        log_notice("Not checking that the %s target %s is reachable and writable: %s.",
+                                   type, c->target.spec, skip);
+                return 0;
+        }
+
+        r = probe_run(ctx, &p);
+        if (r < 0)
+                return report_only ? 0 : r;
+        if (c->target.line > 0)
+                r = asprintf(&prefix, "%s:%u: ", ctx->conf_path, c->target.line);
+        else
+                r = asprintf(&prefix, "%s: ", ctx->conf_path);
+        first = first_message(p.err);
+        if (r < 0 || !first) {
+                probe_result_done(&p);
+                return log_oom();
+        }
+        need = dump_size_estimate(ctx);
+
+        if (p.status == 2) {
+                /* the nfs writer's probe is still to come */
+                if (report_only)
+                        printf("Target probe: not supported by kdump-%s-writer yet\n", type);
+                else
+                        log_notice("kdump-%s-writer cannot probe yet (%s); not checking that %s is reachable "
+                                   "and writable.", type, first, c->target.spec);
+                r = 0;
+        } else if (p.status != 0) {
+                const char *why = p.status == -ETIMEDOUT ? "timed out" : p.status < 0 ? strerror(-p.status) : NULL;
+
+                if (report_only) {
+                        printf("Target probe: FAILED: %s\n", why ? why : first);
+                        r = 0;
+                } else {
+                        if (why)
+                                fprintf(stderr, "%sprobe of the %s target %s: kdump-%s-writer %s\n", prefix,
+                                        type, c->target.spec, type, why);
+                        else
+                                print_writer_lines(p.err, prefix, stderr);
+                        fprintf(stderr, "%s: the %s target %s is not usable, configuration refused "
+                                "(KDUMP_SKIP_PROBE=1 skips this check)\n", ctx->conf_path, type, c->target.spec);
+                        r = -EIO;
+                }
+        } else {
+                if (report_only) {
+                        if (!p.free_known)
+                                printf("Target probe: ok (free space unknown)\n");
+                        else
+                                printf("Target probe: ok, %llu MiB free%s (a dump may need up to %llu MiB)\n",
+                                       p.free_bytes / MiB, need > p.free_bytes ? ", too little" : "",
+                                       need / MiB);
+                } else if (p.free_known && need > p.free_bytes)
+                        log_warning("warning: %s target has %llu MiB free, a dump may need up to %llu MiB",
+                                    type, p.free_bytes / MiB, need / MiB);
+                r = 0;
+        }
+        probe_result_done(&p);
+        return r;
+}
