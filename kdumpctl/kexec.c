@@ -60,11 +60,17 @@ static const char * const always_remove[] = {
         "rd.lvm.lv", "rd.luks.uuid", "rd.dm.uuid", "rd.md.uuid", "fcoe",
         "netroot", "rd.iscsi.initiator", "iscsi_initiator",
         "default_hugepagesz", "resume", "resume_offset",
+        "systemd.unit", "rd.systemd.unit",
 };
 
-/* Added on every architecture: tiny trace buffer, and no GPT partition
- * auto-discovery (it would mount whatever partitions it finds). */
-static const char * const always_append[] = { "trace_buf_size=1", "rd.systemd.gpt_auto=0" };
+/* Added on every architecture: tiny trace buffer, no GPT partition
+ * auto-discovery (it would mount whatever partitions it finds), and the
+ * capture target as the initrd's goal.  systemd in an initrd starts
+ * initrd.target, not default.target, so only the command line can make it
+ * boot kdump-capture.target, which never mounts /sysroot or switches root. */
+static const char * const always_append[] = {
+        "trace_buf_size=1", "rd.systemd.gpt_auto=0", "rd.systemd.unit=kdump-capture.target",
+};
 
 const char *kdump_arch(void) {
         static struct utsname u;

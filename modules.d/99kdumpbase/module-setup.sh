@@ -3,8 +3,10 @@
 # shellcheck disable=SC2154 # initdir, systemdutildir, systemdsystemunitdir, SYSTEMCTL: set by dracut
 # kdumpbase: the capture side of kdumpkit, for the kdump initramfs.
 #
-# The capture boot never switches root.  default.target points at
-# kdump-capture.target instead of initrd.target, so initrd-root-fs.target,
+# The capture boot never switches root.  kdumpctl puts
+# rd.systemd.unit=kdump-capture.target on the capture command line (systemd
+# in an initrd starts initrd.target and ignores default.target, so only the
+# command line can choose), and initrd-root-fs.target,
 # sysroot.mount (which root= on the command line would otherwise pull in),
 # initrd-parse-etc.service and initrd-switch-root never become part of the
 # boot.  kdump-capture.target pulls in basic.target and
@@ -124,7 +126,6 @@ install() {
         kdump-failure-action.service kdump-final-action.service; do
         inst_simple "@SYSTEMDUNITDIR@/$u" "$systemdsystemunitdir/$u"
     done
-    $SYSTEMCTL -q --root "$initdir" set-default kdump-capture.target
 
     # dracut's own hooks, when dracut-systemd is in the image: kernel
     # command line (rd.driver.blacklist=, ...), udev rules and the initqueue

@@ -41,12 +41,6 @@ has "makedumpfile" usr/bin/makedumpfile
 has "kdump.conf" etc/kdump.conf
 has "kdump_post hook" usr/bin/true
 has "/etc/initrd-release" etc/initrd-release
-if [ "$(readlink "$R/x/etc/systemd/system/default.target")" = /lib/systemd/system/kdump-capture.target ] ||
-	[ "$(readlink "$R/x/etc/systemd/system/default.target")" = /usr/lib/systemd/system/kdump-capture.target ]; then
-	ok "default.target is kdump-capture.target (no switch-root)"
-else
-	not_ok "default.target is $(readlink "$R/x/etc/systemd/system/default.target")"
-fi
 if grep -q "ExecStart=$R/libexec/kdump-collect" "$R/x/usr/lib/systemd/system/kdump-capture.service"; then
 	ok "unit ExecStart= substituted"
 else not_ok "unit ExecStart= not substituted"; fi
