@@ -97,7 +97,7 @@ fi
 if ! marker_ok .stage1 "$HASH1"; then
 	log "stage 1: debootstrap --variant=minbase $SUITE from $MIRROR"
 	s=$(now)
-	timeout "$BUILD_TIMEOUT" debootstrap --variant=minbase --cache-dir="$CACHE/debs" \
+	timeout --foreground "$BUILD_TIMEOUT" debootstrap --variant=minbase --cache-dir="$CACHE/debs" \
 		"$SUITE" "$TREE" "$MIRROR"
 	echo "$HASH1" >"$TREE/.stage1"
 	log "stage 1 done in $(elapsed "$s")s"
@@ -115,7 +115,7 @@ if ! marker_ok .stage2 "$HASH2"; then
 	printf '#!/bin/sh\nexit 101\n' >"$TREE/usr/sbin/policy-rc.d"
 	chmod 0755 "$TREE/usr/sbin/policy-rc.d"
 	mounts_up
-	in_tree() { timeout "$BUILD_TIMEOUT" chroot "$TREE" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 "$@"; }
+	in_tree() { timeout --foreground "$BUILD_TIMEOUT" chroot "$TREE" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 "$@"; }
 	# kexec-tools must not turn reboots into kexec reboots: -no-reboot relies on real ones.
 	echo 'kexec-tools kexec-tools/load_kexec boolean false' | in_tree debconf-set-selections
 	in_tree apt-get -q update

@@ -24,6 +24,9 @@ KDVM_PAT_BANNER='Linux version [0-9]'
 KDVM_PAT_REBOOT='reboot: Restarting system'
 KDVM_PAT_POWEROFF='reboot: Power down'
 KDVM_PAT_PANIC='Kernel panic - not syncing'
+# A guest stuck for good: run-guest.sh stops qemu at once instead of waiting
+# for the timeout (dracut's or systemd's emergency shell).
+KDVM_PAT_STUCK=${KDVM_PAT_STUCK:-'Press Enter for maintenance|Give root password for maintenance|Cannot open access to console, the root account is locked'}
 # Our own guest driver (guest/kdumpkit-vmtest).
 KDVM_PAT_CRASHING='KDVM [0-9.]+ CRASHING'
 KDVM_PAT_READY='KDVM [0-9.]+ READY'
@@ -44,4 +47,36 @@ host_apt_uris() {
 		sed -nE 's/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+).*/\2/p' \
 			/etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null
 	} | tr ' ' '\n' | grep -E '^https?://' | awk '!seen[$0]++'
+}
+
+# Load SCENARIO_DIR/scenario.conf over the defaults.  Documented in README.md.
+load_scenario() {
+	local dir=$1
+	[ -f "$dir/scenario.conf" ] || die "$dir/scenario.conf: no such file"
+	SCENARIO=$(basename "$dir")
+	SCENARIO_DIR=$(cd "$dir" && pwd)
+	DESCRIPTION=""
+	MODE=crash
+	TIMEOUT=600
+	PRODUCT=1
+	PREBUILD=0
+	MEM=2048
+	SMP=2
+	CRASHKERNEL=256M
+	CMDLINE_EXTRA=""
+	ROOT_SIZE=3G
+	DISKS=()
+	EXPECT_SAVED=1
+	EXPECT_DISK=root
+	EXPECT_PATH=/var/crash
+	EXPECT_FAILURE_ACTION=""
+	EXPECT_END=reboot
+	EXPECT_FORMAT=any
+	EXPECT_CONSOLE=()
+	EXPECT_ORDER=()
+	REJECT_CONSOLE=()
+	# shellcheck disable=SC2317 # called by mkimage.sh
+	setup_tree() { :; }
+	# shellcheck source=/dev/null
+	. "$dir/scenario.conf"
 }

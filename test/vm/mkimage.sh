@@ -1,0 +1,236 @@
+#!/bin/bash
+# Make the disk images for one scenario run, from the cached base tree.
+#
+#   1. copy $CACHE/tree to RUN_DIR/tree (cp -a, ~3 s; reflinks where possible)
+#   2. guest configuration: hostname, fstab, empty root password, quiet
+#      console, the test driver unit
+#   3. install kdumpkit the way a package would:
+#        make -C <repo> install DESTDIR=<tree> PREFIX=/usr
+#        systemctl --root <tree> enable kdump.service
+#   4. scenario files: kdump.conf -> /etc/kdump.conf, files/ copied over the
+#      tree, setup_tree() from scenario.conf
+#   5. PREBUILD=1: build the capture initramfs now, in a chroot
+#      (prebuild_capture_initramfs below)
+#   6. mkfs.ext4 -d -> RUN_DIR/root.img (LABEL=kdumproot) and one image per
+#      DISKS entry; RUN_DIR/disks.list names them for run-guest.sh
+#
+# No loop mounts anywhere: file systems are made populated (mkfs.ext4 -d,
+# mkfs.xfs -p protofile).
+#
+# Usage: mkimage.sh SCENARIO_DIR [RUN_DIR]      (RUN_DIR default $CACHE/runs/<name>)
+# Env:   KDUMPKIT_VM_CACHE, KDVM_PRODUCT=0|1, KDVM_PREBUILD=0|1 (override the
+#        scenario's PRODUCT, PREBUILD), KDVM_KEEP_TREE=1 (keep RUN_DIR/tree),
+#        PREBUILD_TIMEOUT (s, default 900), MAKE (default make)
+set -euo pipefail
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+	echo "usage: ${0##*/} SCENARIO_DIR [RUN_DIR]" >&2
+	exit 64
+fi
+[ "$(id -u)" = 0 ] || die "must run as root (cp -a of a root-owned tree, chroot)"
+load_scenario "$1"
+PRODUCT=${KDVM_PRODUCT:-$PRODUCT}
+PREBUILD=${KDVM_PREBUILD:-$PREBUILD}
+RUN_DIR=${2:-$CACHE/runs/$SCENARIO}
+RT=$RUN_DIR/tree
+PREBUILD_TIMEOUT=${PREBUILD_TIMEOUT:-900}
+
+if [ ! -e "$TREE/.stage2" ] || [ ! -s "$CACHE/kver" ]; then
+	die "no base tree in $CACHE: run build-base.sh first"
+fi
+KVER=$(cat "$CACHE/kver")
+
+CHROOT_MOUNTS=()
+chroot_mounts_down() {
+	local i
+	for ((i = ${#CHROOT_MOUNTS[@]} - 1; i >= 0; i--)); do
+		umount "${CHROOT_MOUNTS[i]}" 2>/dev/null || umount -l "${CHROOT_MOUNTS[i]}"
+	done
+	CHROOT_MOUNTS=()
+}
+chroot_mounts_up() {
+	local d
+	for d in proc sys dev dev/pts; do
+		mount --bind "/$d" "$RT/$d"
+		CHROOT_MOUNTS+=("$RT/$d")
+	done
+}
+trap chroot_mounts_down EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+remove_run_tree() {
+	chroot_mounts_down
+	if findmnt -rn -o TARGET | grep -q "^$RT/"; then
+		die "something is still mounted under $RT; refusing to remove it"
+	fi
+	rm -rf --one-file-system "$RT"
+}
+
+# ----------------------------------------------------------------------------
+# ADJUST HERE: how the capture initramfs is built at image-build time
+# (PREBUILD=1).  `kdumpctl rebuild --sysroot DIR [--kver VER]` builds it for
+# the system under DIR without probing the build host, and stores it with its
+# manifest below DIR, where `kdumpctl start` at boot finds it up to date.  It
+# runs in a chroot of the guest tree, so that the guest's own dracut, dracut
+# modules (ours included, from make install) and libraries are used; --kver,
+# because the kernel the chroot sees in `uname -r` is the host's.
+# ----------------------------------------------------------------------------
+prebuild_capture_initramfs() {
+	chroot_mounts_up
+	timeout --foreground -k 10 "$PREBUILD_TIMEOUT" chroot "$RT" \
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
+		kdumpctl rebuild --sysroot / --kver "$KVER"
+	chroot_mounts_down
+}
+
+install_product() {
+	local unit
+	log "make install DESTDIR=$RT PREFIX=/usr"
+	if ! ${MAKE:-make} -C "$REPO_DIR" --no-print-directory install DESTDIR="$RT" PREFIX=/usr \
+		>"$RUN_DIR/make-install.log" 2>&1; then
+		tail -n 15 "$RUN_DIR/make-install.log" >&2
+		die "'make install' of kdumpkit failed (log: $RUN_DIR/make-install.log)"
+	fi
+	unit=$(find "$RT/usr/lib/systemd/system" "$RT/etc/systemd/system" \
+		-maxdepth 1 -name kdump.service -print -quit 2>/dev/null || true)
+	[ -n "$unit" ] || die "kdump.service was not installed into the guest by 'make install'" \
+		"(expected from $REPO_DIR/systemd-units/kdump.service)"
+	systemctl --root "$RT" --quiet enable kdump.service
+}
+
+guest_config() {
+	echo kdumpvm >"$RT/etc/hostname"
+	printf '127.0.0.1\tlocalhost\n127.0.1.1\tkdumpvm\n' >"$RT/etc/hosts"
+	printf 'LABEL=kdumproot\t/\text4\trw,errors=remount-ro\t0 1\n' >"$RT/etc/fstab"
+	sed -i 's/^root:[^:]*:/root::/' "$RT/etc/shadow"
+	# The default dump directory, as a kdump package ships it.
+	mkdir -p "$RT/var/crash"
+	# The serial line belongs to the harness; no logins, no journal on it.
+	ln -sfn /dev/null "$RT/etc/systemd/system/serial-getty@ttyS0.service"
+	ln -sfn /dev/null "$RT/etc/systemd/system/getty@tty1.service"
+	mkdir -p "$RT/etc/systemd/journald.conf.d"
+	printf '[Journal]\nStorage=volatile\nForwardToConsole=no\n' \
+		>"$RT/etc/systemd/journald.conf.d/50-kdumpkit-vm.conf"
+	# Nothing but the test may slow the boot down or touch the disks.
+	systemctl --root "$RT" --quiet mask apt-daily.timer apt-daily-upgrade.timer \
+		dpkg-db-backup.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer
+	install -D -m 0755 "$VM_DIR/guest/kdumpkit-vmtest" "$RT/usr/local/sbin/kdumpkit-vmtest"
+	install -D -m 0644 "$VM_DIR/guest/kdumpkit-vmtest.service" \
+		"$RT/etc/systemd/system/kdumpkit-vmtest.service"
+	systemctl --root "$RT" --quiet enable kdumpkit-vmtest.service
+}
+
+# Write an xfs protofile (mkfs.xfs -p) describing directory $1.
+xfs_protofile() {
+	echo "kdumpkit-vm"
+	echo "0 0"
+	echo "d--755 0 0"
+	proto_entries "$1" " "
+	echo "\$"
+}
+proto_entries() {
+	local e name
+	for e in "$1"/*; do
+		[ -e "$e" ] || continue
+		name=${e##*/}
+		if [ -d "$e" ]; then
+			echo "$2$name d--755 0 0"
+			proto_entries "$e" "$2 "
+			echo "$2\$"
+		elif [ -f "$e" ]; then
+			echo "$2$name ---644 0 0 $e"
+		fi
+	done
+}
+
+# DISKS entry: "SERIAL FSTYPE SIZE [uuid=U] [label=L] [mkdir=/a,/b] [fstab=/mnt/x]"
+make_disk() {
+	local serial fstype size opt uuid="" label="" mkdirs="" mnt="" img stage d spec
+	read -r serial fstype size opt <<<"$1"
+	for opt in $opt; do
+		case "$opt" in
+		uuid=*) uuid=${opt#uuid=} ;;
+		label=*) label=${opt#label=} ;;
+		mkdir=*) mkdirs=${opt#mkdir=} ;;
+		fstab=*) mnt=${opt#fstab=} ;;
+		*) die "DISKS: unknown option '$opt' in '$1'" ;;
+		esac
+	done
+	[ "${#serial}" -le 20 ] || die "DISKS: serial '$serial' longer than 20 characters"
+	img=$RUN_DIR/disk-$serial.img
+	stage=$RUN_DIR/stage-$serial
+	rm -rf "$stage" "$img"
+	mkdir -p "$stage"
+	for d in ${mkdirs//,/ }; do mkdir -p "$stage/$d"; done
+	truncate -s "$size" "$img"
+	case "$fstype" in
+	ext4)
+		mkfs.ext4 -q -F ${uuid:+-U "$uuid"} ${label:+-L "$label"} -d "$stage" "$img"
+		;;
+	xfs)
+		xfs_protofile "$stage" >"$RUN_DIR/proto-$serial"
+		mkfs.xfs -q -f ${uuid:+-m uuid="$uuid"} ${label:+-L "$label"} \
+			-p "$RUN_DIR/proto-$serial" "$img"
+		;;
+	raw) ;;
+	*) die "DISKS: unknown file system '$fstype' in '$1'" ;;
+	esac
+	rm -rf "$stage" "$RUN_DIR/proto-$serial"
+	if [ -n "$mnt" ]; then
+		[ "$fstype" != raw ] || die "DISKS: fstab= needs a file system"
+		spec=${uuid:+UUID=$uuid}
+		spec=${spec:-${label:+LABEL=$label}}
+		[ -n "$spec" ] || die "DISKS: fstab= needs uuid= or label="
+		mkdir -p "$RT/$mnt"
+		printf '%s\t%s\t%s\tdefaults,x-systemd.device-timeout=20s\t0 2\n' \
+			"$spec" "$mnt" "$fstype" >>"$RT/etc/fstab"
+	fi
+	echo "$img $serial" >>"$RUN_DIR/disks.list"
+}
+
+t0=$(now)
+mkdir -p "$RUN_DIR"
+rm -f "$RUN_DIR"/*.img "$RUN_DIR/disks.list" "$RUN_DIR/image.env"
+[ ! -e "$RT" ] || remove_run_tree
+
+log "$SCENARIO: copying base tree"
+cp -a --reflink=auto "$TREE" "$RT"
+rm -f "$RT"/.stage*
+guest_config
+
+if [ "$PRODUCT" = 1 ]; then
+	install_product
+else
+	log "$SCENARIO: PRODUCT=0, kdumpkit not installed (harness self-test)"
+fi
+[ ! -f "$SCENARIO_DIR/kdump.conf" ] || install -m 0644 "$SCENARIO_DIR/kdump.conf" "$RT/etc/kdump.conf"
+[ ! -d "$SCENARIO_DIR/files" ] || cp -a "$SCENARIO_DIR/files/." "$RT/"
+setup_tree "$RT"
+
+echo "$RUN_DIR/root.img kdumproot" >"$RUN_DIR/disks.list"
+for spec in "${DISKS[@]}"; do make_disk "$spec"; done
+
+t_pre=0
+if [ "$PREBUILD" = 1 ]; then
+	[ "$PRODUCT" = 1 ] || die "PREBUILD=1 needs PRODUCT=1"
+	log "$SCENARIO: prebuilding the capture initramfs in a chroot"
+	s=$(now)
+	prebuild_capture_initramfs || die "prebuilding the capture initramfs failed"
+	t_pre=$(elapsed "$s")
+fi
+
+log "$SCENARIO: mkfs.ext4 -d ($ROOT_SIZE)"
+truncate -s "$ROOT_SIZE" "$RUN_DIR/root.img"
+mkfs.ext4 -q -F -L kdumproot -d "$RT" "$RUN_DIR/root.img"
+
+[ "${KDVM_KEEP_TREE:-0}" = 1 ] || remove_run_tree
+cat >"$RUN_DIR/image.env" <<EOF
+SCENARIO=$SCENARIO
+KVER=$KVER
+IMAGE_BUILD_S=$(elapsed "$t0")
+PREBUILD_S=$t_pre
+EOF
+log "$SCENARIO: images ready in $(elapsed "$t0")s in $RUN_DIR"

@@ -1,0 +1,303 @@
+#!/bin/bash
+# Run VM crash scenarios and print one verdict line each:
+#
+#   VM <name>: PASS (<details, timings>)
+#   VM <name>: FAIL (<reason>)
+#
+# and at the end "N passed, M failed" alone on a line (exit 1 if M > 0).
+#
+# Per scenario: mkimage.sh (own copy of every image, so runs never share a
+# disk), run-guest.sh under `timeout`, then the console log is held against
+# the scenario's expectations and the dump is read back from the disk image
+# with verify-dump.sh.  Progress goes to stderr, verdicts to stdout; each
+# scenario's files (images, console.log, mkimage.log, verify.log, the dump)
+# stay in $CACHE/runs/<name>/ until its next run.
+#
+# Usage: run-scenarios.sh [name...]          (default: every scenarios/*/)
+# Env:   KDUMPKIT_VM_CACHE, JOBS (scenarios at once, default 1; >1 gives each
+#        guest SMP=1), KDVM_TIMEOUT (override every scenario's TIMEOUT),
+#        MKIMAGE_TIMEOUT (s, 1200), VERBOSE=1 (console on stderr),
+#        KEEP_IMAGES=0 (delete a passed run's disk images)
+set -uo pipefail
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+
+JOBS=${JOBS:-1}
+MKIMAGE_TIMEOUT=${MKIMAGE_TIMEOUT:-1200}
+RESULTS=$CACHE/results
+[ "$(id -u)" = 0 ] || die "must run as root (image building)"
+
+if [ $# -gt 0 ]; then
+	names=("$@")
+else
+	mapfile -t names < <(find "$VM_DIR/scenarios" -mindepth 2 -maxdepth 2 -name scenario.conf -printf '%h\n' |
+		xargs -rn1 basename | LC_ALL=C sort)
+fi
+[ "${#names[@]}" -gt 0 ] || die "no scenarios"
+
+mkdir -p "$CACHE/logs" "$RESULTS"
+for n in "${names[@]}"; do rm -f "$RESULTS/$n"; done
+
+verdict() { # NAME PASS|FAIL TEXT
+	local line="VM $1: $2 ($3)"
+	echo "$line" >"$RESULTS/$1"
+	echo "$line"
+}
+
+# --- console log evaluation -------------------------------------------------
+# Line numbers and host timestamps in the console log ($clog).
+first_after() { # REGEX AFTER_LINE -> first matching line number after AFTER_LINE
+	awk -v re="$1" -v n="${2:-0}" 'NR > n && $0 ~ re { print NR; exit }' "$clog"
+}
+line_text() { sed -n "${1}p" "$clog" | sed -E 's/^\[ *[0-9.]+\] //; s/^\[ *[0-9.]+\] //' | cut -c1-160; }
+host_t() { sed -n "${1}p" "$clog" | sed -nE 's/^\[ *([0-9.]+)\].*/\1/p'; }
+dt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+last_line() {
+	grep -E '^\[' "$clog" | grep -vE '^\[ *[0-9.]+\] *$|qemu-system-x86_64: terminating' |
+		tail -n 1 | sed -E 's/^\[ *[0-9.]+\] //' | cut -c1-160
+}
+
+# How far the guest got, for timeout messages.
+progress() {
+	local l
+	l=$(first_after "$KDVM_PAT_SAVED" 0)
+	[ -z "$l" ] || { echo "dump saved at $(host_t "$l")s, no end"; return; }
+	l=$(first_after "$KDVM_PAT_CRASHING" 0)
+	if [ -n "$l" ]; then
+		local b
+		b=$(first_after "$KDVM_PAT_BANNER" "$l")
+		[ -z "$b" ] || { echo "capture kernel started at $(host_t "$b")s"; return; }
+		echo "crashed at $(host_t "$l")s, no capture kernel"
+		return
+	fi
+	l=$(first_after 'KDVM [0-9.]+ START' 0)
+	[ -z "$l" ] || { echo "test driver started at $(host_t "$l")s"; return; }
+	echo "boot did not reach the test driver"
+}
+
+# evaluate: prints "PASS <details>" or "FAIL <reason>"; uses the scenario's
+# variables, $clog, $rc (qemu) and $run (run dir).
+evaluate() {
+	local l start=0 crash="" banner="" saved="" end="" endl="" dump_dir="" pat action kdsvc="" crash_seen
+	crash_seen=$(first_after "$KDVM_PAT_CRASHING" 0)
+	l=$(first_after "$KDVM_PAT_STUCK" 0)
+	if [ -n "$l" ]; then
+		local why
+		why=$(awk -v n="$l" 'NR >= n { exit }
+			/\[FAILED\]/ && !f { f = $0 }
+			/Failed to|[Ee]rror|Warning:/ { w = $0 }
+			END { print (f != "" ? f : w) }' "$clog" |
+			sed -E 's/^\[ *[0-9.]+\] //; s/^\[ *[0-9.]+\] //' | cut -c1-160)
+		echo "FAIL $([ -n "$crash_seen" ] && echo "capture" || echo "first") kernel stuck in an emergency shell at $(host_t "$l")s${why:+ after: $why}"
+		return
+	fi
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		echo "FAIL timeout after ${TIMEOUT}s: $(progress); last console line: $(last_line)"
+		return
+	fi
+	l=$(first_after 'KDVM [0-9.]+ FAIL ' 0)
+	[ -z "$l" ] || { echo "FAIL guest: $(line_text "$l" | sed -E 's/^KDVM [0-9.]+ FAIL //')"; return; }
+	[ "$rc" = 0 ] || { echo "FAIL qemu exited with status $rc: $(last_line)"; return; }
+	l=$(first_after 'KDVM [0-9.]+ kdump.service: ' 0)
+	[ -z "$l" ] || kdsvc=$(line_text "$l" | sed -nE 's/.*start took ([0-9.?]+)s.*/\1/p')
+
+	if [ "$MODE" = crash ]; then
+		crash=$(first_after "$KDVM_PAT_CRASHING" 0)
+		[ -n "$crash" ] || { echo "FAIL the guest never crashed (no CRASHING line): $(last_line)"; return; }
+		banner=$(first_after "$KDVM_PAT_BANNER" "$crash")
+		[ -n "$banner" ] || { echo "FAIL the capture kernel did not start after the crash: $(last_line)"; return; }
+		l=$(first_after "$KDVM_PAT_PANIC" "$banner")
+		[ -z "$l" ] || { echo "FAIL the capture kernel panicked: $(line_text "$l")"; return; }
+		start=$banner
+	fi
+
+	saved=$(first_after "$KDVM_PAT_SAVED" "$start")
+	if [ "$EXPECT_SAVED" = 1 ] && [ -z "$saved" ]; then
+		l=$(first_after "$KDVM_PAT_FAILURE" "$start")
+		[ -z "$l" ] || { echo "FAIL no dump saved; $(line_text "$l")"; return; }
+		echo "FAIL no '$KDVM_PAT_SAVED' line on the console: $(last_line)"
+		return
+	fi
+	if [ "$EXPECT_SAVED" = 0 ] && [ -n "$saved" ]; then
+		echo "FAIL a dump was saved, none expected: $(line_text "$saved")"
+		return
+	fi
+	[ -z "$saved" ] || dump_dir=$(line_text "$saved" | sed -E "s/.*${KDVM_PAT_SAVED}//; s/[[:space:]].*//")
+
+	l=$(first_after "$KDVM_PAT_FAILURE" "$start")
+	if [ -n "$EXPECT_FAILURE_ACTION" ]; then
+		action=$(first_after "${KDVM_PAT_FAILURE}${EXPECT_FAILURE_ACTION}([^a-z_]|\$)" "$start")
+		if [ -z "$action" ]; then
+			[ -z "$l" ] || { echo "FAIL wrong failure action: $(line_text "$l"), expected $EXPECT_FAILURE_ACTION"; return; }
+			echo "FAIL no '${KDVM_PAT_FAILURE}${EXPECT_FAILURE_ACTION}' line on the console"
+			return
+		fi
+	elif [ -n "$l" ]; then
+		echo "FAIL unexpected failure action: $(line_text "$l")"
+		return
+	fi
+
+	case "$EXPECT_END" in
+	reboot) pat=$KDVM_PAT_REBOOT ;;
+	poweroff) pat=$KDVM_PAT_POWEROFF ;;
+	*) echo "FAIL scenario.conf: EXPECT_END must be reboot or poweroff"; return ;;
+	esac
+	endl=$(first_after "$KDVM_PAT_REBOOT|$KDVM_PAT_POWEROFF" "$start")
+	[ -n "$endl" ] || { echo "FAIL the guest neither rebooted nor powered off: $(last_line)"; return; }
+	end=$(line_text "$endl")
+	[[ $end =~ $pat ]] || { echo "FAIL the guest ended with '$end', expected $EXPECT_END"; return; }
+
+	for pat in ${EXPECT_CONSOLE[@]+"${EXPECT_CONSOLE[@]}"}; do
+		[ -n "$(first_after "$pat" "${crash:-0}")" ] || { echo "FAIL console lacks /$pat/"; return; }
+	done
+	l=${crash:-0}
+	for pat in ${EXPECT_ORDER[@]+"${EXPECT_ORDER[@]}"}; do
+		l=$(first_after "$pat" "$l")
+		[ -n "$l" ] || { echo "FAIL console lacks /$pat/ in the expected order (${EXPECT_ORDER[*]})"; return; }
+	done
+	for pat in ${REJECT_CONSOLE[@]+"${REJECT_CONSOLE[@]}"}; do
+		l=$(first_after "$pat" "${crash:-0}")
+		[ -z "$l" ] || { echo "FAIL console has /$pat/: $(line_text "$l")"; return; }
+	done
+
+	# The dump itself, read back from the disk image.
+	local img=$run/root.img vres
+	[ "$EXPECT_DISK" = root ] || img=$run/disk-$EXPECT_DISK.img
+	if [ "$EXPECT_SAVED" = 1 ]; then
+		vres=$("$VM_DIR/verify-dump.sh" --format "$EXPECT_FORMAT" --out "$run/dump" "$img" "$EXPECT_PATH" 2>"$run/verify.log")
+		echo "$vres" >>"$run/verify.log"
+		[[ $vres == "VERIFY PASS"* ]] || { echo "FAIL ${vres#VERIFY FAIL }"; return; }
+		if [ -n "$dump_dir" ] && [[ $vres != *"/${dump_dir##*/} "* ]]; then
+			echo "FAIL console names ${dump_dir}, the image holds: ${vres#VERIFY PASS }"
+			return
+		fi
+	else
+		vres=$("$VM_DIR/verify-dump.sh" --none "$img" "$EXPECT_PATH" 2>"$run/verify.log")
+		echo "$vres" >>"$run/verify.log"
+		[[ $vres == "VERIFY PASS"* ]] || { echo "FAIL ${vres#VERIFY FAIL }"; return; }
+		if [ "$img" != "$run/root.img" ] || [ "$EXPECT_PATH" != /var/crash ]; then
+			vres=$("$VM_DIR/verify-dump.sh" --none "$run/root.img" /var/crash 2>>"$run/verify.log")
+			[[ $vres == "VERIFY PASS"* ]] || { echo "FAIL root fs: ${vres#VERIFY FAIL }"; return; }
+		fi
+	fi
+
+	# Details for the PASS line.
+	local d=()
+	[ -z "$kdsvc" ] || d+=("kdump.service ${kdsvc}s")
+	if [ -n "$crash" ]; then
+		d+=("crashed at $(host_t "$crash")s")
+		[ -z "$saved" ] || d+=("saved $(dt "$(host_t "$crash")" "$(host_t "$saved")")s later")
+	fi
+	[ -z "$EXPECT_FAILURE_ACTION" ] || d+=("failure action $EXPECT_FAILURE_ACTION")
+	d+=("$EXPECT_END at $(host_t "$endl")s")
+	[ "$EXPECT_SAVED" != 1 ] || d+=("$(sed -nE 's/^VERIFY PASS .*format=([a-z]+) size=([0-9]+MiB).*/vmcore \2 \1/p' "$run/verify.log")")
+	[ "$EXPECT_SAVED" != 0 ] || d+=("no dump")
+	local item text=""
+	for item in "${d[@]}"; do text+="${text:+, }$item"; done
+	echo "PASS $text"
+}
+
+# --- one scenario -------------------------------------------------------------
+run_one() {
+	local name=$1 run t0 res img_s pre_s
+	run=$CACHE/runs/$name
+	clog=$run/console.log
+	t0=$(now)
+	if [ ! -f "$VM_DIR/scenarios/$name/scenario.conf" ]; then
+		verdict "$name" FAIL "no such scenario: $VM_DIR/scenarios/$name/scenario.conf"
+		return
+	fi
+	load_scenario "$VM_DIR/scenarios/$name"
+	TIMEOUT=${KDVM_TIMEOUT:-$TIMEOUT}
+	[ "$JOBS" -le 1 ] || SMP=1
+	if [ "$PRODUCT" = 1 ] && [ -n "$product_error" ]; then
+		verdict "$name" FAIL "kdumpkit does not build: $product_error"
+		return
+	fi
+	mkdir -p "$run"
+	rm -f "$run/console.log" "$run/verify.log"
+	rm -rf "$run/dump"
+	log "$name: building images"
+	if ! timeout --foreground -k 10 "$MKIMAGE_TIMEOUT" "$VM_DIR/mkimage.sh" "$VM_DIR/scenarios/$name" "$run" \
+		>"$run/mkimage.log" 2>&1; then
+		verdict "$name" FAIL "image build failed: $(grep -E 'error|Error|ERROR|timeout' "$run/mkimage.log" | tail -n 1 | cut -c1-200) (log: $run/mkimage.log)"
+		return
+	fi
+	img_s=$(sed -n 's/^IMAGE_BUILD_S=//p' "$run/image.env")
+	pre_s=$(sed -n 's/^PREBUILD_S=//p' "$run/image.env")
+	log "$name: booting (timeout ${TIMEOUT}s, console: $clog)"
+	local out=/dev/null
+	[ "${VERBOSE:-0}" != 1 ] || out=/dev/stderr
+	rc=0
+	TIMEOUT=$TIMEOUT MEM=$MEM SMP=$SMP CRASHKERNEL=$CRASHKERNEL LOG=$clog \
+		"$VM_DIR/run-guest.sh" "$run" "$MODE" "$CMDLINE_EXTRA" >"$out" 2>&1 || rc=$?
+	[ "$rc" != 130 ] || { verdict "$name" FAIL "interrupted"; return; }
+	res=$(evaluate)
+	local timing="image ${img_s}s"
+	[ "$PREBUILD" != 1 ] || timing+=", prebuild ${pre_s}s"
+	timing+=", total $(elapsed "$t0")s"
+	if [[ $res == PASS* ]]; then
+		verdict "$name" PASS "${res#PASS }, $timing"
+		[ "${KEEP_IMAGES:-1}" = 1 ] || rm -f "$run"/*.img
+	else
+		verdict "$name" FAIL "${res#FAIL } [log: $clog]"
+	fi
+}
+
+# --- main -------------------------------------------------------------------------
+t_all=$(now)
+log "base image (log: $CACHE/logs/build-base.log)"
+if ! "$VM_DIR/build-base.sh" >"$CACHE/logs/build-base.log" 2>&1; then
+	reason="base image build failed: $(tail -n 1 "$CACHE/logs/build-base.log" | cut -c1-200)"
+	for n in "${names[@]}"; do verdict "$n" FAIL "$reason"; done
+	echo "0 passed, ${#names[@]} failed"
+	exit 1
+fi
+
+# Build kdumpkit once on the host; mkimage.sh then only installs it.
+product_error=""
+need_product=0
+for n in "${names[@]}"; do
+	[ -f "$VM_DIR/scenarios/$n/scenario.conf" ] || continue
+	(load_scenario "$VM_DIR/scenarios/$n" && [ "$PRODUCT" = 1 ]) && need_product=1
+done
+if [ "$need_product" = 1 ]; then
+	log "building kdumpkit (log: $CACHE/logs/make.log)"
+	if ! timeout --foreground 1200 make -C "$REPO_DIR" --no-print-directory all >"$CACHE/logs/make.log" 2>&1; then
+		product_error="$(grep -m1 -iE 'error|No rule|No such' "$CACHE/logs/make.log" | cut -c1-160) (log: $CACHE/logs/make.log)"
+	fi
+fi
+
+pids=()
+if [ "$JOBS" -gt 1 ]; then
+	set -m # each job in its own process group, so it can be stopped as a whole
+	stop_jobs() {
+		local p
+		for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null; done
+	}
+	trap stop_jobs INT TERM HUP
+fi
+for n in "${names[@]}"; do
+	if [ "$JOBS" -le 1 ]; then
+		(run_one "$n")
+		continue
+	fi
+	while [ "$(jobs -pr | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
+	(run_one "$n") &
+	pids+=($!)
+done
+wait
+
+pass=0
+failed=0
+for n in "${names[@]}"; do
+	if grep -q "^VM $n: PASS" "$RESULTS/$n" 2>/dev/null; then
+		pass=$((pass + 1))
+	else
+		failed=$((failed + 1))
+		[ -s "$RESULTS/$n" ] || verdict "$n" FAIL "no verdict (interrupted?)"
+	fi
+done
+log "all scenarios in $(elapsed "$t_all")s"
+echo "$pass passed, $failed failed"
+[ "$failed" = 0 ]
