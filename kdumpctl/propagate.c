@@ -64,9 +64,13 @@ static int do_propagate(struct kdump_ctx *ctx) {
 
         {
                 /* The admin is at the keyboard: the host key is accepted here,
-                 * once, and pinned; ssh-copy-id asks for the password. */
+                 * once, and pinned; ssh-copy-id asks for the password.  The
+                 * capture kernel connects to the address kdumpctl resolved, not
+                 * the name, so the entry must carry the address too
+                 * (CheckHostIP), unhashed so libssh2 can match it. */
                 char *argv[] = { (char *) "ssh-copy-id", (char *) "-i", pub,
                                  (char *) "-o", kh_opt, (char *) "-o", (char *) "StrictHostKeyChecking=accept-new",
+                                 (char *) "-o", (char *) "CheckHostIP=yes", (char *) "-o", (char *) "HashKnownHosts=no",
                                  dest, NULL };
 
                 r = spawn_wait(argv, 300);

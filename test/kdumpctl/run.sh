@@ -382,6 +382,7 @@ printf 'ssh kdump@[fd00::1]\nsshkey /root/.ssh/kdump_id_ed25519\n' > "$R/etc/kdu
 kd propagate
 [ "$RC" = 0 ] && [ -f "$R/root/.ssh/kdump_id_ed25519" ] && grep -qx ed25519 "$LOG/ssh-keygen.args" \
         && grep -qx "kdump@fd00::1" "$LOG/ssh-copy-id.args" && grep -qx "kdump@\[fd00::1\]" "$LOG/sftp.args" \
+        && grep -qx "CheckHostIP=yes" "$LOG/ssh-copy-id.args" && grep -qx "HashKnownHosts=no" "$LOG/ssh-copy-id.args" \
         && [ -s "$R/var/lib/kdump/known_hosts" ] \
         && ok "propagate: ed25519 key, installed, host key pinned, verified" || not_ok "propagate" "$OUT"
 KDUMP_TEST_SSH_FAIL=1 kd propagate
