@@ -138,6 +138,19 @@ install() {
         fi
     done
 
+    # An emergency in the capture boot (dracut's initqueue giving up on a
+    # device, a failed mount in sysinit) would otherwise wait forever at a
+    # shell prompt nobody answers: run the failure action instead.  With
+    # failure_action shell, that action is the prompt.
+    for u in emergency.service dracut-emergency.service; do
+        mkdir -p "$initdir$systemdsystemunitdir/$u.d"
+        printf '%s\n' \
+            "# Written by kdumpkit's 99kdumpbase: the failure action, not a shell." \
+            "[Service]" "ExecStartPre=" "ExecStart=" \
+            "ExecStart=@LIBEXECDIR@/kdump-failure-action" \
+            >"$initdir$systemdsystemunitdir/$u.d/kdump.conf"
+    done
+
     if [[ -f "${dracutsysrootdir-}/etc/kdump.conf" ]]; then
         inst_simple "${dracutsysrootdir-}/etc/kdump.conf" /etc/kdump.conf
     fi

@@ -44,7 +44,12 @@ has "/etc/initrd-release" etc/initrd-release
 if grep -q "ExecStart=$R/libexec/kdump-collect" "$R/x/usr/lib/systemd/system/kdump-capture.service"; then
 	ok "unit ExecStart= substituted"
 else not_ok "unit ExecStart= not substituted"; fi
-if (cd "$R/x" && SYSTEMD_LOG_LEVEL=notice timeout 60 systemd-analyze --root="$R/x" verify --man=no kdump-capture.target) >"$R/v" 2>&1 && [ ! -s "$R/v" ]; then
+for u in emergency.service dracut-emergency.service; do
+	if grep -qx "ExecStart=$R/libexec/kdump-failure-action" "$R/x/usr/lib/systemd/system/$u.d/kdump.conf" 2>/dev/null; then
+		ok "$u runs the failure action"
+	else not_ok "$u drop-in missing"; fi
+done
+if (cd "$R/x" && SYSTEMD_LOG_LEVEL=notice timeout 60 systemd-analyze --root="$R/x" verify --man=no kdump-capture.target emergency.service) >"$R/v" 2>&1 && [ ! -s "$R/v" ]; then
 	ok "systemd-analyze --root=IMAGE verify kdump-capture.target"
 else not_ok "verify in the image"; sed 's/^/# /' "$R/v"; fi
 echo "$pass passed, $fail failed"
