@@ -119,11 +119,17 @@ int dracut_argv(const struct kdump_ctx *ctx, const char *baked_conf, const char 
                 return -ENOMEM;
 
         if (t->type == KDUMP_TARGET_FS) {
-                mount = target_mount_arg(t);
-                if (!mount || push_pair(&a, "--mount", mount) < 0)
-                        return -ENOMEM;
-                if (ctx->image_mode && push_pair(&a, "--filesystems", t->fstype) < 0)
-                        return -ENOMEM;
+                /* For an image the device is not attached: dracut could not
+                 * resolve a --mount (it warns and drops it), so the file
+                 * system and drivers are named explicitly instead. */
+                if (ctx->image_mode) {
+                        if (push_pair(&a, "--filesystems", t->fstype) < 0)
+                                return -ENOMEM;
+                } else {
+                        mount = target_mount_arg(t);
+                        if (!mount || push_pair(&a, "--mount", mount) < 0)
+                                return -ENOMEM;
+                }
         }
 
         for (size_t i = 0; ctx->image_mode && i < ELEMENTSOF(image_drivers); i++)
