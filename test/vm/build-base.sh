@@ -19,10 +19,13 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 # Guest packages.  dracut-core, not dracut: the latter conflicts with
-# initramfs-tools, which builds the first kernel's initrd.
+# initramfs-tools, which builds the first kernel's initrd.  dracut-network
+# (it needs only dracut-core): Debian ships dracut's network modules there,
+# and the capture initramfs of an ssh or nfs target depends on "network",
+# which with systemd is systemd-networkd, which needs dbus (dbus-daemon).
 PKGS=(
-	linux-image-amd64 systemd systemd-sysv udev kmod
-	kexec-tools makedumpfile dracut-core initramfs-tools
+	linux-image-amd64 systemd systemd-sysv udev kmod dbus
+	kexec-tools makedumpfile dracut-core dracut-network initramfs-tools
 	cpio zstd xz-utils e2fsprogs xfsprogs
 	iproute2 procps util-linux
 	libmount1 libssh2-1 libnfs13 libssl3 openssh-client busybox

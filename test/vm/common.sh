@@ -33,6 +33,9 @@ KDVM_PAT_READY='KDVM [0-9.]+ READY'
 # Dump directory names: <host-or-ip>-<YYYY-MM-DD-HH:MM:SS>
 KDVM_PAT_DUMPDIR='^[A-Za-z0-9._:-]+-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}:[0-9]{2}:[0-9]{2}$'
 
+# shellcheck source=hostsrv.sh
+. "$VM_DIR/hostsrv.sh"
+
 log() { printf '[%s %(%T)T] %s\n' "${0##*/}" -1 "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
@@ -75,8 +78,20 @@ load_scenario() {
 	EXPECT_CONSOLE=()
 	EXPECT_ORDER=()
 	REJECT_CONSOLE=()
-	# shellcheck disable=SC2317 # called by mkimage.sh
+	NET_FWD=()        # "GUEST_IP:PORT HOST_PORT": guestfwd to 127.0.0.1 (set by setup_host)
+	EXPECT_HOSTDIR="" # EXPECT_DISK=host: the host directory standing for the target's root
+	EXPECT_DMESG=1    # the dump directory holds vmcore-dmesg.txt (0: vmcore only)
+	SECOND_MODE=""    # boot the same images again in this driver mode after the first run
+	# shellcheck disable=SC2317 # hooks, called by mkimage.sh and run-scenarios.sh
 	setup_tree() { :; }
+	# shellcheck disable=SC2317
+	setup_host() { :; }
+	# shellcheck disable=SC2317
+	teardown_host() { :; }
+	# shellcheck disable=SC2317
+	after_first_boot() { :; }
+	# shellcheck disable=SC2317
+	verify_extra() { :; }
 	# shellcheck source=/dev/null
 	. "$dir/scenario.conf"
 }

@@ -79,11 +79,13 @@ remove_run_tree() {
 # because the kernel the chroot sees in `uname -r` is the host's.
 # ----------------------------------------------------------------------------
 prebuild_capture_initramfs() {
+	local rc=0
 	chroot_mounts_up
 	timeout --foreground -k 10 "$PREBUILD_TIMEOUT" chroot "$RT" \
 		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
-		kdumpctl rebuild --sysroot / --kver "$KVER"
+		kdumpctl rebuild --sysroot / --kver "$KVER" || rc=$?
 	chroot_mounts_down
+	return "$rc"
 }
 
 install_product() {

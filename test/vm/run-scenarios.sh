@@ -101,6 +101,28 @@ evaluate() {
 	l=$(first_after 'KDVM [0-9.]+ kdump.service: ' 0)
 	[ -z "$l" ] || kdsvc=$(line_text "$l" | sed -nE 's/.*start took ([0-9.?]+)s.*/\1/p')
 
+	# The second boot (SECOND_MODE), its own console log: it must get to
+	# kdump.service active and power off.
+	local boot2=""
+	if [ -n "$SECOND_MODE" ]; then
+		local clog1=$clog
+		clog=$run/console2.log
+		if [ "$rc2" = 124 ] || [ "$rc2" = 137 ]; then
+			echo "FAIL second boot: timeout after ${TIMEOUT}s; last console line: $(last_line)"
+			return
+		fi
+		l=$(first_after 'KDVM [0-9.]+ FAIL ' 0)
+		[ -z "$l" ] || { echo "FAIL second boot: $(line_text "$l" | sed -E 's/^KDVM [0-9.]+ FAIL //')"; return; }
+		[ "$rc2" = 0 ] || { echo "FAIL second boot: qemu exited with status $rc2: $(last_line)"; return; }
+		l=$(first_after 'KDVM [0-9.]+ kdump.service: active' 0)
+		[ -n "$l" ] || { echo "FAIL second boot: kdump.service not active: $(last_line)"; return; }
+		boot2="second boot: kdump.service $(line_text "$l" | sed -nE 's/.*start took ([0-9.?]+)s.*/\1/p')s"
+		l=$(first_after "$KDVM_PAT_POWEROFF" 0)
+		[ -n "$l" ] || { echo "FAIL second boot did not power off: $(last_line)"; return; }
+		boot2+=", off at $(host_t "$l")s"
+		clog=$clog1
+	fi
+
 	if [ "$MODE" = crash ]; then
 		crash=$(first_after "$KDVM_PAT_CRASHING" 0)
 		[ -n "$crash" ] || { echo "FAIL the guest never crashed (no CRASHING line): $(last_line)"; return; }
@@ -161,24 +183,45 @@ evaluate() {
 	done
 
 	# The dump itself, read back from the disk image.
-	local img=$run/root.img vres
-	[ "$EXPECT_DISK" = root ] || img=$run/disk-$EXPECT_DISK.img
+	# (EXPECT_DISK=host: a directory on the host, where a server wrote it)
+	local img=$run/root.img vres src=()
+	case "$EXPECT_DISK" in
+	root) src=("$img") ;;
+	host)
+		[ -n "$EXPECT_HOSTDIR" ] || { echo "FAIL scenario.conf: EXPECT_DISK=host needs EXPECT_HOSTDIR (from setup_host)"; return; }
+		img=$EXPECT_HOSTDIR
+		src=(--dir "$img")
+		;;
+	*) img=$run/disk-$EXPECT_DISK.img; src=("$img") ;;
+	esac
 	if [ "$EXPECT_SAVED" = 1 ]; then
-		vres=$("$VM_DIR/verify-dump.sh" --format "$EXPECT_FORMAT" --out "$run/dump" "$img" "$EXPECT_PATH" 2>"$run/verify.log")
+		local vopt=()
+		[ "$EXPECT_DMESG" = 1 ] || vopt=(--vmcore-only)
+		vres=$("$VM_DIR/verify-dump.sh" --format "$EXPECT_FORMAT" --out "$run/dump" ${vopt[@]+"${vopt[@]}"} \
+			"${src[@]}" "$EXPECT_PATH" 2>"$run/verify.log")
 		echo "$vres" >>"$run/verify.log"
 		[[ $vres == "VERIFY PASS"* ]] || { echo "FAIL ${vres#VERIFY FAIL }"; return; }
-		if [ -n "$dump_dir" ] && [[ $vres != *"/${dump_dir##*/} "* ]]; then
+		# (a raw target's console names the device; the directory comes later)
+		if [ -n "$dump_dir" ] && [[ ${dump_dir##*/} =~ $KDVM_PAT_DUMPDIR ]] &&
+			[[ $vres != *"/${dump_dir##*/} "* ]]; then
 			echo "FAIL console names ${dump_dir}, the image holds: ${vres#VERIFY PASS }"
 			return
 		fi
 	else
-		vres=$("$VM_DIR/verify-dump.sh" --none "$img" "$EXPECT_PATH" 2>"$run/verify.log")
+		vres=$("$VM_DIR/verify-dump.sh" --none "${src[@]}" "$EXPECT_PATH" 2>"$run/verify.log")
 		echo "$vres" >>"$run/verify.log"
 		[[ $vres == "VERIFY PASS"* ]] || { echo "FAIL ${vres#VERIFY FAIL }"; return; }
 		if [ "$img" != "$run/root.img" ] || [ "$EXPECT_PATH" != /var/crash ]; then
 			vres=$("$VM_DIR/verify-dump.sh" --none "$run/root.img" /var/crash 2>>"$run/verify.log")
 			[[ $vres == "VERIFY PASS"* ]] || { echo "FAIL root fs: ${vres#VERIFY FAIL }"; return; }
 		fi
+	fi
+
+	# The scenario's own checks (servers' side, initramfs contents, ...).
+	local extra
+	if ! extra=$(verify_extra "$run" 2>>"$run/verify.log"); then
+		echo "FAIL ${extra:-verify_extra failed}"
+		return
 	fi
 
 	# Details for the PASS line.
@@ -192,6 +235,8 @@ evaluate() {
 	d+=("$EXPECT_END at $(host_t "$endl")s")
 	[ "$EXPECT_SAVED" != 1 ] || d+=("$(sed -nE 's/^VERIFY PASS .*format=([a-z]+) size=([0-9]+MiB).*/vmcore \2 \1/p' "$run/verify.log")")
 	[ "$EXPECT_SAVED" != 0 ] || d+=("no dump")
+	[ -z "$boot2" ] || d+=("$boot2")
+	[ -z "$extra" ] || d+=("$extra")
 	local item text=""
 	for item in "${d[@]}"; do text+="${text:+, }$item"; done
 	echo "PASS $text"
@@ -215,8 +260,27 @@ run_one() {
 		return
 	fi
 	mkdir -p "$run"
-	rm -f "$run/console.log" "$run/verify.log"
-	rm -rf "$run/dump"
+	rm -f "$run/console.log" "$run/console2.log" "$run/verify.log"
+	rm -rf "$run/dump" "$run/host"
+	# Servers on the host's loopback (setup_host), stopped on every exit.
+	HOST_DIR=$run/host # global: the trap runs after run_one has returned
+	mkdir -p "$HOST_DIR"
+	trap 'teardown_host "$HOST_DIR"; host_servers_stop' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM HUP
+	if ! setup_host "$run/host" >"$run/host/setup.log" 2>&1; then
+		verdict "$name" FAIL "setup_host failed: $(tail -n 2 "$run/host/setup.log" | tr '\n' ' ' | cut -c1-200)"
+		return
+	fi
+	# qemu user networking, restrict=on: the guest reaches nothing but the
+	# guestfwd rules, each to a server on 127.0.0.1.
+	local net=user,id=n0,restrict=on fwd gaddr hport
+	for fwd in ${NET_FWD[@]+"${NET_FWD[@]}"}; do
+		read -r gaddr hport <<<"$fwd"
+		[[ $gaddr =~ ^10\.0\.2\.[0-9]+:[0-9]+$ && $hport =~ ^[0-9]+$ ]] ||
+			{ verdict "$name" FAIL "bad NET_FWD entry '$fwd'"; return; }
+		net+=",guestfwd=tcp:$gaddr-cmd:socat - TCP:127.0.0.1:$hport"
+	done
 	log "$name: building images"
 	if ! timeout --foreground -k 10 "$MKIMAGE_TIMEOUT" "$VM_DIR/mkimage.sh" "$VM_DIR/scenarios/$name" "$run" \
 		>"$run/mkimage.log" 2>&1; then
@@ -229,9 +293,17 @@ run_one() {
 	local out=/dev/null
 	[ "${VERBOSE:-0}" != 1 ] || out=/dev/stderr
 	rc=0
-	TIMEOUT=$TIMEOUT MEM=$MEM SMP=$SMP CRASHKERNEL=$CRASHKERNEL LOG=$clog \
+	TIMEOUT=$TIMEOUT MEM=$MEM SMP=$SMP CRASHKERNEL=$CRASHKERNEL LOG=$clog NET=$net \
 		"$VM_DIR/run-guest.sh" "$run" "$MODE" "$CMDLINE_EXTRA" >"$out" 2>&1 || rc=$?
 	[ "$rc" != 130 ] || { verdict "$name" FAIL "interrupted"; return; }
+	after_first_boot "$run" >>"$run/host/setup.log" 2>&1
+	rc2=0
+	if [ -n "$SECOND_MODE" ]; then
+		log "$name: booting again, mode $SECOND_MODE (console: $run/console2.log)"
+		TIMEOUT=$TIMEOUT MEM=$MEM SMP=$SMP CRASHKERNEL=$CRASHKERNEL LOG=$run/console2.log NET=$net \
+			"$VM_DIR/run-guest.sh" "$run" "$SECOND_MODE" "$CMDLINE_EXTRA" >"$out" 2>&1 || rc2=$?
+		[ "$rc2" != 130 ] || { verdict "$name" FAIL "interrupted"; return; }
+	fi
 	res=$(evaluate)
 	local timing="image ${img_s}s"
 	[ "$PREBUILD" != 1 ] || timing+=", prebuild ${pre_s}s"

@@ -11,12 +11,18 @@
 #   - libkdumpfile (python3-libkdumpfile) opens it and reads the kernel
 #     release, which must be the guest's (KVER, default $CACHE/kver).
 # ELF (core_collector cp) and kdump-compressed (makedumpfile) vmcores are both
-# accepted; a flattened one (makedumpfile -F) is reassembled first.
+# accepted; a flattened one (makedumpfile -F) is reassembled first (and is
+# format "flattened": --format kdump refuses it).
 #
-# Usage: verify-dump.sh [--none] [--format any|elf|kdump] [--kver KVER]
-#                       [--out DIR] IMAGE [PATH]
+# Usage: verify-dump.sh [--none] [--format any|elf|kdump|flattened] [--kver KVER]
+#                       [--out DIR] [--vmcore-only] IMAGE [PATH]
+#        verify-dump.sh [options] --dir ROOT [PATH]
 #   --none    pass only if PATH holds no dump directory (and nothing incomplete)
 #   --out     keep the extracted dump in DIR (default: a temporary directory)
+#   --dir     read PATH below the host directory ROOT instead of an image
+#             (the directory an ssh or nfs server on the host writes into)
+#   --vmcore-only  no vmcore-dmesg.txt expected (a dump retrieved from a raw
+#             target); the kernel log is still read out of the vmcore
 # Prints one line "VERIFY PASS <details>" or "VERIFY FAIL <reason>"; exit 0/1.
 set -euo pipefail
 # shellcheck source=common.sh
@@ -26,25 +32,46 @@ none=0
 format=any
 kver=""
 outdir=""
+hostdir=""
+dmesg_file=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--none) none=1 ;;
 	--format) format=$2; shift ;;
 	--kver) kver=$2; shift ;;
 	--out) outdir=$2; shift ;;
-	-*) echo "usage: ${0##*/} [--none] [--format F] [--kver KVER] [--out DIR] IMAGE [PATH]" >&2; exit 64 ;;
+	--dir) hostdir=$2; shift ;;
+	--vmcore-only) dmesg_file=0 ;;
+	-*) echo "usage: ${0##*/} [--none] [--format F] [--kver KVER] [--out DIR] [--vmcore-only] IMAGE|--dir ROOT [PATH]" >&2; exit 64 ;;
 	*) break ;;
 	esac
 	shift
 done
-[ $# -ge 1 ] || { echo "usage: ${0##*/} [--none] [--format F] [--kver KVER] [--out DIR] IMAGE [PATH]" >&2; exit 64; }
-IMAGE=$1
-DPATH=${2:-/var/crash}
+if [ -n "$hostdir" ]; then
+	IMAGE=$hostdir
+	DPATH=${1:-/var/crash}
+else
+	[ $# -ge 1 ] || { echo "usage: ${0##*/} [--none] [--format F] [--kver KVER] [--out DIR] [--vmcore-only] IMAGE|--dir ROOT [PATH]" >&2; exit 64; }
+	IMAGE=$1
+	DPATH=${2:-/var/crash}
+fi
 kver=${kver:-$(cat "$CACHE/kver" 2>/dev/null || true)}
 
 pass() { echo "VERIFY PASS $*"; exit 0; }
 fail() { echo "VERIFY FAIL $*"; exit 1; }
-fsread() { timeout 600 "$HOST_PYTHON" "$VM_DIR/fsread.py" "$IMAGE" "$@"; }
+# fsread ls PATH: "TYPE SIZE NAME" lines, exit 2 when PATH does not exist;
+# fsread get PATH DEST: copy PATH into DEST.  From the image, or from the
+# host directory with --dir.
+fsread() {
+	if [ -z "$hostdir" ]; then
+		timeout 600 "$HOST_PYTHON" "$VM_DIR/fsread.py" "$IMAGE" "$@"
+	elif [ "$1" = ls ]; then
+		[ -d "$hostdir/$2" ] || { echo "$2: no such directory" >&2; return 2; }
+		find "$hostdir/$2" -mindepth 1 -maxdepth 1 -printf '%y %s %f\n'
+	else
+		cp -a "$hostdir/$2" "$3/"
+	fi
+}
 
 [ -r "$IMAGE" ] || fail "no image $IMAGE"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kdvm-verify.XXXXXX")
@@ -77,7 +104,9 @@ incomplete=$(awk '$3 ~ /incomplete/ { print $3 }' "$tmp/files" | tr '\n' ' ')
 vmsize=$(awk '$1 == "f" && $3 == "vmcore" { print $2 }' "$tmp/files")
 [ -n "$vmsize" ] || fail "$dir has no vmcore (files: $(awk '{ print $3 }' "$tmp/files" | tr '\n' ' '))"
 [ "$vmsize" -gt 0 ] || fail "$dir/vmcore is empty"
-grep -qE '^f [0-9]+ vmcore-dmesg.txt$' "$tmp/files" || fail "$dir has no vmcore-dmesg.txt"
+if [ "$dmesg_file" = 1 ]; then
+	grep -qE '^f [0-9]+ vmcore-dmesg.txt$' "$tmp/files" || fail "$dir has no vmcore-dmesg.txt"
+fi
 
 out=${outdir:-$tmp/out}
 mkdir -p "$out"
@@ -85,7 +114,7 @@ rm -rf "${out:?}/$dir"
 fsread get "$DPATH/$dir" "$out" 2>"$tmp/err" || fail "cannot copy $dir out of the image: $(head -c 200 "$tmp/err")"
 vmcore=$out/$dir/vmcore
 [ "$(stat -c %s "$vmcore")" = "$vmsize" ] || fail "copied vmcore has the wrong size"
-grep -q 'sysrq: Trigger a crash' "$out/$dir/vmcore-dmesg.txt" ||
+[ "$dmesg_file" = 0 ] || grep -q 'sysrq: Trigger a crash' "$out/$dir/vmcore-dmesg.txt" ||
 	fail "vmcore-dmesg.txt lacks 'sysrq: Trigger a crash'"
 
 magic=$(head -c 12 "$vmcore" | tr -c '[:print:]' '.')
@@ -96,7 +125,7 @@ makedumpfile) # flattened (makedumpfile -F): reassemble
 	timeout 600 makedumpfile -R "$tmp/vmcore.re" <"$vmcore" >/dev/null 2>&1 ||
 		fail "makedumpfile -R could not reassemble the flattened vmcore"
 	vmcore=$tmp/vmcore.re
-	kind=kdump
+	kind=flattened
 	;;
 *) fail "vmcore is neither ELF nor kdump-compressed (starts with '$magic')" ;;
 esac

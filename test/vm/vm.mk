@@ -8,13 +8,14 @@
 
 VM_DIR     := test/vm
 SCENARIOS  ?=
-VM_SCRIPTS := $(addprefix $(VM_DIR)/,common.sh build-base.sh mkimage.sh run-guest.sh \
+VM_SCRIPTS := $(addprefix $(VM_DIR)/,common.sh hostsrv.sh build-base.sh mkimage.sh run-guest.sh \
 	run-scenarios.sh verify-dump.sh guest/kdumpkit-vmtest)
 
 CHECK_VM   += check-vm-run
 CHECK_FAST += check-vm-lint
 DEB_DEPS   += qemu-system-x86 qemu-utils debootstrap e2fsprogs xfsprogs util-linux \
-	makedumpfile python3 python3-libkdumpfile socat shellcheck
+	makedumpfile python3 python3-libkdumpfile socat shellcheck \
+	openssh-server openssh-client nfs-ganesha nfs-ganesha-vfs dracut-core iproute2
 
 .PHONY: check-vm-run check-vm-lint vm-base vm-clean
 
