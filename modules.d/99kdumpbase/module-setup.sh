@@ -149,6 +149,8 @@ install() {
             "[Service]" "ExecStartPre=" "ExecStart=" \
             "ExecStart=@LIBEXECDIR@/kdump-failure-action" \
             >"$initdir$systemdsystemunitdir/$u.d/kdump.conf"
+        # kdumpctl runs dracut under umask 077; systemd warns about 0600 units
+        chmod 0644 "$initdir$systemdsystemunitdir/$u.d/kdump.conf"
     done
 
     if [[ -f "${dracutsysrootdir-}/etc/kdump.conf" ]]; then
