@@ -1,0 +1,212 @@
+#!/usr/bin/python3
+"""Turn one `make bench` run's raw numbers into the Markdown results table.
+
+Every figure comes from the files of this run: cycles.tsv (one row per crash
+cycle, parsed from the host-timestamped serial logs), images.txt (capture
+image sizes and build times), bisect.txt (smallest crashkernel=), peer.env.
+"""
+import argparse
+import os
+import re
+import platform
+import statistics
+import subprocess
+import time
+
+MB = 1000 * 1000
+MIB = 1024 * 1024
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=30).stdout.strip()
+    except Exception:  # noqa: BLE001 - a version string is optional
+        return ""
+
+
+def num(s):
+    try:
+        return float(s)
+    except (TypeError, ValueError):
+        return None
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def fmt(x, unit="", nd=1):
+    if x is None:
+        return "n/a"
+    return f"{x:.{nd}f}{unit}"
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "n/a"
+    return f"{a / b:.2f}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    for a in ("cycles", "images", "bisect", "peer-env", "mode", "kver", "tree", "base-tree",
+              "repo", "ck", "raw", "elapsed"):
+        ap.add_argument("--" + a, required=True)
+    ap.add_argument("--ours", default="kdumpkit", help="kdumpkit or kdumpkit-guest")
+    o = ap.parse_args()
+
+    rows = []
+    with open(o.cycles) as f:
+        head = f.readline().rstrip("\n").split("\t")
+        for line in f:
+            rows.append(dict(zip(head, line.rstrip("\n").split("\t"))))
+    images = {}
+    with open(o.images) as f:
+        for line in f:
+            k, _, v = line.strip().partition(" ")
+            images[k] = v
+    bisect = {}
+    if os.path.exists(o.bisect):
+        with open(o.bisect) as f:
+            for line in f:
+                if line.strip():
+                    k, v = line.split()
+                    bisect[k] = v
+    peer = {}
+    with open(o.peer_env) as f:
+        for line in f:
+            k, _, v = line.strip().partition("=")
+            peer[k] = v
+
+    ours = o.ours
+    main_rows = {s: [r for r in rows if re.fullmatch(r"c[0-9]+", r["tag"]) and r["system"] == (ours if s == "kdumpkit" else s)]
+                 for s in ("kdumpkit", "peer")}
+
+    def col(s, key, conv=num, only_pass=True):
+        return [conv(r[key]) if (r["result"] == "PASS" or not only_pass) else None for r in main_rows[s]]
+
+    def used_mib(r):
+        m, t = num(r["memavail_min_kB"]), num(r["memtotal_kB"])
+        return (t - m) / 1024 if m is not None and t is not None else None
+
+    def vm_mib(r):
+        b = num(r["vmcore_bytes"])
+        return b / MIB if b is not None else None
+
+    def percyc(xs, unit="", nd=1):
+        return ", ".join(fmt(x, unit, nd) for x in xs) if xs else "n/a"
+
+    fig = []  # (name, ours list, peer list, nd, lower-is-better note)
+    fig.append(("crash → vmcore saved (s)", col("kdumpkit", "crash_to_saved_s"), col("peer", "crash_to_saved_s"), 1))
+    fig.append(("crash → reboot started (s)", col("kdumpkit", "crash_to_reboot_s"), col("peer", "crash_to_reboot_s"), 1))
+    fig.append(("vmcore size (MiB)", [vm_mib(r) for r in main_rows["kdumpkit"]], [vm_mib(r) for r in main_rows["peer"]], 1))
+    fig.append(("peak memory used in the capture (MiB, MemTotal − min MemAvailable)",
+                [used_mib(r) for r in main_rows["kdumpkit"]], [used_mib(r) for r in main_rows["peer"]], 1))
+    fig.append(("capture kernel MemTotal (MiB)",
+                [num(r["memtotal_kB"]) / 1024 if num(r["memtotal_kB"]) else None for r in main_rows["kdumpkit"]],
+                [num(r["memtotal_kB"]) / 1024 if num(r["memtotal_kB"]) else None for r in main_rows["peer"]], 1))
+    fig.append(("reload, nothing changed: `kdumpctl start` vs `kdump-config load` (s, in the guest)",
+                col("kdumpkit", "start_nothing_changed_s", only_pass=False),
+                col("peer", "start_nothing_changed_s", only_pass=False), 2))
+    fig.append(("… of which the bare `kexec -p` (s, ours only)",
+                col("kdumpkit", "kexec_load_s", only_pass=False), [], 2))
+
+    def isize(k):
+        v = images.get(k, "")
+        return int(v) if v.isdigit() else None
+
+    out = []
+    w = out.append
+    now = time.strftime("%Y-%m-%d %H:%M %Z")
+    cpu = sh("sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1")
+    ram = sh("awk '/^MemTotal/ { printf \"%.1f GiB\", $2 / 1048576 }' /proc/meminfo")
+    dpkgv = lambda p, t: sh(f"dpkg-query --admindir={t}/var/lib/dpkg -W -f='${{Version}}' {p}")  # noqa: E731
+    qemu = sh("qemu-system-x86_64 --version | head -n1").replace("QEMU emulator version ", "")
+    label = {"kdumpkit": "capture image prebuilt with `kdumpctl rebuild --sysroot` (generic, --no-hostonly)",
+             "kdumpkit-guest": "capture image built by kdump.service in the guest (hostonly)"}.get(ours, ours)
+    w(f"# kdumpkit vs Debian kdump-tools — {now}, {platform.node()}")
+    w("")
+    w(f"Mode: **{o.mode}**; whole run {float(o.elapsed) / 60:.1f} min. Raw logs: `{o.raw}/` "
+      "(gzipped serial consoles with host timestamps, `cycles.tsv`, `images.txt`, capture image listings).")
+    w("")
+    w(f"- Machine: {sh('nproc')} CPUs ({cpu}), {ram} RAM, host kernel {platform.release()}")
+    w(f"- Guests: qemu TCG, 2048 MiB, 2 vCPU, `crashkernel={o.ck}` (bisection aside), Debian 12, "
+      f"kernel {o.kver}; same tree, first kernel and first initrd, differing only in the kdump system")
+    w(f"- Versions: kdumpkit `{sh('git -C ' + o.repo + ' describe --always --dirty --tags')}`, "
+      f"kdump-tools {peer.get('KDUMP_TOOLS_VERSION', '?')}, makedumpfile {dpkgv('makedumpfile', o.base_tree)}, "
+      f"dracut {dpkgv('dracut-core', o.base_tree)}, kexec-tools {dpkgv('kexec-tools', o.base_tree)}, "
+      f"qemu {qemu}")
+    w(f"- kdumpkit system `{ours}`: {label}")
+    w("- Collectors: kdumpkit `makedumpfile -l -d 31` (its default kdump.conf); kdump-tools "
+      "`makedumpfile -F -c -d 31` (its default). Both dump to `/var/crash` on the root disk.")
+    w("")
+    w("| figure | kdumpkit (median) | kdump-tools (median) | kdumpkit / kdump-tools | kdumpkit per cycle | kdump-tools per cycle |")
+    w("|---|---|---|---|---|---|")
+    for name, a, b, nd in fig:
+        ma, mb = med(a), med(b)
+        w(f"| {name} | {fmt(ma, '', nd)} | {fmt(mb, '', nd) if b else 'n/a'} | {ratio(ma, mb) if b else '—'} "
+          f"| {percyc(a, '', nd)} | {percyc(b, '', nd) if b else 'n/a'} |")
+    loc, ssh, nfs, peer_i = isize("local" if ours == "kdumpkit" else "guest"), isize("ssh"), isize("nfs"), isize("peer")
+    root_used = isize("peer_root_used")
+    w(f"| capture image, local (MB) | {fmt(loc / MB if loc else None, '', 2)} | "
+      f"{fmt(peer_i / MB if peer_i else None, '', 2)} initrd **+ the whole root fs it boots "
+      f"({fmt(root_used / MB if root_used else None, '', 0)} MB used)** | {ratio(loc, peer_i)} (initrd only) | | |")
+    w(f"| capture image, ssh / nfs (MB) | {fmt(ssh / MB if ssh else None, '', 2) if ssh else images.get('ssh', 'n/a')} / "
+      f"{fmt(nfs / MB if nfs else None, '', 2) if nfs else images.get('nfs', 'n/a')} | n/a (same initrd + root fs) | | | |")
+    rb, mk = num(images.get("kdumpkit_rebuild_s")), num(peer.get("MKINITRAMFS_S"))
+    if ours == "kdumpkit":
+        w(f"| capture image build, in the host chroot (s): `kdumpctl rebuild --sysroot` vs `mkinitramfs` (MODULES=list) "
+          f"| {fmt(rb)} | {fmt(mk)} | {ratio(rb, mk)} | | |")
+    else:
+        gb = num(images.get("guest_build_s"))
+        w(f"| capture image build (s): kdump.service building it in the TCG guest at first boot vs kdump-tools' "
+          f"`mkinitramfs` (MODULES=list) in the host chroot | {fmt(gb)} | {fmt(mk)} | (not comparable) | | |")
+    ck_k, ck_p = bisect.get(ours), bisect.get("peer")
+    ckn = lambda v: num(v[:-1]) if v else None  # noqa: E731
+    w(f"| smallest `crashkernel=` saving a valid vmcore (16M steps) | {ck_k or 'not measured'} | "
+      f"{ck_p or 'not measured'} | {ratio(ckn(ck_k), ckn(ck_p))} | | |")
+    nfail = {s: sum(1 for r in main_rows[s] if r["result"] != "PASS") for s in main_rows}
+    w("")
+    w(f"Cycles at `crashkernel={o.ck}`: kdumpkit {len(main_rows['kdumpkit'])} ({nfail['kdumpkit']} failed), "
+      f"kdump-tools {len(main_rows['peer'])} ({nfail['peer']} failed). A cycle passes when the dump is on disk "
+      "and checked on the host (kdumpkit: `test/vm/verify-dump.sh`, makedumpfile --dump-dmesg + libkdumpfile; "
+      "kdump-tools: `makedumpfile -R` then --dump-dmesg shows the sysrq panic).")
+    w("Peak memory: kdumpkit's own `kdump-collect` line (during collection); kdump-tools: a bench-only watcher "
+      "started with `kdump-tools-dump.service` sampling `/proc/meminfo` every 0.2 s until `dump.<stamp>` appears.")
+    w("")
+
+    # goals
+    w("| goal | measured | verdict |")
+    w("|---|---|---|")
+    cs_k, cs_p = med(fig[0][1]), med(fig[0][2])
+    if cs_k is not None and cs_p:
+        lim = cs_p / 2
+        w(f"| crash → saved ≤ ½ of kdump-tools' ({fmt(lim)} s) | {fmt(cs_k)} s ({cs_k / cs_p:.2f}×) | "
+          f"{'met' if cs_k <= lim else 'missed'} by {fmt(abs(lim - cs_k))} s |")
+    else:
+        w("| crash → saved ≤ ½ of kdump-tools' | n/a | not measured |")
+    for name, val, lim in (("local", ck_k, 80), ("ssh/nfs", None, 96)):
+        v = ckn(val)
+        w(f"| `crashkernel=` ≤ {lim}M ({name}) | {val or 'not measured'} | "
+          f"{('met' if v <= lim else 'missed') + f' by {abs(lim - v):.0f}M' if v else 'not measured'} |")
+    for name, val, lim in (("local", loc, 12), ("ssh", ssh, 16), ("nfs", nfs, 16)):
+        if val:
+            w(f"| capture image ≤ {lim} MB ({name}) | {val / MB:.2f} MB | "
+              f"{'met' if val <= lim * MB else 'missed'} by {abs(lim * MB - val) / MB:.2f} MB |")
+        else:
+            w(f"| capture image ≤ {lim} MB ({name}) | {images.get(name, 'n/a')} | not measured |")
+    st, kx = med(fig[5][1]), med(fig[6][1])
+    # per cycle: the same boot's start minus its bare kexec -p, then the median
+    over = med([a - b if a is not None and b is not None else None for a, b in zip(fig[5][1], fig[6][1])])
+    if st is not None and kx is not None and over is not None:
+        w(f"| `kdumpctl start`, nothing changed, < 0.2 s + kexec load | {st:.2f} s total, kexec -p {kx:.2f} s, "
+          f"rest {over:.2f} s (median of per-cycle differences) | {'met' if over < 0.2 else 'missed'} by {abs(0.2 - over):.2f} s |")
+    else:
+        w("| `kdumpctl start`, nothing changed, < 0.2 s + kexec load | n/a | not measured |")
+    w("")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
