@@ -64,6 +64,7 @@ struct resolved_target {
         char *options;                  /* FS: options for dracut --mount */
         char *path;                     /* dump directory relative to the target's root */
         char *raw_node;                 /* RAW: device node, inside the root */
+        dev_t devno;                    /* FS: from the mount table when mounted, else 0 */
         struct net_route net;           /* SSH, NFS */
 };
 
@@ -148,6 +149,15 @@ int target_probe(const struct kdump_ctx *ctx, bool report_only);
 int network_resolve(const struct kdump_ctx *ctx, struct net_route *ret);
 void net_route_done(struct net_route *n);
 int kdumpctl_network_args(const struct kdump_ctx *ctx, char ***dracut_args, char ***cmdline_args);
+
+/* drivers.c */
+struct capture_modules {
+        char **drivers;                 /* dracut --add-drivers */
+        char **filesystems;             /* dracut --filesystems */
+        bool probed;                    /* false: sysfs could not tell; keep dracut's kernel-modules */
+};
+int capture_modules(const struct kdump_ctx *ctx, struct capture_modules *ret);
+void capture_modules_done(struct capture_modules *m);
 
 /* dracut.c */
 /* `baked_conf` is the path of the processed kdump.conf file (real path). */

@@ -226,6 +226,9 @@ static int resolve_fs(const struct kdump_ctx *ctx, struct resolved_target *t) {
                                     source, strempty(mnt_fs_get_fstype(fs)), c->target.fstype);
         }
 
+        /* mounted: the device number, for drivers.c (0 for an fstab entry) */
+        if (fs)
+                t->devno = mnt_fs_get_devno(fs);
         if (streq(t->fstype, "virtiofs"))
                 t->source = strdup(source);     /* a tag, not a block device */
         else {
