@@ -8,18 +8,23 @@
 # Results: bench/results/<date>-<host>.md, raw logs in bench/results/<date>-<host>/.
 # kdump-tools is installed only inside the peer guest tree, never on the host.
 
-DEB_DEPS += dracut-core gzip openssh-client
+DEB_DEPS += dracut-core gzip openssh-client time bc
 
 BENCH_CYCLES ?= 3
 BENCH_QUICK  ?= 0
 
-.PHONY: bench bench-lint
+.PHONY: bench bench-lint bench-collector
 
 bench: deps all
 	BENCH_CYCLES=$(BENCH_CYCLES) BENCH_QUICK=$(BENCH_QUICK) bench/run-bench.sh
 
+# makedumpfile options over one ELF vmcore (the collector-cp scenario's)
+bench-collector: deps
+	bench/collector-options.sh $(VMCORE)
+
 bench-lint:
-	shellcheck -x bench/run-bench.sh bench/build-peer.sh bench/guest/kdump-bench-probe \
+	shellcheck -x bench/collector-options.sh bench/run-bench.sh bench/build-peer.sh bench/guest/kdump-bench-probe \
 		bench/guest/kdump-bench-memwatch bench/systems/*/scenario.conf bench/systems/common.sh
 	/usr/bin/python3 -c 'import ast, sys; [ast.parse(open(f).read(), f) for f in sys.argv[1:]]' \
 		bench/report.py
+CHECK_FAST += bench-lint
