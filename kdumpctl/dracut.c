@@ -197,6 +197,12 @@ int dracut_argv(const struct kdump_ctx *ctx, const char *baked_conf, const char 
                         return -ENOMEM;
                 joined = mfree(joined);
         }
+        if (strv_length(mods.omit_drivers) > 0) {
+                joined = strv_join(mods.omit_drivers, " ");
+                if (!joined || push_pair(&a, "--omit-drivers", joined) < 0)
+                        return -ENOMEM;
+                joined = mfree(joined);
+        }
 
         /* Hooks and extra binaries keep their absolute path in the image;
          * dracut pulls in their shared libraries. */

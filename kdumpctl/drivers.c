@@ -57,6 +57,7 @@ static const char * const image_net_drivers[] = {
 void capture_modules_done(struct capture_modules *m) {
         strv_free(m->drivers);
         strv_free(m->filesystems);
+        strv_free(m->omit_drivers);
         *m = (struct capture_modules) {};
 }
 
@@ -186,15 +187,108 @@ static int add_list(char ***l, const char * const *items, size_t n) {
         return 0;
 }
 
+/* A module's name as kmod spells it: the file name without .ko[.xz|.zst|.gz],
+ * '-' as '_'. */
+static char *module_name(const char *path, size_t len) {
+        const char *base = memrchr(path, '/', len);
+        char *n, *dot;
+
+        base = base ? base + 1 : path;
+        n = strndup(base, len - (size_t) (base - path));
+        if (!n)
+                return NULL;
+        dot = strstr(n, ".ko");
+        if (dot)
+                *dot = '\0';
+        for (char *c = n; *c; c++)
+                if (*c == '-')
+                        *c = '_';
+        return n;
+}
+
+/* --sysroot, ssh/nfs: dracut's network module installs every wired NIC
+ * driver of the kernel when not hostonly (over 200 modules, 41 of 82 MB
+ * unpacked in the bench).  Every module under kernel/drivers/net that is
+ * neither one of `wanted` nor a dependency of one goes to --omit-drivers.
+ * The names and dependencies come from modules.dep. */
+static int image_net_omit(const struct kdump_ctx *ctx, char * const *wanted, char ***omit) {
+        _cleanup_free_ char *rel = NULL, *path = NULL, *data = NULL;
+        _cleanup_strv_free_ char **keep = calloc(1, sizeof(char *));
+        size_t size;
+
+        if (!keep || strv_extend(&keep, wanted) < 0)
+                return -ENOMEM;
+        for (char **k = keep; *k; k++)
+                for (char *c = *k; *c; c++)
+                        if (*c == '-')
+                                *c = '_';
+        if (asprintf(&rel, "/lib/modules/%s/modules.dep", ctx->kver) < 0 || !(path = root_path(ctx, rel)))
+                return -ENOMEM;
+        if (read_file(path, 64 << 20, &data, &size) < 0)
+                return 0;               /* no module list: dracut decides, as before */
+
+        /* the dependencies of what we keep: one pass per level, bounded */
+        for (unsigned pass = 0; pass < 8; pass++) {
+                size_t before = strv_length(keep);
+
+                for (const char *line = data; line && *line;) {
+                        const char *eol = strchr(line, '\n'), *colon = strchr(line, ':');
+                        size_t len = eol ? (size_t) (eol - line) : strlen(line);
+                        _cleanup_free_ char *name = NULL;
+
+                        if (colon && colon < line + len && (name = module_name(line, (size_t) (colon - line))) &&
+                            strv_contains(keep, name)) {
+                                const char *d = colon + 1, *end = line + len;
+
+                                while (d < end) {
+                                        _cleanup_free_ char *dep = NULL;
+                                        size_t n;
+
+                                        d += strspn(d, " ");
+                                        n = strcspn(d, " \n");
+                                        if (n == 0)
+                                                break;
+                                        dep = module_name(d, n);
+                                        if (!dep || add_unique(&keep, dep) < 0)
+                                                return -ENOMEM;
+                                        d += n;
+                                }
+                        }
+                        line = eol ? eol + 1 : NULL;
+                }
+                if (strv_length(keep) == before)
+                        break;
+        }
+
+        for (const char *line = data; line && *line;) {
+                const char *eol = strchr(line, '\n'), *colon = strchr(line, ':');
+
+                if (colon && (!eol || colon < eol) && startswith(line, "kernel/drivers/net/")) {
+                        _cleanup_free_ char *name = module_name(line, (size_t) (colon - line));
+
+                        if (!name)
+                                return -ENOMEM;
+                        if (!strv_contains(keep, name) && add_unique(omit, name) < 0)
+                                return -ENOMEM;
+                }
+                line = eol ? eol + 1 : NULL;
+        }
+        return 0;
+}
+
 int capture_modules(const struct kdump_ctx *ctx, struct capture_modules *ret) {
         const struct kdump_conf *c = ctx->conf;
         const struct resolved_target *t = &ctx->target;
-        struct capture_modules m = { .drivers = calloc(1, sizeof(char *)), .filesystems = calloc(1, sizeof(char *)) };
+        struct capture_modules m = {
+                .drivers = calloc(1, sizeof(char *)),
+                .filesystems = calloc(1, sizeof(char *)),
+                .omit_drivers = calloc(1, sizeof(char *)),
+        };
         bool found = false;
         dev_t devno = 0;
         int r = 0;
 
-        if (!m.drivers || !m.filesystems)
+        if (!m.drivers || !m.filesystems || !m.omit_drivers)
                 goto oom;
 
         if (t->type == KDUMP_TARGET_FS && add_unique(&m.filesystems, t->fstype) < 0)
@@ -266,6 +360,9 @@ int capture_modules(const struct kdump_ctx *ctx, struct capture_modules *ret) {
         STRV_FOREACH(k, c->extra_modules)
                 if (add_unique(&m.drivers, *k) < 0)
                         goto oom;
+        if (ctx->image_mode && (t->type == KDUMP_TARGET_SSH || t->type == KDUMP_TARGET_NFS) &&
+            image_net_omit(ctx, m.drivers, &m.omit_drivers) < 0)
+                goto oom;
 
         *ret = m;
         return 0;

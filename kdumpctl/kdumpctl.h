@@ -154,6 +154,7 @@ int kdumpctl_network_args(const struct kdump_ctx *ctx, char ***dracut_args, char
 struct capture_modules {
         char **drivers;                 /* dracut --add-drivers */
         char **filesystems;             /* dracut --filesystems */
+        char **omit_drivers;            /* dracut --omit-drivers (--sysroot, ssh/nfs: other NICs) */
         bool probed;                    /* false: sysfs could not tell; keep dracut's kernel-modules */
 };
 int capture_modules(const struct kdump_ctx *ctx, struct capture_modules *ret);
