@@ -1,12 +1,12 @@
 # kdumpctl/: the first-kernel tool.
 KDUMPCTL_SRCS := $(wildcard kdumpctl/*.c)
-KDUMPCTL_LIBS := $(shell $(PKG_CONFIG) --libs mount blkid libcrypto zlib 2>/dev/null)
+KDUMPCTL_LIBS := $(shell $(PKG_CONFIG) --libs mount blkid libcrypto zlib libzstd 2>/dev/null)
 SBIN_PROGS += kdumpctl
 $(eval $(call program,kdumpctl,$(KDUMPCTL_SRCS),$(KDUMPCTL_LIBS)))
 # blkid.h lives in its own include directory
 $(patsubst %.c,$(O)/%.o,$(KDUMPCTL_SRCS)) $(patsubst %.c,$(OA)/%.o,$(KDUMPCTL_SRCS)): \
 	override CFLAGS += $(shell $(PKG_CONFIG) --cflags blkid 2>/dev/null)
-DEB_DEPS += libblkid-dev
+DEB_DEPS += libblkid-dev libzstd-dev zlib1g-dev zstd
 
 INSTALL_EXTRA += install-kdumpctl-man
 .PHONY: install-kdumpctl-man check-kdumpctl-man

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include "kdumpctl.h"
 #include "log.h"
@@ -109,11 +111,99 @@ unsigned long long mem_total(const struct kdump_ctx *ctx) {
         return v ? strtoull(v + strlen("MemTotal:"), NULL, 10) * 1024ULL : 0;
 }
 
+/* The size of the unpacked tree of a gzip or zstd initramfs, counted by
+ * decompressing it (zlib, libzstd).  -EOPNOTSUPP for anything else (an
+ * early cpio in front, another compressor): the caller then guesses. */
+static int unpacked_size(const char *path, unsigned long long *ret) {
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        _cleanup_free_ unsigned char *in = malloc(1 << 20), *out = malloc(1 << 20);
+        unsigned char magic[4];
+        unsigned long long total = 0;
+        size_t n;
+        int r = 0;
+
+        if (!f)
+                return -errno;
+        if (!in || !out)
+                return -ENOMEM;
+        if (fread(magic, 1, sizeof magic, f) != sizeof magic || fseek(f, 0, SEEK_SET) < 0)
+                return -EOPNOTSUPP;
+
+        if (magic[0] == 0x1f && magic[1] == 0x8b) {
+                z_stream z = {};
+
+                if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+                        return -ENOMEM;
+                while (r == 0 && (n = fread(in, 1, 1 << 20, f)) > 0) {
+                        z.next_in = in;
+                        z.avail_in = (unsigned) n;
+                        while (z.avail_in > 0) {
+                                int zr;
+
+                                z.next_out = out;
+                                z.avail_out = 1 << 20;
+                                zr = inflate(&z, Z_NO_FLUSH);
+                                total += (1 << 20) - z.avail_out;
+                                if (zr == Z_STREAM_END) {
+                                        /* dracut may append further members */
+                                        if (inflateReset(&z) != Z_OK)
+                                                r = -EIO;
+                                } else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+                                        r = -EIO;
+                                }
+                                if (r < 0 || (zr == Z_BUF_ERROR && z.avail_in == 0))
+                                        break;
+                        }
+                }
+                inflateEnd(&z);
+        } else if (magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd) {
+                ZSTD_DStream *z = ZSTD_createDStream();
+
+                if (!z)
+                        return -ENOMEM;
+                while (r == 0 && (n = fread(in, 1, 1 << 20, f)) > 0) {
+                        ZSTD_inBuffer ib = { in, n, 0 };
+
+                        while (ib.pos < ib.size) {
+                                ZSTD_outBuffer ob = { out, 1 << 20, 0 };
+                                size_t zr = ZSTD_decompressStream(z, &ob, &ib);
+
+                                if (ZSTD_isError(zr)) {
+                                        r = -EIO;
+                                        break;
+                                }
+                                total += ob.pos;
+                        }
+                }
+                ZSTD_freeDStream(z);
+        } else
+                return -EOPNOTSUPP;
+
+        if (r < 0 || ferror(f))
+                return r < 0 ? r : -EIO;
+        *ret = total;
+        return 0;
+}
+
+/* What the capture kernel needs beyond its own image, the compressed
+ * initramfs and the unpacked tree: the kernel's allocations while it boots
+ * and unpacks, systemd, udev and makedumpfile.  Calibrated by `make bench`
+ * (bench/results): the 2 GiB guest's capture needed 112M < x <= 128M with a
+ * 63.6M kernel, a 10.3M image and a 31.8M tree, i.e. between 6.3M and 22.3M
+ * for this term; 16M puts the estimate inside that interval. */
+#define RUNTIME_RESERVE (16 * MiB)
+/* What `estimate` and the bisection may disagree by: one bisection step. */
+#define ESTIMATE_MARGIN (16 * MiB)
+
+static unsigned long long round_up(unsigned long long v, unsigned long long step) {
+        return (v + step - 1) / step * step;
+}
+
 int verb_estimate(int argc, char **argv) {
         struct kdump_ctx ctx;
         _cleanup_free_ char *kernel = NULL, *image = NULL;
-        unsigned long long kernel_size = 0, initrd = 0, runtime = 64 * MiB, large = 0, total, reserved, ram;
-        bool exact = false;
+        unsigned long long kernel_size = 0, compressed = 0, unpacked = 0, large = 0, need, recommended, reserved, ram;
+        bool exact = false, counted = false;
         struct stat st;
         int r, ret = EXIT_FAILURE;
 
@@ -136,33 +226,42 @@ int verb_estimate(int argc, char **argv) {
                 log_error_errno(r, "Cannot read %s: %m", kernel);
                 goto done;
         }
-        if (stat(image, &st) == 0)
-                /* the compressed image and its unpacked tree coexist while
-                 * the capture kernel boots, and a hostonly tree unpacks to
-                 * about three times the compressed size: four in all */
-                initrd = (unsigned long long) st.st_size * 4;
-        else
-                log_warning("%s does not exist yet ('kdumpctl rebuild'); counting 64MB for it.", image);
-        if (!initrd)
-                initrd = 64 * MiB;
+        if (stat(image, &st) == 0) {
+                compressed = (unsigned long long) st.st_size;
+                r = unpacked_size(image, &unpacked);
+                counted = r >= 0;
+                if (!counted)
+                        /* zstd -19 unpacks to about 3.1 times its size, gzip -9 to 2.6 */
+                        unpacked = compressed * 3;
+        } else {
+                log_warning("%s does not exist yet ('kdumpctl rebuild'); counting 12MB (32MB unpacked) for it.",
+                            image);
+                compressed = 12 * MiB;
+                unpacked = 32 * MiB;
+        }
         ram = mem_total(&ctx);
         /* makedumpfile's bitmaps and the vmcore's page tables grow with the
          * memory being dumped */
         if (ram > 64ULL * 1024 * MiB)
                 large = (ram - 64ULL * 1024 * MiB) / 512;
-        total = kernel_size + initrd + runtime + large;
+        /* the compressed image and its unpacked tree coexist while the
+         * capture kernel unpacks it */
+        need = kernel_size + compressed + unpacked + RUNTIME_RESERVE + large;
+        recommended = round_up(need, 16 * MiB) + ESTIMATE_MARGIN;
         reserved = reserved_bytes(&ctx);
 
         printf("Reserved crashkernel:    %lluMB\n", reserved / MiB);
-        printf("Recommended crashkernel: %lluMB\n\n", (total + MiB - 1) / MiB);
+        printf("Recommended crashkernel: %lluMB (about %lluMB needed, rounded up to 16MB, plus a %lluMB margin)\n\n",
+               recommended / MiB, (need + MiB - 1) / MiB, ESTIMATE_MARGIN / MiB);
         printf("Kernel image size:   %lluMB%s\n", (kernel_size + MiB - 1) / MiB, exact ? "" : " (estimated)");
-        printf("Initramfs size:      %lluMB (compressed image and unpacked tree)\n", (initrd + MiB - 1) / MiB);
-        printf("Runtime reservation: %lluMB\n", runtime / MiB);
+        printf("Initramfs size:      %lluMB compressed, %lluMB unpacked%s\n", (compressed + MiB - 1) / MiB,
+               (unpacked + MiB - 1) / MiB, counted ? "" : " (estimated)");
+        printf("Runtime reservation: %lluMB\n", RUNTIME_RESERVE / MiB);
         if (large)
                 printf("Large memory reservation: %lluMB\n", (large + MiB - 1) / MiB);
-        if (reserved < total)
+        if (reserved < recommended)
                 printf("WARNING: Current crashkernel size is lower than recommended size %lluM.\n",
-                       (total + MiB - 1) / MiB);
+                       recommended / MiB);
         ret = EXIT_SUCCESS;
 done:
         ctx_done(&ctx);
