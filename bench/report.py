@@ -54,6 +54,7 @@ def main():
               "repo", "ck", "raw", "elapsed"):
         ap.add_argument("--" + a, required=True)
     ap.add_argument("--ours", default="kdumpkit", help="kdumpkit or kdumpkit-guest")
+    ap.add_argument("--remote", default="", help="remote.tsv of the ssh/nfs scenario runs")
     o = ap.parse_args()
 
     rows = []
@@ -73,6 +74,18 @@ def main():
                 if line.strip():
                     k, v = line.split()
                     bisect[k] = v
+    remote = []
+    if o.remote and os.path.exists(o.remote):
+        with open(o.remote) as f:
+            rhead = f.readline().rstrip("\n").split("\t")
+            for line in f:
+                remote.append(dict(zip(rhead, line.rstrip("\n").split("\t"))))
+    rc1 = {r["target"]: r for r in remote if r["tag"] == "c1"}
+
+    def rnum(t, key):
+        r = rc1.get(t)
+        return num(r[key]) if r and r["result"] == "PASS" else None
+
     peer = {}
     with open(o.peer_env) as f:
         for line in f:
@@ -152,8 +165,14 @@ def main():
     w(f"| capture image, local (MB) | {fmt(loc / MB if loc else None, '', 2)} | "
       f"{fmt(peer_i / MB if peer_i else None, '', 2)} initrd **+ the whole root fs it boots "
       f"({fmt(root_used / MB if root_used else None, '', 0)} MB used)** | {ratio(loc, peer_i)} (initrd only) | | |")
-    w(f"| capture image, ssh / nfs (MB) | {fmt(ssh / MB if ssh else None, '', 2) if ssh else images.get('ssh', 'n/a')} / "
+    w(f"| capture image, ssh / nfs, `kdumpctl rebuild --sysroot` (MB) | {fmt(ssh / MB if ssh else None, '', 2) if ssh else images.get('ssh', 'n/a')} / "
       f"{fmt(nfs / MB if nfs else None, '', 2) if nfs else images.get('nfs', 'n/a')} | n/a (same initrd + root fs) | | | |")
+    if rc1:
+        gs, gn = rnum("ssh", "image_bytes"), rnum("nfs", "image_bytes")
+        w(f"| capture image, ssh / nfs, built by kdump.service in the guest (hostonly) (MB) "
+          f"| {fmt(gs / MB if gs else None, '', 2)} / {fmt(gn / MB if gn else None, '', 2)} | n/a (same initrd + root fs) | | | |")
+        w(f"| crash → vmcore saved over ssh / nfs (s; servers on the host loopback through qemu user networking) "
+          f"| {fmt(rnum('ssh', 'crash_to_saved_s'))} / {fmt(rnum('nfs', 'crash_to_saved_s'))} | n/a (dumps locally) | | | |")
     rb, mk = num(images.get("kdumpkit_rebuild_s")), num(peer.get("MKINITRAMFS_S"))
     if ours == "kdumpkit":
         w(f"| capture image build, in the host chroot (s): `kdumpctl rebuild --sysroot` vs `mkinitramfs` (MODULES=list) "
@@ -166,6 +185,10 @@ def main():
     ckn = lambda v: num(v[:-1]) if v else None  # noqa: E731
     w(f"| smallest `crashkernel=` saving a valid vmcore (16M steps) | {ck_k or 'not measured'} | "
       f"{ck_p or 'not measured'} | {ratio(ckn(ck_k), ckn(ck_p))} | | |")
+    for t in ("ssh", "nfs"):
+        if bisect.get("remote-" + t):
+            w(f"| smallest `crashkernel=` saving a valid vmcore over {t} (16M steps, image built in the guest) "
+              f"| {bisect['remote-' + t]} | n/a | | | |")
     nfail = {s: sum(1 for r in main_rows[s] if r["result"] != "PASS") for s in main_rows}
     w("")
     w(f"Cycles at `crashkernel={o.ck}`: kdumpkit {len(main_rows['kdumpkit'])} ({nfail['kdumpkit']} failed), "
@@ -186,16 +209,21 @@ def main():
           f"{'met' if cs_k <= lim else 'missed'} by {fmt(abs(lim - cs_k))} s |")
     else:
         w("| crash → saved ≤ ½ of kdump-tools' | n/a | not measured |")
-    for name, val, lim in (("local", ck_k, 80), ("ssh/nfs", None, 96)):
+    ck_r = bisect.get("remote-ssh") or bisect.get("remote-nfs")
+    for name, val, lim in (("local", ck_k, 80), ("ssh/nfs", ck_r, 96)):
         v = ckn(val)
         w(f"| `crashkernel=` ≤ {lim}M ({name}) | {val or 'not measured'} | "
           f"{('met' if v <= lim else 'missed') + f' by {abs(lim - v):.0f}M' if v else 'not measured'} |")
-    for name, val, lim in (("local", loc, 12), ("ssh", ssh, 16), ("nfs", nfs, 16)):
+    sizes = [("local", loc, 12), ("ssh, --sysroot", ssh, 16), ("nfs, --sysroot", nfs, 16)]
+    if rc1:
+        sizes += [("ssh, built in the guest", rnum("ssh", "image_bytes"), 16),
+                  ("nfs, built in the guest", rnum("nfs", "image_bytes"), 16)]
+    for name, val, lim in sizes:
         if val:
             w(f"| capture image ≤ {lim} MB ({name}) | {val / MB:.2f} MB | "
               f"{'met' if val <= lim * MB else 'missed'} by {abs(lim * MB - val) / MB:.2f} MB |")
         else:
-            w(f"| capture image ≤ {lim} MB ({name}) | {images.get(name, 'n/a')} | not measured |")
+            w(f"| capture image ≤ {lim} MB ({name}) | {images.get(name.split(',')[0], 'n/a')} | not measured |")
     st, kx = med(fig[5][1]), med(fig[6][1])
     # per cycle: the same boot's start minus its bare kexec -p, then the median
     over = med([a - b if a is not None and b is not None else None for a, b in zip(fig[5][1], fig[6][1])])

@@ -15,6 +15,10 @@
 #      nothing-changed reload time (bench/guest/kdump-bench-probe)
 #   4. unless BENCH_QUICK=1: the smallest crashkernel= (16M steps, 64M..256M)
 #      that still saves a valid vmcore, by bisection
+#   4b. remote targets (BENCH_REMOTE, "ssh nfs"): the VM scenarios of the
+#      same names (servers on the host loopback, image built by kdump.service
+#      in the guest), once at 256M for the image size and crash -> saved, and
+#      unless BENCH_QUICK=1 bisected for ssh (BENCH_REMOTE_BISECT, "ssh")
 #   5. the table: bench/results/<date>-<host>.md, raw logs (gzipped) beside
 #      it in bench/results/<date>-<host>/, printed on stdout
 #
@@ -23,6 +27,7 @@
 #      BENCH_SYSTEMS ("kdumpkit peer"; also kdumpkit-guest; other sets are
 #      named <date>-<host>-<systems>), BENCH_CK (256M), BENCH_CK_LO (64),
 #      BENCH_CK_HI (256), BENCH_BISECT_TIMEOUT (s, 420), BENCH_RESULTS (dir),
+#      BENCH_REMOTE ("ssh nfs"; "" skips), BENCH_REMOTE_BISECT ("ssh"),
 #      KDUMPKIT_VM_CACHE (test/vm's cache; bench work in $CACHE/bench)
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -37,6 +42,8 @@ SYSTEMS=${BENCH_SYSTEMS:-kdumpkit peer}
 CK=${BENCH_CK:-256M}
 CK_LO=${BENCH_CK_LO:-64}
 CK_HI=${BENCH_CK_HI:-256}
+REMOTE=${BENCH_REMOTE-ssh nfs}
+REMOTE_BISECT=${BENCH_REMOTE_BISECT-ssh}
 BISECT_TIMEOUT=${BENCH_BISECT_TIMEOUT:-420}
 WORK=$CACHE/bench
 BASE_CACHE=$CACHE
@@ -237,6 +244,43 @@ if [ "$QUICK" != 1 ]; then
 	done
 fi
 
+# --- 4b. remote targets ----------------------------------------------------
+# remote_cycle TARGET TAG CRASHKERNEL: the VM scenario TARGET (test/vm) at
+# that crashkernel=; a row in remote.tsv.  The image is the one kdump.service
+# built in the guest (hostonly), copied out by the scenario's checks.
+RCYC=$RAW/remote.tsv
+printf 'target\ttag\tcrashkernel\tresult\tcrash_to_saved_s\timage_bytes\tnote\n' >"$RCYC"
+remote_cycle() {
+	local t=$1 tag=$2 ck=$3 out verdict res saved img bytes="" note=""
+	out=$RAW/scenario-$t-$tag.log
+	log "remote $t $tag: crashkernel=$ck"
+	KDVM_CRASHKERNEL=$ck KDUMPKIT_VM_CACHE=$BASE_CACHE "$VM_DIR/run-scenarios.sh" "$t" >"$out" 2>&1 || true
+	verdict=$(grep -m1 "^VM $t: " "$out" || echo "VM $t: FAIL no verdict")
+	case $verdict in "VM $t: PASS"*) res=PASS ;; *) res=FAIL; note=$(echo "${verdict#VM "$t": FAIL }" | cut -c1-160) ;; esac
+	saved=$(echo "$verdict" | sed -nE 's/.* saved ([0-9.]+)s later.*/\1/p')
+	img=$(find "$BASE_CACHE/runs/$t/initramfs" -maxdepth 1 -name '*kdump.img' 2>/dev/null | head -n1)
+	if [ "$res" = PASS ] && [ -n "$img" ]; then
+		bytes=$(stat -c %s "$img")
+		[ "$tag" != c1 ] || cp "$img" "$WORK/kdumpkit-guest-$t.img"
+	fi
+	gzip -9c "$BASE_CACHE/runs/$t/console.log" >"$RAW/console-remote-$t-$tag.log.gz" 2>/dev/null || true
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$tag" "$ck" "$res" "$saved" "$bytes" "$note" >>"$RCYC"
+	log "remote $t $tag: $res crash->saved ${saved:-?}s image ${bytes:-?} B ${note}"
+	[ "$res" = PASS ]
+}
+rm -f "$WORK"/kdumpkit-guest-*.img
+for t in $REMOTE; do remote_cycle "$t" c1 "$CK" || true; done
+if [ "$QUICK" != 1 ]; then
+	for t in $REMOTE_BISECT; do
+		lo=$(((CK_LO - 16) / 16)) hi=$((CK_HI / 16))
+		while ((hi - lo > 1)); do
+			mid=$(((lo + hi) / 2))
+			if remote_cycle "$t" "ck$((mid * 16))M" "$((mid * 16))M"; then hi=$mid; else lo=$mid; fi
+		done
+		echo "remote-$t $((hi * 16))M" >>"$RAW/bisect.txt"
+	done
+fi
+
 # --- 5. report -------------------------------------------------------------
 mkdir -p "$RAW/capture-images"
 for f in "$WORK"/kdumpkit-*.img "$WORK/peer-initrd.img"; do
@@ -245,7 +289,7 @@ for f in "$WORK"/kdumpkit-*.img "$WORK/peer-initrd.img"; do
 		echo "lsinitrd unavailable" >"$RAW/capture-images/$(basename "$f" .img).lsinitrd.txt"
 done
 gzip -9f "$RAW"/capture-images/*.txt 2>/dev/null || true
-"$HOST_PYTHON" "$BENCH_DIR/report.py" --cycles "$CYC" --images "$RAW/images.txt" \
+"$HOST_PYTHON" "$BENCH_DIR/report.py" --cycles "$CYC" --images "$RAW/images.txt" --remote "$RCYC" \
 	--bisect "$RAW/bisect.txt" --peer-env "$WORK/peer-cache/peer.env" \
 	--mode "$([ "$QUICK" = 1 ] && echo "BENCH_QUICK=1 (1 cycle, no bisection)" || echo "full ($CYCLES cycles, bisection)")" \
 	--kver "$KVER" --tree "$WORK/peer-cache/tree" --base-tree "$TREE" --repo "$REPO_DIR" \

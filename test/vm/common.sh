@@ -65,7 +65,7 @@ load_scenario() {
 	PREBUILD=0
 	MEM=2048
 	SMP=2
-	CRASHKERNEL=256M
+	CRASHKERNEL=${KDVM_CRASHKERNEL:-256M}   # make bench bisects with it
 	CMDLINE_EXTRA=""
 	ROOT_SIZE=3G
 	DISKS=()
