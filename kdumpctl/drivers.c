@@ -305,17 +305,12 @@ int capture_modules(const struct kdump_ctx *ctx, struct capture_modules *ret) {
         } else {
                 switch (t->type) {
                 case KDUMP_TARGET_FS:
-                        /* a virtiofs tag has no block device: dracut's virtiofs module */
-                        if (streq(t->fstype, "virtiofs"))
-                                break;
-                        devno = t->devno;
-                        if ((devno != 0 || spec_devno(ctx, t->source, &devno) >= 0) &&
-                            block_drivers(ctx, devno, &m.drivers, &found) < 0)
-                                goto oom;
-                        m.probed = found;
-                        break;
                 case KDUMP_TARGET_RAW:
-                        if (spec_devno(ctx, t->source, &devno) >= 0 &&
+                        /* a virtiofs tag has no block device: dracut's virtiofs module */
+                        if (t->type == KDUMP_TARGET_FS && streq(t->fstype, "virtiofs"))
+                                break;
+                        devno = t->devno;       /* 0 for raw and unmounted targets */
+                        if ((devno != 0 || spec_devno(ctx, t->source, &devno) >= 0) &&
                             block_drivers(ctx, devno, &m.drivers, &found) < 0)
                                 goto oom;
                         m.probed = found;
