@@ -20,16 +20,17 @@
  *                 that switched root; the capture never does (and it pulls in
  *                 kexec with its libraries)
  *   rootfs-block, fs-lib, usrmount, overlay-root, fstab-sys, terminfo,
- *   kernel-modules-extra, qemu, qemu-net, lunmask, nvdimm
+ *   kernel-modules-extra, qemu, lunmask, nvdimm
  *                 mounting and checking a root to switch to, and hardware
  *                 drivers by category: the capture mounts only its target
  *                 (kdump-target-generator, no fsck) and its drivers are named
  *                 (drivers.c)
+ * qemu-net stays: dracut's network module depends on it inside a VM.
  * Storage stacks (lvm, crypt, dm, multipath, mdraid) are NOT omitted when
  * probing: hostonly mode adds them only when the dump target sits on them.
  * For a --sysroot image nothing is probed, and they would all come in. */
 #define OMIT_MODULES "plymouth resume ifcfg earlykdump drm bluetooth memstrack shutdown " \
-        "usrmount overlay-root fstab-sys terminfo kernel-modules-extra qemu qemu-net lunmask nvdimm"
+        "usrmount overlay-root fstab-sys terminfo kernel-modules-extra qemu lunmask nvdimm"
 #define OMIT_ROOT_MODULES "rootfs-block fs-lib"
 #define OMIT_IMAGE_MODULES "crypt dm lvm mdraid dmraid multipath"
 
