@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "flatten.h"
 #include "kdump-conf.h"
 
 enum {
@@ -69,6 +70,9 @@ bool flat_name_valid(const char *s);
 /* An environment override in whole seconds (tests shorten timeouts), or def. */
 unsigned flat_env_secs(const char *name, unsigned def);
 
+/* An environment override of a TCP port (tests run servers on their own), or def. */
+unsigned flat_env_port(const char *name, unsigned def);
+
 /* Monotonic seconds. */
 double flat_now(void);
 
@@ -90,3 +94,65 @@ struct flat_progress {
 void flat_progress_init(struct flat_progress *p);
 void flat_progress_update(struct flat_progress *p, uint64_t bytes);
 void flat_progress_done(struct flat_progress *p, const char *what);
+
+/*
+ * A network writer (SFTP, NFS) is its backend's calls in a struct
+ * flat_fs_ops and a main() that hands them to flat_net_main(), which does
+ * the rest for every verb: command line, config, connection, mkdir, put and
+ * probe.  So every writer keeps the same rules: a dump is written as
+ * NAME-incomplete, synced, and renamed only after a clean finish, never over
+ * an existing NAME.
+ *
+ * Each call logs its own failure, with what its library says, and returns
+ * a negative errno; the exceptions say "not logged".  Every call is bounded
+ * (the I/O timeout and flat_watchdog()).
+ */
+
+/* What connect() is to do, and what it tries. */
+struct flat_net {
+        const struct kdump_conf *conf;
+        unsigned retry_secs;            /* KDUMP_NET_RETRY_SECS (60): retry for this long */
+        unsigned io_timeout_secs;       /* KDUMP_NET_IO_TIMEOUT_SECS (60, probe 10), at least 1 */
+        bool probe;                     /* kdumpctl's probe: one attempt, no retries */
+        char target[512];               /* set by connect(): "host port N", "host:/export" */
+};
+
+struct flat_fs_ops {
+        /* One attempt to connect, reading the writer's own environment too.
+         * -EAGAIN: not reachable (yet), worth retrying (logged as a warning;
+         * for a probe, also why it failed, as an error). */
+        int (*connect)(void *fs, struct flat_net *n);
+        /* Before a retry and at the end, also after a failed connect(). */
+        void (*disconnect)(void *fs);
+
+        /* 1 a directory, 0 missing, -ENOTDIR something else (not logged) */
+        int (*is_dir)(void *fs, const char *path);
+        /* 1 something is there (a link is not followed), 0 missing */
+        int (*exists)(void *fs, const char *path);
+        /* mode DUMP_DIR_MODE; -EEXIST (not logged) when it was there already */
+        int (*mkdir)(void *fs, const char *path);
+        /* opens for writing, mode DUMP_FILE_MODE: `excl` creates a new file
+         * only, else creates or truncates (a leftover of an earlier attempt) */
+        int (*open)(void *fs, const char *path, bool excl, void **ret_file);
+        /* on the file; may only queue the data (see flush) */
+        flat_write_fn write_at;
+        /* optional: waits until everything written is acknowledged */
+        int (*flush)(void *file);
+        /* -EOPNOTSUPP (not logged): the server cannot */
+        int (*fsync)(void *file);
+        /* closes and releases the file, also when closing fails */
+        int (*close)(void *file);
+        /* after a failure: releases the file without waiting long, errors ignored */
+        void (*abort)(void *file);
+        /* renames to a name that must not exist: never overwrites */
+        int (*rename_noreplace)(void *fs, const char *from, const char *to);
+        int (*unlink)(void *fs, const char *path);
+        /* space free for us below path; <0 (not logged): unknown */
+        int (*free_bytes)(void *fs, const char *path, uint64_t *ret);
+};
+
+/* The whole program of a network writer for a `type` target (host from the
+ * config): returns its exit code.  `fs` is the writer's connection, first
+ * argument of every op. */
+int flat_net_main(int argc, char **argv, const struct flat_fs_ops *ops, void *fs,
+                  enum kdump_target_type type);

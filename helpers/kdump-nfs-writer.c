@@ -5,6 +5,7 @@
  *
  *   kdump-nfs-writer [--config FILE] mkdir DIRNAME
  *   kdump-nfs-writer [--config FILE] put [--flattened] DIRNAME NAME < DATA
+ *   kdump-nfs-writer [--config FILE] probe
  *
  * Target `nfs host:/export` and `path` (a directory under the export) come
  * from kdump.conf.  Version: NFSv4 first (one TCP port, no portmapper), then
@@ -12,7 +13,16 @@
  * on every attempt while the network comes up; KDUMP_NFS_VERSION=3|4 forces
  * one.  Tests: KDUMP_NFS_PORT and KDUMP_NFS_MOUNT_PORT (the server's NFS and
  * MOUNT ports: no portmapper needed; MOUNT only with KDUMP_NFS_PORT),
- * KDUMP_NET_RETRY_SECS (60), KDUMP_NET_IO_TIMEOUT_SECS (60).
+ * KDUMP_NET_RETRY_SECS (60), KDUMP_NET_IO_TIMEOUT_SECS (60; 10 for probe).
+ *
+ * `probe` is kdumpctl's check, made as at crash time but bounded: one
+ * attempt (NFSv4, then NFSv3), no waiting for the network.  It creates <path>
+ * if missing, creates, writes, syncs and removes a `.kdump-probe-XXXXXX` file
+ * there, and prints `free_bytes=N` (what FSSTAT or the v4 space_avail
+ * attribute says) or `free_bytes=unknown`.
+ *
+ * The verbs themselves are flat-writer.c's (flat_net_main), shared with
+ * kdump-ssh-writer; this file holds the libnfs calls they make.
  *
  * Final name without overwriting: LINK -incomplete to NAME (fails if NAME
  * exists, atomically on the server), then REMOVE -incomplete.  If the server
@@ -40,7 +50,6 @@
 #include "log.h"
 #include "macro.h"
 
-static unsigned arg_retry_secs = 60;
 static unsigned arg_io_timeout_secs = 60;
 static unsigned arg_port;               /* 0: 2049 for v4, portmapper for v3 */
 static unsigned arg_mount_port;         /* v3 MOUNT; 0: portmapper */
@@ -50,6 +59,7 @@ struct nfs_conn {
         struct nfs_context *nfs;
         const char *host;
         int version;
+        bool configured;        /* the environment is read */
 };
 
 #define WATCHDOG_SECS (arg_io_timeout_secs + 15)
@@ -137,34 +147,22 @@ static int nfs_open_once(struct nfs_conn *c, const char *export, int version) {
                 return -EAGAIN;
         }
         c->version = version;
-        log_info("Mounted %s:%s with NFSv%d (libnfs, user space).", c->host, export, version);
         return 0;
 }
 
-static int nfs_open_retry(struct nfs_conn *c, const char *export) {
-        double deadline = flat_now() + arg_retry_secs;
-        int r;
+/* One attempt with each version allowed, NFSv4 first.  -EAGAIN: none mounted. */
+static int nfs_open_any(struct nfs_conn *c, const char *export) {
+        int r = -EAGAIN;
 
-        for (unsigned attempt = 0;; attempt++) {
-                if (arg_version != 3) {
-                        r = nfs_open_once(c, export, 4);
-                        if (r != -EAGAIN)
-                                return r;
-                }
-                if (arg_version != 4) {
-                        r = nfs_open_once(c, export, 3);
-                        if (r != -EAGAIN)
-                                return r;
-                }
-                if (!flat_backoff(attempt, deadline))
-                        return log_error_errno(EHOSTUNREACH, "Giving up on %s:%s after %u s.", c->host,
-                                               export, arg_retry_secs);
-                log_info("Retrying %s:%s...", c->host, export);
-        }
+        if (arg_version != 3)
+                r = nfs_open_once(c, export, 4);
+        if (r == -EAGAIN && arg_version != 4)
+                r = nfs_open_once(c, export, 3);
+        return r;
 }
 
 /* 1 exists (ret_dir: a directory), 0 missing, <0 error. */
-static int nfs_exists(struct nfs_conn *c, const char *path, bool *ret_dir) {
+static int nfs_lookup(struct nfs_conn *c, const char *path, bool *ret_dir) {
         struct nfs_stat_64 st;
         int r;
 
@@ -180,7 +178,23 @@ static int nfs_exists(struct nfs_conn *c, const char *path, bool *ret_dir) {
         return 1;
 }
 
-static int nfs_mkdir_one(struct nfs_conn *c, const char *path) {
+static int nfs_is_dir(void *userdata, const char *path) {
+        bool dir = false;
+        int r;
+
+        r = nfs_lookup(userdata, path, &dir);
+        if (r <= 0)
+                return r;
+        return dir ? 1 : -ENOTDIR;
+}
+
+static int nfs_exists(void *userdata, const char *path) {
+        return nfs_lookup(userdata, path, NULL);
+}
+
+static int nfs_mkdir_one(void *userdata, const char *path) {
+        struct nfs_conn *c = userdata;
+        char msg[256];
         int r;
 
         flat_watchdog(WATCHDOG_SECS);
@@ -188,62 +202,13 @@ static int nfs_mkdir_one(struct nfs_conn *c, const char *path) {
         flat_watchdog(0);
         if (r == 0)
                 return 0;
-        if (nfs_exists(c, path, NULL) > 0)
+        /* the lookup below replaces libnfs's error string: keep this one */
+        snprintf(msg, sizeof msg, "%s", nfs_error(c));
+        if (nfs_lookup(c, path, NULL) > 0)
                 return -EEXIST;
-        return r;
+        return log_error_errno(r, "mkdir '%s' on %s failed: %s", path, c->host, msg);
 }
 
-static int nfs_mkdir_parents(struct nfs_conn *c, const char *path) {
-        _cleanup_free_ char *p = strdup(path);
-        int r;
-
-        if (!p)
-                return log_oom();
-        for (char *s = p + 1;; s++) {
-                bool dir = false;
-
-                if (*s != '/' && *s != '\0')
-                        continue;
-                char saved = *s;
-                *s = '\0';
-                r = nfs_exists(c, p, &dir);
-                if (r < 0)
-                        return r;
-                if (r == 0) {
-                        r = nfs_mkdir_one(c, p);
-                        if (r < 0 && r != -EEXIST)
-                                return log_error_errno(r, "Cannot create '%s' on %s: %s", p, c->host,
-                                                       nfs_error(c));
-                } else if (!dir)
-                        return log_error_errno(ENOTDIR, "'%s' on %s is not a directory.", p, c->host);
-                *s = saved;
-                if (saved == '\0')
-                        break;
-        }
-        return 0;
-}
-
-static int do_mkdir(struct nfs_conn *c, const char *base, const char *dirname) {
-        _cleanup_free_ char *path = NULL;
-        int r;
-
-        if (!streq(base, "/")) {
-                r = nfs_mkdir_parents(c, base);
-                if (r < 0)
-                        return r;
-        }
-        if (asprintf(&path, "%s/%s", streq(base, "/") ? "" : base, dirname) < 0)
-                return log_oom();
-        r = nfs_mkdir_one(c, path);
-        if (r == -EEXIST) {
-                log_error("'%s' exists already on %s.", path, c->host);
-                return r;
-        }
-        if (r < 0)
-                return log_error_errno(r, "mkdir '%s' on %s failed: %s", path, c->host, nfs_error(c));
-        log_info("Created %s:%s", c->host, path);
-        return 0;
-}
 
 struct nfs_out;
 
@@ -260,7 +225,6 @@ struct nfs_out {
         struct nfs_conn *conn;
         struct nfsfh *fh;
         const char *path;
-        struct flat_progress progress;
 
         struct nfs_slot *slots;
         char *buffers;
@@ -465,11 +429,12 @@ static int nfs_out_setup(struct nfs_out *o) {
 
 /* WRITEs still in flight: dropping the connection cancels them (their
  * callbacks run now, while the slots exist). */
-static void nfs_out_done(struct nfs_out *o) {
+static void nfs_out_free(struct nfs_out *o) {
         if (o->n_busy > 0)
                 nfs_conn_close(o->conn);
         free(o->slots);
         free(o->buffers);
+        free(o);
 }
 
 static void nfs_ignore_cb(int status _unused_, struct nfs_context *nfs _unused_, void *data _unused_,
@@ -514,14 +479,106 @@ static int nfs_write_at(void *userdata, uint64_t offset, const void *buf, size_t
         return 0;
 }
 
-static void nfs_progress(void *userdata, uint64_t bytes_in) {
-        struct nfs_out *o = userdata;
+static int nfs_open_file(void *userdata, const char *path, bool excl, void **ret_file) {
+        struct nfs_conn *c = userdata;
+        struct nfs_out *o;
+        int r;
 
-        flat_progress_update(&o->progress, bytes_in);
+        o = calloc(1, sizeof *o);
+        if (!o)
+                return log_oom();
+        *o = (struct nfs_out) { .conn = c, .path = path };
+        flat_watchdog(WATCHDOG_SECS);
+        if (excl)
+                r = nfs_create(c->nfs, path, O_WRONLY | O_EXCL, DUMP_FILE_MODE, &o->fh);
+        else {
+                r = nfs_create(c->nfs, path, O_WRONLY | O_TRUNC, DUMP_FILE_MODE, &o->fh);
+                if (r == -EEXIST)       /* a leftover of an earlier attempt (v4 creates exclusively) */
+                        r = nfs_open(c->nfs, path, O_WRONLY | O_TRUNC, &o->fh);
+        }
+        flat_watchdog(0);
+        if (r < 0) {
+                free(o);
+                return log_error_errno(r, "create '%s' on %s failed: %s", path, c->host, nfs_error(c));
+        }
+        /* a leftover of an earlier attempt keeps its mode through O_TRUNC */
+        if (!excl && nfs_fchmod(c->nfs, o->fh, DUMP_FILE_MODE) < 0)
+                log_warning("Cannot set mode of '%s' on %s: %s, ignoring.", path, c->host, nfs_error(c));
+
+        r = nfs_out_setup(o);
+        if (r < 0) {
+                flat_watchdog(WATCHDOG_SECS);
+                nfs_close(c->nfs, o->fh);
+                flat_watchdog(0);
+                nfs_out_free(o);
+                return log_oom();
+        }
+        *ret_file = o;
+        return 0;
+}
+
+static int nfs_flush(void *userdata) {
+        struct nfs_out *o = userdata;
+        int r;
+
+        r = nfs_out_flush(o);
+        if (r < 0)
+                return log_error_errno(r, "write '%s' on %s failed: %s", o->path, o->conn->host, o->error_msg);
+        return 0;
+}
+
+static int nfs_fsync_file(void *userdata) {
+        struct nfs_out *o = userdata;
+        struct nfs_conn *c = o->conn;
+        int r;
+
+        flat_watchdog(WATCHDOG_SECS);
+        r = nfs_fsync(c->nfs, o->fh);
+        flat_watchdog(0);
+        if (r < 0)
+                return log_error_errno(r, "fsync '%s' on %s failed: %s", o->path, c->host, nfs_error(c));
+        return 0;
+}
+
+static int nfs_close_file(void *userdata) {
+        struct nfs_out *o = userdata;
+        struct nfs_conn *c = o->conn;
+        int r;
+
+        flat_watchdog(WATCHDOG_SECS);
+        r = nfs_close(c->nfs, o->fh);   /* frees the handle, also on failure */
+        flat_watchdog(0);
+        if (r < 0)
+                log_error_errno(r, "close '%s' on %s failed: %s", o->path, c->host, nfs_error(c));
+        nfs_out_free(o);
+        return r < 0 ? r : 0;
+}
+
+static void nfs_abort_file(void *userdata) {
+        struct nfs_out *o = userdata;
+        struct nfs_conn *c = o->conn;
+
+        /* bad input: what was sent still lands before CLOSE */
+        if (o->error == 0)
+                (void) nfs_out_drain(o);
+        if (o->n_busy == 0 && !o->broken) {
+                flat_watchdog(WATCHDOG_SECS);
+                nfs_close(c->nfs, o->fh);
+                flat_watchdog(0);
+        } else {
+                /* no waiting on a dead server: dropping the connection
+                 * cancels the WRITEs in flight (their callbacks run now,
+                 * while the slots exist) and the CLOSE queued first, which
+                 * frees the handle */
+                (void) nfs_close_async(c->nfs, o->fh, nfs_ignore_cb, NULL);
+                nfs_conn_close(c);
+        }
+        nfs_out_free(o);
 }
 
 /* Gives `partial` the name `final` unless `final` exists. */
-static int nfs_rename_noreplace(struct nfs_conn *c, const char *partial, const char *final) {
+static int nfs_rename_noreplace(void *userdata, const char *partial, const char *final) {
+        struct nfs_conn *c = userdata;
         int r;
 
         flat_watchdog(WATCHDOG_SECS);
@@ -536,7 +593,7 @@ static int nfs_rename_noreplace(struct nfs_conn *c, const char *partial, const c
                                     c->host, nfs_error(c));
                 return 0;
         }
-        if (r == -EEXIST || nfs_exists(c, final, NULL) > 0)
+        if (r == -EEXIST || nfs_lookup(c, final, NULL) > 0)
                 return log_error_errno(EEXIST, "'%s' exists already on %s, refusing to overwrite it.",
                                        final, c->host);
         if (r != -EOPNOTSUPP && r != -ENOTSUP && r != -EPERM && r != -ENOSYS && r != -EXDEV && r != -EINVAL)
@@ -551,184 +608,87 @@ static int nfs_rename_noreplace(struct nfs_conn *c, const char *partial, const c
         return 0;
 }
 
-static int do_put(struct nfs_conn *c, const char *base, const struct flat_args *a) {
-        _cleanup_free_ char *dir = NULL, *final = NULL, *partial = NULL, *incomplete = NULL;
-        _cleanup_(nfs_out_done) struct nfs_out o = { .conn = c };
-        struct flat_stats stats = {};
-        int r, fd = STDIN_FILENO;
-
-        if (asprintf(&dir, "%s/%s", streq(base, "/") ? "" : base, a->dirname) < 0 ||
-            asprintf(&final, "%s/%s", dir, a->name) < 0)
-                return log_oom();
-        r = dump_incomplete_name(a->name, &incomplete);
-        if (r < 0)
-                return log_oom();
-        if (asprintf(&partial, "%s/%s", dir, incomplete) < 0)
-                return log_oom();
-
-        r = nfs_exists(c, final, NULL);
-        if (r < 0)
-                return r;
-        if (r > 0)
-                return log_error_errno(EEXIST, "'%s' exists already on %s, refusing to overwrite it.",
-                                       final, c->host);
-
-        flat_watchdog(WATCHDOG_SECS);
-        r = nfs_create(c->nfs, partial, O_WRONLY | O_TRUNC, DUMP_FILE_MODE, &o.fh);
-        if (r == -EEXIST)       /* a leftover of an earlier attempt (v4 creates exclusively) */
-                r = nfs_open(c->nfs, partial, O_WRONLY | O_TRUNC, &o.fh);
-        flat_watchdog(0);
-        if (r < 0)
-                return log_error_errno(r, "create '%s' on %s failed: %s", partial, c->host, nfs_error(c));
-        o.path = partial;
-        /* a leftover of an earlier attempt keeps its mode through O_TRUNC */
-        if (nfs_fchmod(c->nfs, o.fh, DUMP_FILE_MODE) < 0)
-                log_warning("Cannot set mode of '%s' on %s: %s, ignoring.", partial, c->host, nfs_error(c));
-
-        r = nfs_out_setup(&o);
-        if (r < 0) {
-                log_oom();
-                goto fail;
-        }
-        flat_progress_init(&o.progress);
-        r = flat_copy(&(struct flat_copy_params) {
-                        .flattened = a->flattened,
-                        .read = flat_read_fd,
-                        .read_userdata = &fd,
-                        .write_at = nfs_write_at,
-                        .progress = nfs_progress,
-                        .userdata = &o,
-                }, &stats);
-        if (r >= 0) {
-                r = nfs_out_flush(&o);
-                if (r < 0)
-                        log_error_errno(r, "write '%s' on %s failed: %s", partial, c->host, o.error_msg);
-        }
-        if (r < 0) {
-                if (r == -EBADMSG || r == -EPIPE || r == -ENODATA || r == -EFBIG)
-                        log_error_errno(r, "Input is not a complete flattened dump (%s), '%s' left incomplete: %m",
-                                        r == -EPIPE ? "cut short" : r == -ENODATA ? "empty" : "malformed",
-                                        partial);
-                else
-                        log_error_errno(r, "Writing '%s' on %s failed, left incomplete: %m", partial, c->host);
-                goto fail;
-        }
-        if (stats.trailing)
-                log_warning("Data after the flattened end marker, ignoring.");
-
-        flat_watchdog(WATCHDOG_SECS);
-        r = nfs_fsync(c->nfs, o.fh);
-        flat_watchdog(0);
-        if (r < 0) {
-                log_error_errno(r, "fsync '%s' on %s failed: %s", partial, c->host, nfs_error(c));
-                goto fail;
-        }
-        flat_watchdog(WATCHDOG_SECS);
-        r = nfs_close(c->nfs, o.fh);
-        flat_watchdog(0);
-        o.fh = NULL;
-        if (r < 0) {
-                log_error_errno(r, "close '%s' on %s failed: %s", partial, c->host, nfs_error(c));
-                goto fail;
-        }
-
-        r = nfs_rename_noreplace(c, partial, final);
-        if (r < 0)
-                goto fail;
-        flat_progress_done(&o.progress, final);
-        log_info("Saved %s:%s (%llu bytes).", c->host, final, (unsigned long long) stats.end);
-        return 0;
-fail:
-        if (!o.fh)
-                return r < 0 ? r : -EIO;
-        /* bad input: what was sent still lands before CLOSE */
-        if (o.error == 0)
-                (void) nfs_out_drain(&o);
-        if (o.n_busy == 0 && !o.broken) {
-                flat_watchdog(WATCHDOG_SECS);
-                nfs_close(c->nfs, o.fh);
-                flat_watchdog(0);
-        } else {
-                /* no waiting on a dead server: dropping the connection
-                 * cancels the WRITEs in flight (their callbacks run now,
-                 * while the slots exist) and the CLOSE queued first, which
-                 * frees the handle */
-                (void) nfs_close_async(c->nfs, o.fh, nfs_ignore_cb, NULL);
-                nfs_conn_close(c);
-        }
-        return r < 0 ? r : -EIO;
-}
-
-int main(int argc, char **argv) {
-        _cleanup_kdump_conf_ struct kdump_conf *conf = NULL;
-        _cleanup_free_ char *base_alloc = NULL;
-        struct nfs_conn c = {};
-        struct flat_args a;
-        const char *e, *base;
+static int nfs_unlink_path(void *userdata, const char *path) {
+        struct nfs_conn *c = userdata;
         int r;
 
-        r = flat_writer_init(argc, argv, true, &a);
+        flat_watchdog(WATCHDOG_SECS);
+        r = nfs_unlink(c->nfs, path);
+        flat_watchdog(0);
         if (r < 0)
-                return FLAT_EXIT_FAILURE;
-        r = flat_writer_load_config(&a, &conf);
-        if (r < 0)
-                return FLAT_EXIT_FAILURE;
-        if (conf->target.type != KDUMP_TARGET_NFS || !conf->target.host || !conf->target.export) {
-                log_error("%s has no 'nfs host:/export' target.", a.config);
-                return FLAT_EXIT_FAILURE;
-        }
+                return log_error_errno(r, "remove '%s' on %s failed: %s", path, c->host, nfs_error(c));
+        return 0;
+}
 
-        e = secure_getenv("KDUMP_NFS_PORT");
-        if (e) {
-                char *end;
-                unsigned long p = strtoul(e, &end, 10);
-                if (*e && !*end && p > 0 && p < 65536)
-                        arg_port = (unsigned) p;
-                else
-                        log_warning("Invalid KDUMP_NFS_PORT='%s', ignoring.", e);
+static int nfs_free_bytes(void *userdata, const char *path, uint64_t *ret) {
+        struct nfs_conn *c = userdata;
+        struct nfs_statvfs_64 st;
+        int r;
+
+        flat_watchdog(WATCHDOG_SECS);
+        r = nfs_statvfs64(c->nfs, path, &st);
+        flat_watchdog(0);
+        if (r < 0) {
+                log_debug("statvfs '%s' on %s failed: %s", path, c->host, nfs_error(c));
+                return r;
         }
-        e = secure_getenv("KDUMP_NFS_MOUNT_PORT");
-        if (e) {
-                char *end;
-                unsigned long p = strtoul(e, &end, 10);
-                if (*e && !*end && p > 0 && p < 65536)
-                        arg_mount_port = (unsigned) p;
-                else
-                        log_warning("Invalid KDUMP_NFS_MOUNT_PORT='%s', ignoring.", e);
-        }
-        e = secure_getenv("KDUMP_NFS_VERSION");
-        if (e) {
-                if (streq(e, "3") || streq(e, "4"))
+        *ret = st.f_bavail * (st.f_frsize ? st.f_frsize : st.f_bsize);
+        return 0;
+}
+
+static int nfs_connect(void *userdata, struct flat_net *n) {
+        struct nfs_conn *c = userdata;
+        const char *export = n->conf->target.export;
+        int r;
+
+        if (!c->configured) {
+                const char *e = secure_getenv("KDUMP_NFS_VERSION");
+
+                arg_port = flat_env_port("KDUMP_NFS_PORT", arg_port);
+                arg_mount_port = flat_env_port("KDUMP_NFS_MOUNT_PORT", arg_mount_port);
+                if (e && (streq(e, "3") || streq(e, "4")))
                         arg_version = *e - '0';
-                else
+                else if (e)
                         log_warning("Invalid KDUMP_NFS_VERSION='%s' (3 or 4), ignoring.", e);
+                arg_io_timeout_secs = n->io_timeout_secs;
+                c->host = n->conf->target.host;
+                c->configured = true;
         }
-        arg_retry_secs = flat_env_secs("KDUMP_NET_RETRY_SECS", arg_retry_secs);
-        arg_io_timeout_secs = flat_env_secs("KDUMP_NET_IO_TIMEOUT_SECS", arg_io_timeout_secs);
-        if (arg_io_timeout_secs == 0)
-                arg_io_timeout_secs = 1;
+        snprintf(n->target, sizeof n->target, "%s:%s", c->host, export);
 
-        /* libnfs timeouts are whole seconds */
-        base = conf->path && *conf->path ? conf->path : KDUMP_DEFAULT_PATH;
-        if (base[0] != '/') {
-                log_error("path '%s' is not absolute.", base);
-                return FLAT_EXIT_FAILURE;
-        }
-        base_alloc = strdup(base);
-        if (!base_alloc) {
-                log_oom();
-                return FLAT_EXIT_FAILURE;
-        }
-        for (size_t n = strlen(base_alloc); n > 1 && base_alloc[n - 1] == '/'; n--)
-                base_alloc[n - 1] = '\0';
-        c.host = conf->target.host;
+        r = nfs_open_any(c, export);
+        if (r >= 0 && !n->probe)
+                log_info("Mounted %s with NFSv%d (libnfs, user space).", n->target, c->version);
+        if (r == -EAGAIN && n->probe)
+                log_error_errno(EHOSTUNREACH, "cannot mount %s with %s (one attempt, %u s timeout).", n->target,
+                                arg_version == 3 ? "NFSv3" : arg_version == 4 ? "NFSv4" : "NFSv4 or NFSv3",
+                                arg_io_timeout_secs);
+        return r;
+}
 
-        r = nfs_open_retry(&c, conf->target.export);
-        if (r >= 0)
-                r = a.verb == FLAT_VERB_MKDIR ? do_mkdir(&c, base_alloc, a.dirname) : do_put(&c, base_alloc, &a);
-        nfs_conn_close(&c);
+static void nfs_disconnect(void *userdata) {
+        nfs_conn_close(userdata);
+}
 
-        if (r == -EEXIST && a.verb == FLAT_VERB_MKDIR)
-                return FLAT_EXIT_EXISTS;
-        return r < 0 ? FLAT_EXIT_FAILURE : FLAT_EXIT_OK;
+static const struct flat_fs_ops nfs_ops = {
+        .connect = nfs_connect,
+        .disconnect = nfs_disconnect,
+        .is_dir = nfs_is_dir,
+        .exists = nfs_exists,
+        .mkdir = nfs_mkdir_one,
+        .open = nfs_open_file,
+        .write_at = nfs_write_at,
+        .flush = nfs_flush,
+        .fsync = nfs_fsync_file,
+        .close = nfs_close_file,
+        .abort = nfs_abort_file,
+        .rename_noreplace = nfs_rename_noreplace,
+        .unlink = nfs_unlink_path,
+        .free_bytes = nfs_free_bytes,
+};
+
+int main(int argc, char **argv) {
+        struct nfs_conn c = {};
+
+        return flat_net_main(argc, argv, &nfs_ops, &c, KDUMP_TARGET_NFS);
 }

@@ -17,9 +17,12 @@
  * `probe` is kdumpctl's check, made exactly as at crash time (same key, same
  * pinned known_hosts: kdumpctl points KDUMP_KNOWN_HOSTS at
  * /var/lib/kdump/known_hosts) but bounded: one attempt, no waiting for the
- * network.  It creates <path> if missing, creates and removes a
- * `.kdump-probe-XXXXXX` file there, and prints `free_bytes=N` (from
- * statvfs@openssh.com) or `free_bytes=unknown`.
+ * network.  It creates <path> if missing, creates, writes, syncs (when the
+ * server can) and removes a `.kdump-probe-XXXXXX` file there, and prints
+ * `free_bytes=N` (from statvfs@openssh.com) or `free_bytes=unknown`.
+ *
+ * The verbs themselves are flat-writer.c's (flat_net_main), shared with
+ * kdump-nfs-writer; this file holds the libssh2 calls they make.
  *
  * Exit codes: 0 done; 1 failed (a partial file keeps its -incomplete name);
  * 3 mkdir: DIRNAME exists already.
@@ -34,7 +37,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,10 +53,8 @@
 
 #define DEFAULT_KNOWN_HOSTS SYSCONFDIR "/kdump/known_hosts"
 #define CONNECT_TIMEOUT_SECS 10
-#define PROBE_IO_TIMEOUT_SECS 10
 
 static unsigned arg_port = 22;
-static unsigned arg_retry_secs = 60;
 static unsigned arg_io_timeout_secs = 60;
 static const char *arg_known_hosts = DEFAULT_KNOWN_HOSTS;
 
@@ -64,6 +64,8 @@ struct ssh_conn {
         LIBSSH2_SFTP *sftp;
         const char *host;
         bool broken;            /* transport failed: no polite shutdown */
+        bool libssh2_up;        /* libssh2_init() done */
+        bool configured;        /* the environment is read */
 };
 
 static void ssh_conn_close(struct ssh_conn *c) {
@@ -379,31 +381,14 @@ done:
         return r;
 }
 
-static int ssh_open(struct ssh_conn *c, const struct kdump_conf *conf) {
-        double deadline = flat_now() + arg_retry_secs;
+/* 1: a directory, 0: missing, -ENOTDIR: something else, <0 error. */
+static int sftp_is_dir(void *userdata, const char *path) {
+        struct ssh_conn *c = userdata;
+        LIBSSH2_SFTP_ATTRIBUTES st;
         int r;
 
-        for (unsigned attempt = 0;; attempt++) {
-                r = ssh_open_once(c, conf);
-                if (r != -EAGAIN)
-                        break;
-                ssh_conn_close(c);
-                if (!flat_backoff(attempt, deadline))
-                        return log_error_errno(EHOSTUNREACH, "Giving up on %s port %u after %u s.",
-                                               c->host, arg_port, arg_retry_secs);
-                log_info("Retrying %s port %u...", c->host, arg_port);
-        }
-        if (r < 0)
-                ssh_conn_close(c);
-        return r;
-}
-
-/* 1: a directory, 0: missing, -ENOTDIR: something else, <0 error. */
-static int sftp_is_dir(struct ssh_conn *c, const char *path) {
-        LIBSSH2_SFTP_ATTRIBUTES st;
-
         flat_watchdog(arg_io_timeout_secs + 15);
-        int r = libssh2_sftp_stat(c->sftp, path, &st);
+        r = libssh2_sftp_stat(c->sftp, path, &st);
         flat_watchdog(0);
         if (r < 0) {
                 r = ssh_errno(c);
@@ -414,7 +399,8 @@ static int sftp_is_dir(struct ssh_conn *c, const char *path) {
         return 1;
 }
 
-static int sftp_exists(struct ssh_conn *c, const char *path) {
+static int sftp_exists(void *userdata, const char *path) {
+        struct ssh_conn *c = userdata;
         LIBSSH2_SFTP_ATTRIBUTES st;
         int r;
 
@@ -428,8 +414,10 @@ static int sftp_exists(struct ssh_conn *c, const char *path) {
 }
 
 /* mkdir, then -EEXIST if it was there before. */
-static int sftp_mkdir(struct ssh_conn *c, const char *path) {
-        int r;
+static int sftp_mkdir(void *userdata, const char *path) {
+        struct ssh_conn *c = userdata;
+        unsigned long status;
+        int r, e;
 
         flat_watchdog(arg_io_timeout_secs + 15);
         r = libssh2_sftp_mkdir(c->sftp, path, DUMP_DIR_MODE);
@@ -437,56 +425,15 @@ static int sftp_mkdir(struct ssh_conn *c, const char *path) {
         if (r == 0)
                 return 0;
         r = ssh_errno(c);
+        /* the lookup below replaces libssh2's last error: keep this one */
+        e = libssh2_session_last_errno(c->session);
+        status = libssh2_sftp_last_error(c->sftp);
         /* OpenSSH answers a plain FAILURE for EEXIST: look */
         if (sftp_exists(c, path) > 0)
                 return -EEXIST;
-        return r;
-}
-
-/* mkdir -p of the base path; what we create is 0700 like the dump. */
-static int sftp_mkdir_parents(struct ssh_conn *c, const char *path) {
-        _cleanup_free_ char *p = strdup(path);
-        int r;
-
-        if (!p)
-                return log_oom();
-        for (char *s = p + 1;; s++) {
-                if (*s != '/' && *s != '\0')
-                        continue;
-                char saved = *s;
-                *s = '\0';
-                r = sftp_is_dir(c, p);
-                if (r == 0) {
-                        r = sftp_mkdir(c, p);
-                        if (r < 0 && r != -EEXIST)
-                                return log_error_errno(r, "Cannot create '%s' on %s: %m", p, c->host);
-                } else if (r < 0)
-                        return log_error_errno(r, "'%s' on %s: %m", p, c->host);
-                *s = saved;
-                if (saved == '\0')
-                        break;
-        }
-        return 0;
-}
-
-static int do_mkdir(struct ssh_conn *c, const char *base, const char *dirname) {
-        _cleanup_free_ char *path = NULL;
-        int r;
-
-        r = sftp_mkdir_parents(c, base);
-        if (r < 0)
-                return r;
-        if (asprintf(&path, "%s/%s", base, dirname) < 0)
-                return log_oom();
-        r = sftp_mkdir(c, path);
-        if (r == -EEXIST) {
-                log_error("'%s' exists already on %s.", path, c->host);
-                return r;
-        }
-        if (r < 0)
-                return log_ssh_error(c, "mkdir", path);
-        log_info("Created %s:%s", c->host, path);
-        return 0;
+        if (e == LIBSSH2_ERROR_SFTP_PROTOCOL)
+                return log_error_errno(r, "mkdir '%s' on %s failed: %m (SFTP status %lu)", path, c->host, status);
+        return log_error_errno(r, "mkdir '%s' on %s failed: %m", path, c->host);
 }
 
 struct sftp_out {
@@ -494,8 +441,39 @@ struct sftp_out {
         LIBSSH2_SFTP_HANDLE *handle;
         const char *path;
         uint64_t pos;
-        struct flat_progress progress;
 };
+
+static int sftp_open(void *userdata, const char *path, bool excl, void **ret_file) {
+        struct ssh_conn *c = userdata;
+        struct sftp_out *o;
+
+        o = calloc(1, sizeof *o);
+        if (!o)
+                return log_oom();
+        *o = (struct sftp_out) { .conn = c, .path = path };
+        flat_watchdog(arg_io_timeout_secs + 15);
+        o->handle = libssh2_sftp_open_ex(c->sftp, path, (unsigned) strlen(path),
+                                         LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT |
+                                         (excl ? LIBSSH2_FXF_EXCL : LIBSSH2_FXF_TRUNC),
+                                         DUMP_FILE_MODE, LIBSSH2_SFTP_OPENFILE);
+        flat_watchdog(0);
+        if (!o->handle) {
+                free(o);
+                return log_ssh_error(c, excl ? "create" : "open", path);
+        }
+        if (!excl) {
+                /* a leftover of an earlier attempt keeps its mode through TRUNC */
+                LIBSSH2_SFTP_ATTRIBUTES attrs = {
+                        .flags = LIBSSH2_SFTP_ATTR_PERMISSIONS,
+                        .permissions = DUMP_FILE_MODE,
+                };
+                if (libssh2_sftp_fsetstat(o->handle, &attrs) < 0)
+                        log_warning("Cannot set mode of '%s' on %s: %s, ignoring.", path, c->host,
+                                    session_error(c->session));
+        }
+        *ret_file = o;
+        return 0;
+}
 
 static int sftp_write_at(void *userdata, uint64_t offset, const void *buf, size_t len) {
         struct sftp_out *o = userdata;
@@ -521,284 +499,143 @@ static int sftp_write_at(void *userdata, uint64_t offset, const void *buf, size_
         return 0;
 }
 
-static void sftp_progress(void *userdata, uint64_t bytes_in) {
+static int sftp_fsync(void *userdata) {
         struct sftp_out *o = userdata;
+        int r;
 
-        flat_progress_update(&o->progress, bytes_in);
+        flat_watchdog(arg_io_timeout_secs + 15);
+        r = libssh2_sftp_fsync(o->handle);
+        flat_watchdog(0);
+        if (r >= 0)
+                return 0;
+        r = ssh_errno(o->conn);
+        if (r == -EOPNOTSUPP)   /* no fsync@openssh.com */
+                return r;
+        return log_ssh_error(o->conn, "fsync", o->path);
 }
 
-static int do_put(struct ssh_conn *c, const char *base, const struct flat_args *a) {
-        _cleanup_free_ char *dir = NULL, *final = NULL, *partial = NULL, *incomplete = NULL;
-        struct sftp_out o = { .conn = c };
-        struct flat_stats stats = {};
-        int r, fd = STDIN_FILENO;
+static int sftp_close(void *userdata) {
+        struct sftp_out *o = userdata;
+        int r;
 
-        if (asprintf(&dir, "%s/%s", base, a->dirname) < 0 ||
-            asprintf(&final, "%s/%s", dir, a->name) < 0)
-                return log_oom();
-        r = dump_incomplete_name(a->name, &incomplete);
+        flat_watchdog(arg_io_timeout_secs + 15);
+        r = libssh2_sftp_close_handle(o->handle);       /* frees the handle, also on failure */
+        flat_watchdog(0);
         if (r < 0)
-                return log_oom();
-        if (asprintf(&partial, "%s/%s", dir, incomplete) < 0)
-                return log_oom();
+                r = log_ssh_error(o->conn, "close", o->path);
+        free(o);
+        return r < 0 ? r : 0;
+}
 
-        r = sftp_exists(c, final);
-        if (r < 0)
-                return r;
-        if (r > 0)
-                return log_error_errno(EEXIST, "'%s' exists already on %s, refusing to overwrite it.",
-                                       final, c->host);
+static void sftp_abort(void *userdata) {
+        struct sftp_out *o = userdata;
 
+        /* bounded: the session timeout applies, and a broken connection
+         * fails at once */
+        if (o->conn->broken)
+                (void) shutdown(o->conn->fd, SHUT_RDWR);
         flat_watchdog(arg_io_timeout_secs + 15);
-        o.handle = libssh2_sftp_open_ex(c->sftp, partial, (unsigned) strlen(partial),
-                                        LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC,
-                                        DUMP_FILE_MODE, LIBSSH2_SFTP_OPENFILE);
+        libssh2_sftp_close_handle(o->handle);
         flat_watchdog(0);
-        if (!o.handle)
-                return log_ssh_error(c, "open", partial);
-        o.path = partial;
-        {
-                /* a leftover of an earlier attempt keeps its mode through TRUNC */
-                LIBSSH2_SFTP_ATTRIBUTES attrs = {
-                        .flags = LIBSSH2_SFTP_ATTR_PERMISSIONS,
-                        .permissions = DUMP_FILE_MODE,
-                };
-                if (libssh2_sftp_fsetstat(o.handle, &attrs) < 0)
-                        log_warning("Cannot set mode of '%s' on %s: %s, ignoring.", partial, c->host,
-                                    session_error(c->session));
-        }
+        free(o);
+}
 
-        flat_progress_init(&o.progress);
-        r = flat_copy(&(struct flat_copy_params) {
-                        .flattened = a->flattened,
-                        .read = flat_read_fd,
-                        .read_userdata = &fd,
-                        .write_at = sftp_write_at,
-                        .progress = sftp_progress,
-                        .userdata = &o,
-                }, &stats);
-        if (r < 0) {
-                if (r == -EBADMSG || r == -EPIPE || r == -ENODATA || r == -EFBIG)
-                        log_error_errno(r, "Input is not a complete flattened dump (%s), '%s' left incomplete: %m",
-                                        r == -EPIPE ? "cut short" : r == -ENODATA ? "empty" : "malformed",
-                                        partial);
-                else
-                        log_error_errno(r, "Writing '%s' on %s failed, left incomplete: %m", partial, c->host);
-                goto fail;
-        }
-        if (stats.trailing)
-                log_warning("Data after the flattened end marker, ignoring.");
-
-        flat_watchdog(arg_io_timeout_secs + 15);
-        r = libssh2_sftp_fsync(o.handle);
-        flat_watchdog(0);
-        if (r < 0) {
-                r = ssh_errno(c);
-                if (r == -EOPNOTSUPP)
-                        log_warning("%s does not support fsync@openssh.com, renaming unsynced.", c->host);
-                else {
-                        log_ssh_error(c, "fsync", partial);
-                        goto fail;
-                }
-        }
-        flat_watchdog(arg_io_timeout_secs + 15);
-        r = libssh2_sftp_close_handle(o.handle);
-        flat_watchdog(0);
-        o.handle = NULL;
-        if (r < 0) {
-                r = log_ssh_error(c, "close", partial);
-                goto fail;
-        }
+static int sftp_rename_noreplace(void *userdata, const char *from, const char *to) {
+        struct ssh_conn *c = userdata;
+        int r;
 
         /* SFTPv3 rename never overwrites (OpenSSH: link + unlink), and we
          * never ask for LIBSSH2_SFTP_RENAME_OVERWRITE. */
         flat_watchdog(arg_io_timeout_secs + 15);
-        r = libssh2_sftp_rename_ex(c->sftp, partial, (unsigned) strlen(partial), final,
-                                   (unsigned) strlen(final),
+        r = libssh2_sftp_rename_ex(c->sftp, from, (unsigned) strlen(from), to, (unsigned) strlen(to),
                                    LIBSSH2_SFTP_RENAME_ATOMIC | LIBSSH2_SFTP_RENAME_NATIVE);
         flat_watchdog(0);
-        if (r < 0) {
-                r = log_ssh_error(c, "rename to final name", partial);
-                goto fail;
-        }
-        flat_progress_done(&o.progress, final);
-        log_info("Saved %s:%s (%llu bytes).", c->host, final, (unsigned long long) stats.end);
-        return 0;
-fail:
-        if (o.handle) {
-                /* bounded: the session timeout applies, and a broken
-                 * connection fails at once (this frees the handle) */
-                if (c->broken)
-                        (void) shutdown(c->fd, SHUT_RDWR);
-                flat_watchdog(arg_io_timeout_secs + 15);
-                libssh2_sftp_close_handle(o.handle);
-                flat_watchdog(0);
-        }
-        return r < 0 ? r : -EIO;
+        return r < 0 ? log_ssh_error(c, "rename to final name", from) : 0;
 }
 
-/* A name no dump uses: ".kdump-probe-" and six random characters. */
-static void probe_name(char ret[static 20]) {
-        static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-        unsigned char rnd[6];
-
-        if (getrandom(rnd, sizeof rnd, GRND_NONBLOCK) != (ssize_t) sizeof rnd)
-                for (size_t i = 0; i < sizeof rnd; i++)
-                        rnd[i] = (unsigned char) ((unsigned) getpid() * 31u + (unsigned) i * 7u + (unsigned) time(NULL));
-        strcpy(ret, ".kdump-probe-");
-        for (size_t i = 0; i < sizeof rnd; i++)
-                ret[13 + i] = chars[rnd[i] % (sizeof chars - 1)];
-        ret[19] = '\0';
-}
-
-/* <path> exists (created if needed) and takes a file; then its free space. */
-static int do_probe(struct ssh_conn *c, const char *base) {
-        static const char payload[] = "kdumpctl probe: this file should have been removed\n";
-        _cleanup_free_ char *file = NULL;
-        LIBSSH2_SFTP_HANDLE *h;
-        LIBSSH2_SFTP_STATVFS st;
-        char name[20];
-        ssize_t n;
+static int sftp_unlink(void *userdata, const char *path) {
+        struct ssh_conn *c = userdata;
         int r;
 
-        r = sftp_mkdir_parents(c, base);
-        if (r < 0)
-                return r;
-        probe_name(name);
-        if (asprintf(&file, "%s/%s", base, name) < 0)
-                return log_oom();
+        flat_watchdog(arg_io_timeout_secs + 15);
+        r = libssh2_sftp_unlink_ex(c->sftp, path, (unsigned) strlen(path));
+        flat_watchdog(0);
+        return r < 0 ? log_ssh_error(c, "remove", path) : 0;
+}
+
+static int sftp_free_bytes(void *userdata, const char *path, uint64_t *ret) {
+        struct ssh_conn *c = userdata;
+        LIBSSH2_SFTP_STATVFS st;
+        int r;
 
         flat_watchdog(arg_io_timeout_secs + 15);
-        h = libssh2_sftp_open_ex(c->sftp, file, (unsigned) strlen(file),
-                                 LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_EXCL,
-                                 DUMP_FILE_MODE, LIBSSH2_SFTP_OPENFILE);
-        flat_watchdog(0);
-        if (!h)
-                return log_ssh_error(c, "create", file);
-        flat_watchdog(arg_io_timeout_secs + 15);
-        n = libssh2_sftp_write(h, payload, sizeof payload - 1);
-        r = n < 0 ? log_ssh_error(c, "write", file) : 0;
-        if (libssh2_sftp_close_handle(h) < 0 && r >= 0)
-                r = log_ssh_error(c, "close", file);
-        if (libssh2_sftp_unlink_ex(c->sftp, file, (unsigned) strlen(file)) < 0) {
-                log_ssh_error(c, "remove", file);
-                if (r >= 0)
-                        r = -EIO;
-        }
-        flat_watchdog(0);
-        if (r < 0)
-                return r;
-
-        flat_watchdog(arg_io_timeout_secs + 15);
-        r = libssh2_sftp_statvfs(c->sftp, base, strlen(base), &st);
+        r = libssh2_sftp_statvfs(c->sftp, path, strlen(path), &st);
         flat_watchdog(0);
         if (r < 0) {
                 /* an old or non-OpenSSH server: not an error */
-                log_debug("statvfs '%s' on %s failed: %s", base, c->host, session_error(c->session));
-                printf("free_bytes=unknown\n");
-        } else
-                printf("free_bytes=%llu\n", (unsigned long long) st.f_bavail *
-                                             (unsigned long long) (st.f_frsize ? st.f_frsize : st.f_bsize));
-        return fflush(stdout) == 0 ? 0 : log_error_errno(errno, "Cannot write to stdout: %m");
-}
-
-/* What every verb needs: the target from the config, the environment, the
- * base path without trailing slashes. */
-static int writer_setup(const struct flat_args *a, struct kdump_conf **ret_conf, char **ret_base) {
-        _cleanup_kdump_conf_ struct kdump_conf *conf = NULL;
-        char *base_alloc;
-        const char *e, *base;
-        int r;
-
-        r = flat_writer_load_config(a, &conf);
-        if (r < 0)
-                return r;
-        if (conf->target.type != KDUMP_TARGET_SSH || !conf->target.host)
-                return log_error_errno(EINVAL, "%s has no 'ssh user@host' target.", a->config);
-
-        e = secure_getenv("KDUMP_SSH_PORT");
-        if (e) {
-                char *end;
-                unsigned long p = strtoul(e, &end, 10);
-                if (*e && !*end && p > 0 && p < 65536)
-                        arg_port = (unsigned) p;
-                else
-                        log_warning("Invalid KDUMP_SSH_PORT='%s', ignoring.", e);
+                log_debug("statvfs '%s' on %s failed: %s", path, c->host, session_error(c->session));
+                return -EOPNOTSUPP;
         }
-        e = secure_getenv("KDUMP_KNOWN_HOSTS");
-        if (e && *e)
-                arg_known_hosts = e;
-        arg_retry_secs = flat_env_secs("KDUMP_NET_RETRY_SECS", arg_retry_secs);
-        arg_io_timeout_secs = flat_env_secs("KDUMP_NET_IO_TIMEOUT_SECS", arg_io_timeout_secs);
-        if (arg_io_timeout_secs == 0)
-                arg_io_timeout_secs = 1;
-        base = conf->path && *conf->path ? conf->path : KDUMP_DEFAULT_PATH;
-        if (base[0] != '/')
-                return log_error_errno(EINVAL, "path '%s' is not absolute.", base);
-        base_alloc = strdup(base);
-        if (!base_alloc)
-                return log_oom();
-        for (size_t n = strlen(base_alloc); n > 1 && base_alloc[n - 1] == '/'; n--)
-                base_alloc[n - 1] = '\0';
-        *ret_conf = TAKE_PTR(conf);
-        *ret_base = base_alloc;
+        *ret = (uint64_t) st.f_bavail * (uint64_t) (st.f_frsize ? st.f_frsize : st.f_bsize);
         return 0;
 }
 
-/* kdumpctl's check: one attempt, short timeouts, no retry loop. */
-static int probe_main(const struct flat_args *a) {
-        _cleanup_kdump_conf_ struct kdump_conf *conf = NULL;
-        _cleanup_free_ char *base = NULL;
-        struct ssh_conn c = { .fd = -1 };
+
+static int sftp_connect(void *userdata, struct flat_net *n) {
+        struct ssh_conn *c = userdata;
         int r;
 
-        arg_io_timeout_secs = PROBE_IO_TIMEOUT_SECS;
-        r = writer_setup(a, &conf, &base);
-        if (r < 0)
-                return FLAT_EXIT_FAILURE;
-        c.host = conf->target.host;
-        if (libssh2_init(0) != 0) {
-                log_error("Cannot initialize libssh2.");
-                return FLAT_EXIT_FAILURE;
+        if (!c->configured) {
+                const char *e = secure_getenv("KDUMP_KNOWN_HOSTS");
+
+                if (e && *e)
+                        arg_known_hosts = e;
+                arg_port = flat_env_port("KDUMP_SSH_PORT", arg_port);
+                arg_io_timeout_secs = n->io_timeout_secs;
+                c->host = n->conf->target.host;
+                c->configured = true;
         }
-        r = ssh_open_once(&c, conf);
-        if (r == -EAGAIN)
-                r = log_error_errno(EHOSTUNREACH, "cannot reach the ssh server %s (one attempt, %u s timeout).",
-                                    server_addr(&c), CONNECT_TIMEOUT_SECS);
-        if (r >= 0)
-                r = do_probe(&c, base);
-        ssh_conn_close(&c);
-        libssh2_exit();
-        return r < 0 ? FLAT_EXIT_FAILURE : FLAT_EXIT_OK;
+        snprintf(n->target, sizeof n->target, "%s port %u", c->host, arg_port);
+
+        if (!c->libssh2_up) {
+                if (libssh2_init(0) != 0)
+                        return log_error_errno(EIO, "Cannot initialize libssh2.");
+                c->libssh2_up = true;
+        }
+        r = ssh_open_once(c, n->conf);
+        if (r == -EAGAIN && n->probe)
+                log_error_errno(EHOSTUNREACH, "cannot reach the ssh server %s (one attempt, %u s timeout).",
+                                server_addr(c), CONNECT_TIMEOUT_SECS);
+        return r;
 }
 
+static void sftp_disconnect(void *userdata) {
+        struct ssh_conn *c = userdata;
+
+        ssh_conn_close(c);
+        if (c->libssh2_up)
+                libssh2_exit();
+        c->libssh2_up = false;
+}
+
+static const struct flat_fs_ops sftp_ops = {
+        .connect = sftp_connect,
+        .disconnect = sftp_disconnect,
+        .is_dir = sftp_is_dir,
+        .exists = sftp_exists,
+        .mkdir = sftp_mkdir,
+        .open = sftp_open,
+        .write_at = sftp_write_at,
+        .fsync = sftp_fsync,
+        .close = sftp_close,
+        .abort = sftp_abort,
+        .rename_noreplace = sftp_rename_noreplace,
+        .unlink = sftp_unlink,
+        .free_bytes = sftp_free_bytes,
+};
+
 int main(int argc, char **argv) {
-        _cleanup_kdump_conf_ struct kdump_conf *conf = NULL;
-        _cleanup_free_ char *base = NULL;
         struct ssh_conn c = { .fd = -1 };
-        struct flat_args a;
-        int r;
 
-        flat_writer_set_probe(probe_main);
-        r = flat_writer_init(argc, argv, true, &a);
-        if (r < 0)
-                return FLAT_EXIT_FAILURE;
-        r = writer_setup(&a, &conf, &base);
-        if (r < 0)
-                return FLAT_EXIT_FAILURE;
-        c.host = conf->target.host;
-
-        if (libssh2_init(0) != 0) {
-                log_error("Cannot initialize libssh2.");
-                return FLAT_EXIT_FAILURE;
-        }
-        r = ssh_open(&c, conf);
-        if (r >= 0)
-                r = a.verb == FLAT_VERB_MKDIR ? do_mkdir(&c, base, a.dirname) : do_put(&c, base, &a);
-        ssh_conn_close(&c);
-        libssh2_exit();
-
-        if (r == -EEXIST && a.verb == FLAT_VERB_MKDIR)
-                return FLAT_EXIT_EXISTS;
-        return r < 0 ? FLAT_EXIT_FAILURE : FLAT_EXIT_OK;
+        return flat_net_main(argc, argv, &sftp_ops, &c, KDUMP_TARGET_SSH);
 }

@@ -6,10 +6,10 @@
  * a file there, and say how much space is free.  A target that fails here
  * would lose the dump: check-config and start refuse it.
  *
- *   LIBEXECDIR/kdump-ssh-writer --config TMP probe
+ *   LIBEXECDIR/kdump-{ssh,nfs}-writer --config TMP probe
  *     env KDUMP_KNOWN_HOSTS=<root>/var/lib/kdump/known_hosts
  *     stdout: free_bytes=N | free_bytes=unknown
- *     exit 0 ok, 1 failed (why on stderr), 2 probe not supported (yet) */
+ *     exit 0 ok, anything else failed (why on stderr) */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -220,15 +220,7 @@ int target_probe(const struct kdump_ctx *ctx, bool report_only) {
         }
         need = dump_size_estimate(ctx);
 
-        if (p.status == 2) {
-                /* the nfs writer's probe is still to come */
-                if (report_only)
-                        printf("Target probe: not supported by kdump-%s-writer yet\n", type);
-                else
-                        log_notice("kdump-%s-writer cannot probe yet (%s); not checking that %s is reachable "
-                                   "and writable.", type, first, c->target.spec);
-                r = 0;
-        } else if (p.status != 0) {
+        if (p.status != 0) {
                 const char *why = p.status == -ETIMEDOUT ? "timed out" : p.status < 0 ? strerror(-p.status) : NULL;
 
                 if (report_only) {

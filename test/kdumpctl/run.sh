@@ -442,10 +442,22 @@ kd check-config
 [ "$RC" = 1 ] && echo "$OUT" | grep -q "kdump.conf:2: probe of the ssh target kdump@192.0.2.9: kdump-ssh-writer " \
         && ok "probe: a missing writer fails check-config" || not_ok "probe: missing writer" "rc=$RC" "$OUT"
 fresh probe-nfs
-printf 'nfs 192.0.2.20:/export\n' > "$R/etc/kdump.conf"
+printf 'nfs 192.0.2.20:/export\npath /srv/crash\n' > "$R/etc/kdump.conf"
 kd check-config
-[ "$RC" = 0 ] && grep -qx probe "$LOG/nfs-writer.args" && echo "$OUT" | grep -q "kdump-nfs-writer cannot probe yet (probe not supported.)" \
-        && ok "probe: nfs writer without a probe: a notice, and on" || not_ok "probe: nfs not supported" "rc=$RC" "$OUT"
+[ "$RC" = 0 ] && grep -qx probe "$LOG/nfs-writer.args" && grep -qx "path /srv/crash" "$LOG/probe.conf" \
+        && ! echo "$OUT" | grep -q warning \
+        && ok "probe: check-config runs kdump-nfs-writer probe with the effective config" \
+        || not_ok "probe: nfs probe" "rc=$RC" "$OUT" "$(cat "$LOG/nfs-writer.args" "$LOG/probe.conf" 2>&1)"
+KDUMP_TEST_PROBE_FAIL="cannot mount 192.0.2.20:/export with NFSv4 or NFSv3 (one attempt, 10 s timeout)." kd start
+[ "$RC" = 1 ] && echo "$OUT" | grep -qF "$R/etc/kdump.conf:1: cannot mount 192.0.2.20:/export" && [ "$(dracut_runs)" = 0 ] \
+        && echo "$OUT" | grep -q "the nfs target 192.0.2.20:/export is not usable" \
+        && ok "probe: start refuses an nfs target whose probe fails" || not_ok "probe: nfs failure" "rc=$RC" "$OUT"
+KDUMP_TEST_PROBE_FREE=104857600 kd show
+[ "$RC" = 0 ] && echo "$OUT" | grep -qx "Target probe: ok, 100 MiB free, too little (a dump may need up to 488 MiB)" \
+        && ok "show: reports the nfs probe" || not_ok "show: nfs probe" "$OUT"
+KDUMP_TEST_PROBE_FREE=104857600 kd check-config
+[ "$RC" = 0 ] && echo "$OUT" | grep -qF "warning: nfs target has 100 MiB free, a dump may need up to 488 MiB" \
+        && ok "probe: low free space on nfs warns" || not_ok "probe: nfs low free space" "rc=$RC" "$OUT"
 fresh probe-sysroot
 printf 'ssh kdump@192.0.2.9\nsshkey /root/.ssh/kdump_id\n' > "$R/etc/kdump.conf"
 mkdir -p "$R/root/.ssh" "$R/var/lib/kdump"; echo key > "$R/root/.ssh/kdump_id"; echo kh > "$R/var/lib/kdump/known_hosts"

@@ -1,10 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# kdump-nfs-writer against a userspace nfs-ganesha (VFS backend) on
-# 127.0.0.1 over NFSv4.  NFSv3 only with KDUMP_TEST_NFS3=1: Debian's ganesha
-# serves v3 only when it can register with rpcbind, which this then starts on
-# port 111 for the test (when nothing listens there).  Skips with a message
-# when ganesha is missing or won't start.
+# kdump-nfs-writer against a userspace nfs-ganesha (VFS backend): NFSv4 on
+# 127.0.0.1 of this machine, NFSv3 in network, mount and PID namespaces of
+# its own (see nfs3_in_namespace).  Skips with a message when ganesha is
+# missing or won't start.
 #
 # Never change the export behind ganesha's back (rm, mv): its cache would
 # hand out the old files.  Every put uses a name of its own.
@@ -13,7 +12,6 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 W=$BUILD/asan/kdump-nfs-writer
-WORK=$(mktemp -d /tmp/kdumpkit-nfs.XXXXXX)
 GPID=
 RPCBIND_PID=
 stop_rpcbind() {
@@ -33,70 +31,44 @@ stop_ganesha() {
                 GPID=
         fi
 }
-cleanup() {
-        stop_ganesha
-        stop_rpcbind
-        rm -rf "$WORK"
-}
-trap cleanup EXIT
+listening() { ss -ltn 2>/dev/null | grep -q ":$1 "; }
 
-if ! command -v ganesha.nfsd >/dev/null; then
-        skip "nfs-ganesha not installed (apt-get install nfs-ganesha nfs-ganesha-vfs)"
-        summary
-        exit 0
-fi
-mkdir -p "$WORK/export"
-
-# NFSv3 wanted: our own rpcbind, if port 111 is free
-V3_SKIP=
-PROTOCOLS=4
-if [ "${KDUMP_TEST_NFS3:-0}" != 1 ]; then
-        V3_SKIP="NFSv3 (set KDUMP_TEST_NFS3=1: starts rpcbind on port 111 for it)"
-elif ! command -v rpcbind >/dev/null; then
-        V3_SKIP="NFSv3: rpcbind not installed"
-elif ss -ltn | grep -q ':111 '; then
-        V3_SKIP="NFSv3: port 111 is taken (an rpcbind of the system's: not touching it)"
-else
-        rpcbind -f >"$WORK/rpcbind.log" 2>&1 &
-        RPCBIND_PID=$!
-        for _ in $(seq 50); do ss -ltn | grep -q ':111 ' && break; sleep 0.1; done
-        if ss -ltn | grep -q ':111 '; then
-                PROTOCOLS="3, 4"
-        else
-                V3_SKIP="NFSv3: rpcbind did not start: $(cat "$WORK/rpcbind.log")"
-                stop_rpcbind
-        fi
-fi
-
+# start_ganesha DIR EXPORT PROTOCOLS PORT MNT_PORT: ganesha.conf, .log and
+# .pid in DIR; 0 once it listens on PORT (and MNT_PORT for NFSv3)
 start_ganesha() {
-        cat >"$WORK/ganesha.conf" <<EOC
+        local dir=$1 export=$2 protocols=$3 port=$4 mnt_port=$5
+        cat >"$dir/ganesha.conf" <<EOC
 NFS_CORE_PARAM {
-        Protocols = $PROTOCOLS;
-        NFS_Port = $PORT;
-        MNT_Port = $((PORT + 1));
+        Protocols = $protocols;
+        NFS_Port = $port;
+        MNT_Port = $mnt_port;
         Bind_addr = 127.0.0.1;
         Enable_NLM = false;
         Enable_RQUOTA = false;
 }
-NFSv4 { Graceless = true; }
+NFSv4 {
+        Graceless = true;
+        # not /var/lib/nfs/ganesha: a directory per client would stay there
+        RecoveryRoot = "$dir/recovery";
+}
 EXPORT {
         Export_Id = 1;
-        Path = $WORK/export;
+        Path = $export;
         Pseudo = /export;
         Access_Type = RW;
         Squash = No_Root_Squash;
         SecType = sys;
-        Protocols = $PROTOCOLS;
+        Protocols = $protocols;
         Transports = TCP;
         FSAL { Name = VFS; }
 }
 EOC
-        ganesha.nfsd -F -f "$WORK/ganesha.conf" -L "$WORK/ganesha.log" -p "$WORK/ganesha.pid" -N NIV_WARN &
+        ganesha.nfsd -F -f "$dir/ganesha.conf" -L "$dir/ganesha.log" -p "$dir/ganesha.pid" -N NIV_WARN &
         GPID=$!
         for _ in $(seq 100); do
-                if ss -ltn 2>/dev/null | grep -q ":$PORT "; then
-                        [ "$PROTOCOLS" = 4 ] && return 0
-                        ss -ltn 2>/dev/null | grep -q ":$((PORT + 1)) " && return 0
+                if listening "$port"; then
+                        [ "$protocols" = 4 ] && return 0
+                        listening "$mnt_port" && return 0
                 fi
                 kill -0 "$GPID" 2>/dev/null || break
                 sleep 0.1
@@ -104,22 +76,7 @@ EOC
         stop_ganesha
         return 1
 }
-PORT=
-for _ in 1 2 3; do
-        PORT=$((20000 + RANDOM % 9000))
-        ss -ltn | grep -qE ":($PORT|$((PORT + 1))) " && continue
-        start_ganesha && break
-        PORT=
-done
-if [ -z "$PORT" ]; then
-        skip "nfs-ganesha did not start here: $(tail -3 "$WORK/ganesha.log" 2>/dev/null)"
-        summary
-        exit 0
-fi
 
-printf 'nfs 127.0.0.1:/export\npath /var/crash\n' >"$WORK/kdump.conf"
-export KDUMP_NFS_PORT=$PORT KDUMP_NET_RETRY_SECS=3 KDUMP_NET_IO_TIMEOUT_SECS=5
-DUMPS=$WORK/export/var/crash
 run() { "$W" "$@" >"$WORK/log" 2>&1; }
 # timed_run ARGS...: run, and RATE says how fast stdin (a file) went, end to
 # end: mount, writes, COMMIT, CLOSE, LINK
@@ -134,12 +91,168 @@ timed_run() {
                 'BEGIN { printf "%.1f MiB in %.2f s, %.1f MiB/s", b / 1048576, t, b / 1048576 / t }')
         return $rc
 }
+# probe ARGS...: the writer's `probe` (bounded here too), stdout and stderr
+# apart; SECS says how long it took
+SECS=
+probe() {
+        local start rc
+        start=$(date +%s)
+        timeout 60 "$W" "$@" probe >"$WORK/probe.out" 2>"$WORK/probe.err"
+        rc=$?
+        SECS=$(($(date +%s) - start))
+        return $rc
+}
+# probe_ok DESC CONF DIR: a probe that succeeds, creates DIR and leaves it empty
+probe_ok() {
+        local desc=$1 conf=$2 dir=$3
+        if probe --config "$conf"; then
+                check "$desc probe: ok, prints free_bytes=N ($(cat "$WORK/probe.out"))" \
+                        grep -qx 'free_bytes=[0-9][0-9]*' "$WORK/probe.out"
+                check "$desc probe: creates <path> 0700 with its parents" test "$(mode_of "$dir")" = 700
+                check "$desc probe: leaves no .kdump-probe-* file" test -z "$(ls -A "$dir")"
+                check "$desc probe: quiet on success" test ! -s "$WORK/probe.err"
+        else
+                not_ok "$desc probe failed: $(cat "$WORK/probe.err")"
+        fi
+}
+
+# NFSv3 needs the server's portmapper on port 111, which belongs to the
+# machine: ganesha registers there through /run/rpcbind.sock.  So rpcbind,
+# ganesha and the writer run in namespaces made for them: a network of their
+# own (only lo), a private /run for rpcbind's socket, lock and state, and a
+# PID namespace, so that everything in it is killed when it ends, however it
+# ends.  It writes its counts to WORK/nfs3.counts for the outer run.
+nfs3_in_namespace() {
+        local dir=$WORK/nfs3 exports=$WORK/export3 rc
+        trap 'stop_ganesha; stop_rpcbind; echo "$PASSED $FAILED $SKIPPED" >"$WORK/nfs3.counts"' EXIT
+        mkdir -p "$dir" "$exports"
+        ip link set lo up
+        # glibc's getaddrinfo(AI_ADDRCONFIG), in ganesha and in libnfs, finds
+        # no IPv4 address where 127.0.0.1 is the only one: give lo a second
+        ip addr add 127.0.0.2/8 dev lo
+        mount -t tmpfs -o mode=0755 tmpfs /run
+        rpcbind -f >"$dir/rpcbind.log" 2>&1 &
+        RPCBIND_PID=$!
+        for _ in $(seq 50); do listening 111 && break; sleep 0.1; done
+        if ! listening 111; then
+                not_ok "NFSv3: rpcbind did not start: $(cat "$dir/rpcbind.log")"
+                return
+        fi
+        # the namespace's own ports: the standard ones
+        if ! start_ganesha "$dir" "$exports" "3, 4" 2049 20048; then
+                not_ok "NFSv3: ganesha did not start: $(tail -3 "$dir/ganesha.log")"
+                return
+        fi
+        if ! rpcinfo -T tcp 127.0.0.1 mountd 3 >/dev/null 2>&1; then
+                not_ok "NFSv3: ganesha's MOUNT is not registered with rpcbind"
+                return
+        fi
+        # no ports given: the writer asks the portmapper, as after a crash
+        unset KDUMP_NFS_PORT KDUMP_NFS_MOUNT_PORT
+        export KDUMP_NFS_VERSION=3
+        printf 'nfs 127.0.0.1:%s\npath /var/crash\n' "$exports" >"$WORK/kdump3.conf"
+        DUMPS=$exports/var/crash
+
+        if run --config "$WORK/kdump3.conf" mkdir "$D"; then
+                check "NFSv3 mkdir creates <path>/DIR 0700 (parents too)" test "$(mode_of "$DUMPS/$D")" = 700
+        else
+                not_ok "NFSv3 mkdir failed: $(cat "$WORK/log")"
+        fi
+        run --config "$WORK/kdump3.conf" mkdir "$D"
+        check "NFSv3 mkdir of an existing DIR exits 3" test $? = 3
+        if run --config "$WORK/kdump3.conf" put --flattened "$D" vmcore <"$WORK/s.flat"; then
+                check "NFSv3 put --flattened: vmcore == makedumpfile -R" cmp -s "$WORK/ref" "$DUMPS/$D/vmcore"
+                check "NFSv3 vmcore is 0600, no -incomplete left" \
+                        test "$(mode_of "$DUMPS/$D/vmcore")" = 600 -a ! -e "$DUMPS/$D/vmcore-incomplete"
+                if run --config "$WORK/kdump3.conf" put "$D" vmcore </dev/null; then
+                        not_ok "NFSv3 existing vmcore never overwritten"
+                else
+                        check "NFSv3 existing vmcore never overwritten" cmp -s "$WORK/ref" "$DUMPS/$D/vmcore"
+                fi
+        else
+                not_ok "NFSv3 put --flattened failed: $(cat "$WORK/log")"
+        fi
+        if timed_run --config "$WORK/kdump3.conf" put --flattened "$D" vmcore-big <"$WORK/big.flat"; then
+                check "NFSv3 put --flattened of the big stream == makedumpfile -R ($RATE)" \
+                        cmp -s "$WORK/big.ref" "$DUMPS/$D/vmcore-big"
+        else
+                not_ok "NFSv3 put --flattened of the big stream failed: $(cat "$WORK/log")"
+        fi
+        # no version forced: NFSv4 cannot see this path (its pseudo fs has
+        # /export only), the writer goes on with NFSv3
+        if (unset KDUMP_NFS_VERSION; run --config "$WORK/kdump3.conf" put "$D" vmcore-dmesg.txt <"$WORK/small"); then
+                check "NFSv4 refused, NFSv3 next: small put ($(grep -o 'with NFSv[34]' "$WORK/log"))" \
+                        cmp -s "$WORK/small" "$DUMPS/$D/vmcore-dmesg.txt"
+        else
+                not_ok "NFSv3 fallback put failed: $(cat "$WORK/log")"
+        fi
+
+        if KDUMP_NFS_PORT=2049 KDUMP_NFS_MOUNT_PORT=20048 run --config "$WORK/kdump3.conf" mkdir ports; then
+                check "NFSv3 with the NFS and MOUNT ports given: mkdir" test -d "$DUMPS/ports"
+        else
+                not_ok "NFSv3 with the ports given: mkdir failed: $(cat "$WORK/log")"
+        fi
+
+        printf 'nfs 127.0.0.1:%s\npath /probe/new/dir\n' "$exports" >"$WORK/kdump3-probe.conf"
+        probe_ok NFSv3 "$WORK/kdump3-probe.conf" "$exports/probe/new/dir"
+        printf 'nfs 127.0.0.1:%s/nonexistent\n' "$exports" >"$WORK/kdump3-noexport.conf"
+        probe --config "$WORK/kdump3-noexport.conf"
+        rc=$?
+        check "NFSv3 probe: no such export: exit 1 in $SECS s ($(head -1 "$WORK/probe.err"))" \
+                test $rc = 1 -a "$SECS" -le 5 -a ! -s "$WORK/probe.out"
+        check "  ... and names the export" grep -q "cannot mount 127.0.0.1:$exports/nonexistent with NFSv3" "$WORK/probe.err"
+
+        stop_ganesha
+        probe --config "$WORK/kdump3-probe.conf"
+        rc=$?
+        check "NFSv3 probe: server down (rpcbind up): exit 1 in $SECS s ($(head -1 "$WORK/probe.err"))" \
+                test $rc = 1 -a "$SECS" -le 5
+}
+
+if [ "${1:-}" = --nfs3-in-namespace ]; then
+        WORK=$2 D=$3
+        nfs3_in_namespace
+        exit 0
+fi
+
+WORK=$(mktemp -d /tmp/kdumpkit-nfs.XXXXXX)
+cleanup() {
+        stop_ganesha
+        rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+if ! command -v ganesha.nfsd >/dev/null; then
+        skip "nfs-ganesha not installed (apt-get install nfs-ganesha nfs-ganesha-vfs)"
+        summary
+        exit 0
+fi
+mkdir -p "$WORK/export"
+
+PORT=
+for _ in 1 2 3; do
+        PORT=$((20000 + RANDOM % 9000))
+        listening "$PORT" || listening $((PORT + 1)) && continue
+        start_ganesha "$WORK" "$WORK/export" 4 "$PORT" $((PORT + 1)) && break
+        PORT=
+done
+if [ -z "$PORT" ]; then
+        skip "nfs-ganesha did not start here: $(tail -3 "$WORK/ganesha.log" 2>/dev/null)"
+        summary
+        exit 0
+fi
+
+printf 'nfs 127.0.0.1:/export\npath /var/crash\n' >"$WORK/kdump.conf"
+# NFSv4 only out here: NFSv3 would ask the machine's portmapper (port 111)
+export KDUMP_NFS_VERSION=4 KDUMP_NFS_PORT=$PORT KDUMP_NET_RETRY_SECS=3 KDUMP_NET_IO_TIMEOUT_SECS=5
+DUMPS=$WORK/export/var/crash
 
 python3 "$TESTDIR/mkflat.py" valid 5 "$WORK/s.flat"
 makedumpfile -R "$WORK/ref" <"$WORK/s.flat" >/dev/null 2>&1
 # bigger than a real vmcore of a small VM (30-60 MB)
 mkflat_big 40 11 "$WORK/big.flat"
 makedumpfile -R "$WORK/big.ref" <"$WORK/big.flat" >/dev/null 2>&1
+printf 'small\n' >"$WORK/small"
 D=host-2024-01-01-00:00:00
 
 if run --config "$WORK/kdump.conf" mkdir "$D"; then
@@ -164,7 +277,6 @@ if timed_run --config "$WORK/kdump.conf" put --flattened "$D" vmcore-big <"$WORK
 else
         not_ok "NFSv4 put --flattened of the big stream failed: $(cat "$WORK/log")"
 fi
-printf 'small\n' >"$WORK/small"
 if run --config "$WORK/kdump.conf" put "$D" vmcore-dmesg.txt <"$WORK/small"; then
         check "small put (vmcore-dmesg.txt)" cmp -s "$WORK/small" "$DUMPS/$D/vmcore-dmesg.txt"
 else
@@ -174,18 +286,52 @@ fi
 head -c 100000 "$WORK/s.flat" | run --config "$WORK/kdump.conf" put --flattened "$D" cut
 check "truncated stream: exit 1, no final file" test $? = 1 -a ! -e "$DUMPS/$D/cut"
 
+# --- probe: kdumpctl's bounded check, as at crash time
+printf 'nfs 127.0.0.1:/export\npath /probe/new/dir\n' >"$WORK/kdump-probe.conf"
+probe_ok NFSv4 "$WORK/kdump-probe.conf" "$WORK/export/probe/new/dir"
+printf 'nfs 127.0.0.1:/export\npath /var/crash/%s/vmcore-dmesg.txt/sub\n' "$D" >"$WORK/kdump-notdir.conf"
+if probe --config "$WORK/kdump-notdir.conf"; then
+        not_ok "probe: a file in <path> is refused"
+else
+        check "probe: a file in <path> is refused ($(cat "$WORK/probe.err"))" \
+                grep -q "vmcore-dmesg.txt' on 127.0.0.1 is not a directory" "$WORK/probe.err"
+fi
+printf 'nfs 127.0.0.1:/nonexistent\n' >"$WORK/kdump-noexport.conf"
+probe --config "$WORK/kdump-noexport.conf"
+rc=$?
+check "probe: no such export: exit 1 in $SECS s ($(head -1 "$WORK/probe.err"))" \
+        test $rc = 1 -a "$SECS" -le 5 -a ! -s "$WORK/probe.out"
+check "  ... and names the export" grep -q "cannot mount 127.0.0.1:/nonexistent with NFSv4 (one attempt" "$WORK/probe.err"
+probe --config "$WORK/kdump.conf" extra
+check "probe takes no arguments" test $? = 1
+
+# --- NFSv3, in namespaces of its own
+V3_SKIP=
+if ! command -v rpcbind >/dev/null || ! command -v rpcinfo >/dev/null; then
+        V3_SKIP="NFSv3: rpcbind not installed (apt-get install rpcbind)"
+elif ! unshare --net --mount --pid --fork true 2>/dev/null; then
+        V3_SKIP="NFSv3: cannot create network, mount and PID namespaces here (root needed)"
+fi
 if [ -n "$V3_SKIP" ]; then
         skip "$V3_SKIP"
 else
-        printf 'nfs 127.0.0.1:%s\npath /var/crash\n' "$WORK/export" >"$WORK/kdump3.conf"
-        if KDUMP_NFS_VERSION=3 KDUMP_NFS_MOUNT_PORT=$((PORT + 1)) \
-                timed_run --config "$WORK/kdump3.conf" put --flattened "$D" vmcore-v3 <"$WORK/big.flat"; then
-                check "NFSv3 put --flattened of the big stream == makedumpfile -R ($RATE)" \
-                        cmp -s "$WORK/big.ref" "$DUMPS/$D/vmcore-v3"
+        # --kill-child: if this ends early (timeout), the namespace goes with it
+        timeout -k 5 240 unshare --net --mount --pid --fork --kill-child --mount-proc \
+                bash "$TESTDIR/test-nfs-writer.sh" --nfs3-in-namespace "$WORK" "$D"
+        if read -r p f s <"$WORK/nfs3.counts" 2>/dev/null; then
+                PASSED=$((PASSED + p)) FAILED=$((FAILED + f)) SKIPPED=$((SKIPPED + s))
         else
-                not_ok "NFSv3 put failed: $(cat "$WORK/log")"
+                not_ok "NFSv3 namespace run ended without counts"
         fi
 fi
+
+# server hangs (stopped, its socket open): the probe is bounded by the I/O timeout
+kill -STOP "$GPID"
+probe --config "$WORK/kdump.conf"
+rc=$?
+kill -CONT "$GPID"
+check "probe: server hangs: exit 1 after the I/O timeout ($SECS s)" test $rc = 1 -a "$SECS" -le 12
+check "  ... ($(tail -1 "$WORK/probe.err"))" grep -q "cannot mount 127.0.0.1:/export with NFSv4 (one attempt" "$WORK/probe.err"
 
 # server hangs mid-dump (stopped, its socket open): bounded by the I/O timeout
 start=$(date +%s)
@@ -205,5 +351,9 @@ start=$(date +%s)
 run --config "$WORK/kdump.conf" mkdir down
 rc=$?
 check "server down: exit 1 after bounded retries ($(($(date +%s) - start)) s)" test $rc = 1 -a $(($(date +%s) - start)) -le 20
+probe --config "$WORK/kdump.conf"
+rc=$?
+check "probe: server down: exit 1 at once, no retries ($SECS s)" test $rc = 1 -a "$SECS" -le 3 -a ! -s "$WORK/probe.out"
+check "  ... ($(tail -1 "$WORK/probe.err"))" grep -q "cannot mount 127.0.0.1:/export with NFSv4 (one attempt" "$WORK/probe.err"
 
 summary
