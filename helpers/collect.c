@@ -73,7 +73,7 @@
 #include "kdump-conf.h"
 #include "log.h"
 #include "macro.h"
-#include "spawn.h"
+#include "run.h"
 #include "strv.h"
 
 #define HOOK_TIMEOUT_SEC 1800           /* kdump_pre, kdump_post */
@@ -224,7 +224,7 @@ static bool is_mount_point(const char *path) {
 /* ---- hooks and programs ---------------------------------------------------- */
 
 static void describe_status(int r, char *buf, size_t size) {
-        if (r == -ETIME)
+        if (r == -ETIMEDOUT)
                 snprintf(buf, size, "timed out");
         else if (r == -ENOENT)
                 snprintf(buf, size, "was not found");
@@ -239,12 +239,15 @@ static void describe_status(int r, char *buf, size_t size) {
 /* Returns the hook's status (<0: it could not run). */
 static int run_hook(const char *what, const char *program, const char *arg1, const char *arg2) {
         char *argv[] = { (char *) program, (char *) arg1, (char *) arg2, NULL };
-        struct spawn_opts o = { .stdout_fd = -1, .timeout_sec = HOOK_TIMEOUT_SEC };
+        struct spawn_opts o = {
+                .stdin_fd = SPAWN_NULL, .stdout_fd = SPAWN_INHERIT, .stderr_fd = SPAWN_INHERIT,
+                .timeout_sec = HOOK_TIMEOUT_SEC,
+        };
         char desc[128];
         int r;
 
         log_info("running %s %s", what, program);
-        r = spawn_wait(argv, &o);
+        r = spawn_run(argv, &o);
         if (r != 0) {
                 describe_status(r, desc, sizeof desc);
                 log_warning("%s %s %s", what, program, desc);
@@ -252,11 +255,30 @@ static int run_hook(const char *what, const char *program, const char *arg1, con
         return r;
 }
 
+/* The crashed kernel's log: makedumpfile --dump-dmesg VMCORE OUTPUT, where
+ * OUTPUT must be a file it may seek in.  A failure is only a warning: the
+ * vmcore matters more.  Returns 0 when OUTPUT was written. */
+static int dump_dmesg(const char *vmcore, const char *output) {
+        char *argv[] = { "makedumpfile", "--dump-dmesg", (char *) vmcore, (char *) output, NULL };
+        struct spawn_opts o = {
+                .stdin_fd = SPAWN_NULL, .stdout_fd = SPAWN_INHERIT, .stderr_fd = SPAWN_INHERIT,
+                .timeout_sec = DMESG_TIMEOUT_SEC,
+        };
+        char desc[128];
+        int r;
+
+        r = spawn_run(argv, &o);
+        if (r == 0)
+                return 0;
+        describe_status(r, desc, sizeof desc);
+        log_warning("saving the kernel log failed: makedumpfile --dump-dmesg %s, continuing", desc);
+        return r < 0 ? r : -EIO;
+}
+
+/* Local target: written as -incomplete in the dump directory, then renamed
+ * (a failed one keeps that name). */
 static void save_dmesg(int dir_fd, const char *dir, const char *vmcore) {
         _cleanup_free_ char *incomplete = NULL, *path = NULL;
-        char *argv[] = { "makedumpfile", "--dump-dmesg", (char *) vmcore, NULL, NULL };
-        struct spawn_opts o = { .stdout_fd = -1, .timeout_sec = DMESG_TIMEOUT_SEC };
-        char desc[128];
         int r;
 
         if (dump_incomplete_name("vmcore-dmesg.txt", &incomplete) < 0 ||
@@ -264,13 +286,8 @@ static void save_dmesg(int dir_fd, const char *dir, const char *vmcore) {
                 log_oom();
                 return;
         }
-        argv[3] = path;
-        r = spawn_wait(argv, &o);
-        if (r != 0) {
-                describe_status(r, desc, sizeof desc);
-                log_warning("saving the kernel log failed: makedumpfile --dump-dmesg %s, continuing", desc);
+        if (dump_dmesg(vmcore, path) < 0)
                 return;
-        }
         r = commit_file(dir_fd, incomplete, "vmcore-dmesg.txt");
         if (r < 0)
                 log_warning_errno(r, "cannot complete %s/vmcore-dmesg.txt, continuing: %m", dir);
@@ -284,7 +301,10 @@ static int run_collector(const struct kdump_conf *c, int dir_fd, const char *dir
         _cleanup_strv_free_ char **argv = strv_copy(c->core_collector_argv);
         _cleanup_free_ char *incomplete = NULL, *path = NULL;
         struct collect_state s = { .dir_fd = dir_fd };
-        struct spawn_opts o = { .stdout_fd = -1, .tick = collect_tick, .userdata = &s };
+        struct spawn_opts o = {
+                .stdin_fd = SPAWN_NULL, .stdout_fd = SPAWN_INHERIT, .stderr_fd = SPAWN_INHERIT,
+                .tick = collect_tick, .userdata = &s,
+        };
         char desc[128];
         int r;
 
@@ -299,7 +319,7 @@ static int run_collector(const struct kdump_conf *c, int dir_fd, const char *dir
 
         log_info("saving vmcore with %s", c->core_collector);
         sample_meminfo(&s);
-        r = spawn_wait(argv, &o);
+        r = spawn_run(argv, &o);
         sample_meminfo(&s);
         log_info("peak memory during collection: MemAvailable min %lu kB of MemTotal %lu kB",
                  s.mem_available_min_kb, s.mem_total_kb);
@@ -370,10 +390,12 @@ static int write_capture_log(int fd, FILE *f) {
 
         if (find_in_path("journalctl")) {
                 char *argv[] = { "journalctl", "-b", "-o", "short-monotonic", "--no-pager", NULL };
-                struct spawn_opts o = { .stdout_fd = fd, .null_stderr = true,
-                                        .timeout_sec = JOURNAL_TIMEOUT_SEC };
+                struct spawn_opts o = {
+                        .stdin_fd = SPAWN_NULL, .stdout_fd = fd, .stderr_fd = SPAWN_NULL,
+                        .timeout_sec = JOURNAL_TIMEOUT_SEC,
+                };
 
-                r = spawn_wait(argv, &o);
+                r = spawn_run(argv, &o);
                 if (r != 0) {
                         log_warning("journalctl failed, saving the kernel log instead");
                         if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
@@ -555,7 +577,10 @@ static int remote_location(struct remote *rm) {
 /* writer mkdir NAME, then NAME-1 ... NAME-99 while the writer says it exists
  * (exit 3): an earlier dump is never reused. */
 static int remote_mkdir(struct remote *rm, const char *name, char *reason, size_t reason_size) {
-        struct spawn_opts o = { .stdout_fd = -1, .timeout_sec = WRITER_TIMEOUT_SEC };
+        struct spawn_opts o = {
+                .stdin_fd = SPAWN_NULL, .stdout_fd = SPAWN_INHERIT, .stderr_fd = SPAWN_INHERIT,
+                .timeout_sec = WRITER_TIMEOUT_SEC,
+        };
         char desc[128];
         int r = 0;
 
@@ -568,7 +593,7 @@ static int remote_mkdir(struct remote *rm, const char *name, char *reason, size_
                         snprintf(reason, reason_size, "out of memory");
                         return -ENOMEM;
                 }
-                r = spawn_wait(argv, &o);
+                r = spawn_run(argv, &o);
                 if (r == 0) {
                         rm->dirname = TAKE_PTR(d);
                         return 0;
@@ -591,7 +616,10 @@ static int remote_mkdir(struct remote *rm, const char *name, char *reason, size_
 static void remote_put_file(struct remote *rm, const char *file, const char *name) {
         _cleanup_strv_free_ char **argv = writer_argv(rm, "put", false, rm->dirname, name);
         _cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        struct spawn_opts o = { .stdout_fd = -1, .timeout_sec = WRITER_TIMEOUT_SEC };
+        struct spawn_opts o = {
+                .stdin_fd = fd, .stdout_fd = SPAWN_INHERIT, .stderr_fd = SPAWN_INHERIT,
+                .timeout_sec = WRITER_TIMEOUT_SEC,
+        };
         char desc[128];
         int r;
 
@@ -603,8 +631,7 @@ static void remote_put_file(struct remote *rm, const char *file, const char *nam
                 log_warning_errno(errno, "cannot open %s, %s not saved: %m", file, name);
                 return;
         }
-        o.stdin_fd = fd;
-        r = spawn_wait(argv, &o);
+        r = spawn_run(argv, &o);
         if (r != 0) {
                 describe_status(r, desc, sizeof desc);
                 log_warning("%s put %s %s, continuing", writer_name(rm), name, desc);
@@ -624,28 +651,16 @@ static int make_tmpdir(struct remote *rm) {
         return 0;
 }
 
-/* makedumpfile --dump-dmesg needs a file it may seek in: write it to tmpfs,
- * then put it. */
+/* dump_dmesg() cannot write to a pipe: made in tmpfs, then put. */
 static void remote_save_dmesg(struct remote *rm, const char *vmcore) {
         _cleanup_free_ char *path = NULL;
-        char *argv[] = { "makedumpfile", "--dump-dmesg", (char *) vmcore, NULL, NULL };
-        struct spawn_opts o = { .stdout_fd = -1, .timeout_sec = DMESG_TIMEOUT_SEC };
-        char desc[128];
-        int r;
 
         if (!rm->tmpdir || asprintf(&path, "%s/vmcore-dmesg.txt", rm->tmpdir) < 0) {
                 log_warning("no scratch directory, vmcore-dmesg.txt not saved");
                 return;
         }
-        argv[3] = path;
-        r = spawn_wait(argv, &o);
-        if (r != 0) {
-                describe_status(r, desc, sizeof desc);
-                log_warning("saving the kernel log failed: makedumpfile --dump-dmesg %s, continuing", desc);
-                (void) unlink(path);
-                return;
-        }
-        remote_put_file(rm, path, "vmcore-dmesg.txt");
+        if (dump_dmesg(vmcore, path) == 0)
+                remote_put_file(rm, path, "vmcore-dmesg.txt");
         (void) unlink(path);
 }
 
@@ -690,7 +705,7 @@ static void close_fd(int *fd) {
 }
 
 struct pipe_result {
-        int collector;          /* status as spawn_wait() returns it */
+        int collector;          /* status as spawn_run() returns it */
         int writer;
         bool writer_early;      /* the writer exited before the end of the data */
         bool relay_failed;      /* reading the collector's output failed */
@@ -719,7 +734,9 @@ static int run_pipe(char **collector, char **writer, struct collect_state *s, st
                 close_fd(&in[1]);
                 return r;
         }
-        r = spawn_start(writer, out[0], -1, false, &wpid);
+        r = spawn_start(writer, &(const struct spawn_opts) {
+                .stdin_fd = out[0], .stdout_fd = SPAWN_INHERIT, .stderr_fd = SPAWN_INHERIT,
+        }, &wpid);
         close_fd(&out[0]);
         if (r < 0) {
                 res->writer = r;
@@ -728,7 +745,9 @@ static int run_pipe(char **collector, char **writer, struct collect_state *s, st
                 close_fd(&out[1]);
                 return 0;
         }
-        r = spawn_start(collector, -1, in[1], false, &cpid);
+        r = spawn_start(collector, &(const struct spawn_opts) {
+                .stdin_fd = SPAWN_NULL, .stdout_fd = in[1], .stderr_fd = SPAWN_INHERIT,
+        }, &cpid);
         close_fd(&in[1]);
         if (r < 0) {
                 res->collector = r;
@@ -782,7 +801,7 @@ static int run_pipe(char **collector, char **writer, struct collect_state *s, st
                 if (!c_done && c_deadline && now >= c_deadline) {
                         log_warning("%s did not exit after its output ended, killing it", collector[0]);
                         spawn_kill(cpid);
-                        res->collector = -ETIME;
+                        res->collector = -ETIMEDOUT;
                         c_done = true;
                         continue;
                 }
@@ -792,7 +811,7 @@ static int run_pipe(char **collector, char **writer, struct collect_state *s, st
                         if (now >= w_deadline) {
                                 log_warning("%s did not finish in time, killing it", writer[0]);
                                 spawn_kill(wpid);
-                                res->writer = -ETIME;
+                                res->writer = -ETIMEDOUT;
                                 w_done = true;
                                 continue;
                         }

@@ -40,7 +40,7 @@
 #include "kdump-conf.h"
 #include "log.h"
 #include "macro.h"
-#include "spawn.h"
+#include "run.h"
 
 #define SYSTEMCTL_TIMEOUT_SEC 60
 
@@ -55,7 +55,10 @@ static const char *getenv_default(const char *name, const char *def) {
 static int final_action(enum kdump_action a) {
         const char *name = kdump_action_to_string(a);
         char *argv[] = { "systemctl", "--no-block", (char *) name, NULL };
-        struct spawn_opts o = { .stdout_fd = -1, .timeout_sec = SYSTEMCTL_TIMEOUT_SEC };
+        struct spawn_opts o = {
+                .stdin_fd = SPAWN_NULL, .stdout_fd = SPAWN_INHERIT, .stderr_fd = SPAWN_INHERIT,
+                .timeout_sec = SYSTEMCTL_TIMEOUT_SEC,
+        };
         const char *e;
         int r, cmd;
 
@@ -74,7 +77,7 @@ static int final_action(enum kdump_action a) {
                 return final_action(KDUMP_ACTION_REBOOT);
         }
 
-        r = spawn_wait(argv, &o);
+        r = spawn_run(argv, &o);
         if (r == 0)
                 return 0;
         log_error("systemctl --no-block %s failed (%d), calling reboot(2) directly", name, r);
@@ -124,14 +127,16 @@ static int run_shell(enum kdump_action final) {
 static int dump_to_rootfs(void) {
         _cleanup_free_ char *collect = NULL;
         char *argv[] = { NULL, "--target-root", KDUMP_ROOTFS_MOUNT, NULL };
-        struct spawn_opts o = { .stdout_fd = -1 };
+        struct spawn_opts o = {
+                .stdin_fd = SPAWN_NULL, .stdout_fd = SPAWN_INHERIT, .stderr_fd = SPAWN_INHERIT,
+        };
         int r;
 
         if (asprintf(&collect, "%s/kdump-collect", getenv_default("KDUMP_LIBEXECDIR", LIBEXECDIR)) < 0)
                 return log_oom();
         argv[0] = collect;
         /* no timeout: a dump takes as long as the memory is large */
-        r = spawn_wait(argv, &o);
+        r = spawn_run(argv, &o);
         if (r != 0)
                 return log_error_errno(EIO, "dump_to_rootfs failed (%d)", r);
         return 0;

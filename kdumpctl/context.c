@@ -110,11 +110,11 @@ void ctx_done(struct kdump_ctx *ctx) {
 }
 
 _printf_(3, 4)
-static void conf_error(const struct kdump_ctx *ctx, int line, const char *fmt, ...) {
+static void conf_error(const struct kdump_ctx *ctx, unsigned line, const char *fmt, ...) {
         va_list ap;
 
         if (line > 0)
-                fprintf(stderr, "%s:%d: ", ctx->conf_path, line);
+                fprintf(stderr, "%s:%u: ", ctx->conf_path, line);
         else
                 fprintf(stderr, "%s: ", ctx->conf_path);
         va_start(ap, fmt);
@@ -126,40 +126,44 @@ static void conf_error(const struct kdump_ctx *ctx, int line, const char *fmt, .
 /* The checks that need the system, beyond the parser's syntax checks. */
 static int check_system(const struct kdump_ctx *ctx) {
         const struct kdump_conf *c = ctx->conf;
-        const char *hooks[][2] = { { "kdump_pre", c->kdump_pre }, { "kdump_post", c->kdump_post } };
+        const struct { const char *name, *path; unsigned line; } hooks[] = {
+                { "kdump_pre", c->kdump_pre, c->lines.kdump_pre },
+                { "kdump_post", c->kdump_post, c->lines.kdump_post },
+        };
         int errors = 0, r;
 
         for (size_t i = 0; i < ELEMENTSOF(hooks); i++) {
                 _cleanup_free_ char *p = NULL;
 
-                if (!hooks[i][1])
+                if (!hooks[i].path)
                         continue;
-                p = root_path(ctx, hooks[i][1]);
+                p = root_path(ctx, hooks[i].path);
                 if (!p)
                         return log_oom();
-                if (strpbrk(hooks[i][1], " \t")) {
+                if (strpbrk(hooks[i].path, " \t")) {
                         /* dracut --install takes a space-separated list */
-                        conf_error(ctx, conf_find_line(ctx->conf_path, hooks[i][0], hooks[i][1]),
+                        conf_error(ctx, hooks[i].line,
                                    "%s '%s': a path with white space cannot be installed into the initramfs",
-                                   hooks[i][0], hooks[i][1]);
+                                   hooks[i].name, hooks[i].path);
                         errors++;
                 } else if (!is_executable_file(p)) {
-                        conf_error(ctx, conf_find_line(ctx->conf_path, hooks[i][0], hooks[i][1]),
+                        conf_error(ctx, hooks[i].line,
                                    "%s '%s' does not exist or is not an executable file",
-                                   hooks[i][0], hooks[i][1]);
+                                   hooks[i].name, hooks[i].path);
                         errors++;
                 }
         }
-        STRV_FOREACH(b, c->extra_bins) {
+        for (size_t i = 0; c->extra_bins[i]; i++) {
+                const char *b = c->extra_bins[i];
                 _cleanup_free_ char *p = NULL;
 
-                r = resolve_extra_bin(ctx, *b, &p);
+                r = resolve_extra_bin(ctx, b, &p);
                 if (r == -ENOMEM)
                         return log_oom();
                 if (r < 0) {
-                        conf_error(ctx, conf_find_line(ctx->conf_path, "extra_bins", *b),
-                                   "extra_bins '%s' %s", *b,
-                                   (*b)[0] == '/' ? "does not exist or is not an executable file"
+                        conf_error(ctx, c->lines.extra_bins[i],
+                                   "extra_bins '%s' %s", b,
+                                   b[0] == '/' ? "does not exist or is not an executable file"
                                                   : "not found in /usr/sbin, /usr/bin, /sbin or /bin");
                         errors++;
                 }
@@ -170,13 +174,13 @@ static int check_system(const struct kdump_ctx *ctx) {
                 if (!node || !(p = root_path(ctx, node)))
                         return log_oom();
                 if (access(p, F_OK) < 0) {
-                        conf_error(ctx, (int) c->target.line, "raw device '%s' does not exist (%s)",
+                        conf_error(ctx, c->target.line, "raw device '%s' does not exist (%s)",
                                    c->target.device, p);
                         errors++;
                 } else {
                         r = raw_device_has_signature(p, &what);
                         if (r != 0) {
-                                conf_error(ctx, (int) c->target.line,
+                                conf_error(ctx, c->target.line,
                                            r > 0 ? "raw device '%s' carries a %s signature; refusing to "
                                                    "overwrite it (wipe it with wipefs first if it really is unused)"
                                                  : "raw device '%s' cannot be probed for signatures%s",

@@ -27,34 +27,17 @@ int open_ctx(struct kdump_ctx *ctx, bool need_conf) {
         return 0;
 }
 
-static int no_args(int argc, const char *verb) {
-        if (argc > 1) {
-                log_error("%s takes no arguments", verb);
-                return -EINVAL;
-        }
-        return 0;
-}
+/* The verbs below that get a context from run_verb() return an exit code,
+ * or a negative errno for EXIT_FAILURE. */
 
-static int verb_check_config(int argc, char **argv) {
-        struct kdump_ctx ctx;
-        int r, ret = EXIT_FAILURE;
+static int do_check_config(struct kdump_ctx *ctx) {
+        int r;
 
-        (void) argv;
-        if (no_args(argc, "check-config") < 0)
-                return EXIT_USAGE;
-        r = open_ctx(&ctx, true);
+        r = target_probe(ctx, false);
         if (r < 0)
-                goto done;
-        r = target_probe(&ctx, false);
-        if (r < 0)
-                goto done;
-        printf("# effective configuration of %s (defaults filled in)\n", ctx.conf_path);
-        if (kdump_conf_write(ctx.conf, stdout) < 0)
-                goto done;
-        ret = EXIT_SUCCESS;
-done:
-        ctx_done(&ctx);
-        return ret;
+                return r;
+        printf("# effective configuration of %s (defaults filled in)\n", ctx->conf_path);
+        return kdump_conf_write(ctx->conf, stdout);
 }
 
 /* Everything needed to decide about and build the image. */
@@ -171,45 +154,9 @@ static int do_stop(struct kdump_ctx *ctx) {
         return 0;
 }
 
-/* A verb that changes state: locked, with the configuration loaded. */
-static int run_locked(int (*func)(struct kdump_ctx *ctx), bool need_conf) {
-        struct kdump_ctx ctx;
-        _cleanup_close_ int lock = -1;
-        int r;
-
-        r = open_ctx(&ctx, need_conf);
-        if (r >= 0)
-                r = kdump_lock(&ctx, &lock);
-        if (r >= 0)
-                r = func(&ctx);
-        ctx_done(&ctx);
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-}
-
-static int verb_start(int argc, char **argv) {
-        (void) argv;
-        if (no_args(argc, "start") < 0)
-                return EXIT_USAGE;
-        return run_locked(do_start, true);
-}
-
-static int verb_stop(int argc, char **argv) {
-        (void) argv;
-        if (no_args(argc, "stop") < 0)
-                return EXIT_USAGE;
-        return run_locked(do_stop, false);
-}
-
 static int do_restart(struct kdump_ctx *ctx) {
         int r = do_stop(ctx);
         return r < 0 ? r : do_start(ctx);
-}
-
-static int verb_restart(int argc, char **argv) {
-        (void) argv;
-        if (no_args(argc, "restart") < 0)
-                return EXIT_USAGE;
-        return run_locked(do_restart, true);
 }
 
 /* Reload: unload and load the existing image again, no rebuild check. */
@@ -237,13 +184,6 @@ static int do_reload(struct kdump_ctx *ctx) {
                 return r;
         log_info("kexec: loaded kdump kernel");
         return 0;
-}
-
-static int verb_reload(int argc, char **argv) {
-        (void) argv;
-        if (no_args(argc, "reload") < 0)
-                return EXIT_USAGE;
-        return run_locked(do_reload, true);
 }
 
 static int verb_rebuild(int argc, char **argv) {
@@ -290,134 +230,162 @@ static int verb_rebuild(int argc, char **argv) {
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
-static int verb_status(int argc, char **argv) {
-        struct kdump_ctx ctx;
-        int r, ret;
+static int do_status(struct kdump_ctx *ctx) {
+        int ret;
 
-        (void) argv;
-        if (no_args(argc, "status") < 0)
-                return EXIT_USAGE;
-        r = open_ctx(&ctx, false);
-        if (r < 0) {
-                ctx_done(&ctx);
-                return EXIT_FAILURE;
-        }
-        if (kexec_crash_loaded(&ctx) == 1) {
+        if (kexec_crash_loaded(ctx) == 1) {
                 printf("Kdump is operational\n");
                 ret = EXIT_SUCCESS;
         } else {
                 printf("Kdump is not operational\n");
                 ret = EXIT_NOT_OPERATIONAL;
         }
-        (void) test_status_report(&ctx);
-        ctx_done(&ctx);
+        (void) test_status_report(ctx);
         return ret;
 }
 
-static int verb_show(int argc, char **argv) {
-        struct kdump_ctx ctx;
+static int do_show(struct kdump_ctx *ctx) {
         struct manifest m = {};
         _cleanup_strv_free_ char **reasons = NULL, **dargv = NULL, **kargv = NULL;
         _cleanup_free_ char *baked = NULL, *desc = NULL, *dstr = NULL, *kstr = NULL;
         _cleanup_free_ char *image = NULL, *tmp = NULL, *conf_tmp = NULL;
         size_t baked_size = 0;
-        int r, ret = EXIT_FAILURE;
+        int r;
 
-        (void) argv;
-        if (no_args(argc, "show") < 0)
-                return EXIT_USAGE;
-        r = open_ctx(&ctx, true);
-        if (r < 0)
-                goto done;
-        r = prepare(&ctx, &m);
+        r = prepare(ctx, &m);
         if (r < 0)
                 goto done;
 
-        printf("Configuration file: %s\n", ctx.conf_path);
+        printf("Configuration file: %s\n", ctx->conf_path);
         printf("Effective configuration:\n");
-        r = target_baked_conf(&ctx, &baked, &baked_size);
+        r = target_baked_conf(ctx, &baked, &baked_size);
         if (r < 0)
                 goto done;
         for (char *save = NULL, *l = strtok_r(baked, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
                 printf("    %s\n", l);
 
-        desc = target_describe(&ctx.target);
+        desc = target_describe(&ctx->target);
         if (desc)
                 printf("Dump target: %s\n", desc);
-        else if (ctx.conf->target.type == KDUMP_TARGET_SSH || ctx.conf->target.type == KDUMP_TARGET_NFS)
+        else if (ctx->conf->target.type == KDUMP_TARGET_SSH || ctx->conf->target.type == KDUMP_TARGET_NFS)
         {
-                const struct net_route *n = &ctx.target.net;
+                const struct net_route *n = &ctx->target.net;
 
-                printf("Dump target: %s %s, path %s\n", kdump_target_type_to_string(ctx.conf->target.type),
-                       ctx.conf->target.spec, ctx.conf->path);
+                printf("Dump target: %s %s, path %s\n", kdump_target_type_to_string(ctx->conf->target.type),
+                       ctx->conf->target.spec, ctx->conf->path);
                 if (n->resolved)
-                        printf("Network: %s is %s, via %s%s%s, %s %s/%u%s\n", ctx.conf->target.host,
+                        printf("Network: %s is %s, via %s%s%s, %s %s/%u%s\n", ctx->conf->target.host,
                                n->address, n->dev, n->gateway ? " gateway " : "", strempty(n->gateway),
                                n->dhcp ? "DHCP, now" : "static", strempty(n->src), n->prefix,
                                n->mac ? "" : " (no MAC: interface name not pinned)");
                 else
                         printf("Network: %s not resolved here (image build): DHCP on the first interface up\n",
-                               ctx.conf->target.host);
-                (void) target_probe(&ctx, true);
+                               ctx->conf->target.host);
+                (void) target_probe(ctx, true);
         }
-        printf("Kernel: %s%s (%s)\n", ctx.root, ctx.kernel, ctx.kver);
-        image = root_path(&ctx, ctx.image);
+        printf("Kernel: %s%s (%s)\n", ctx->root, ctx->kernel, ctx->kver);
+        image = root_path(ctx, ctx->image);
         if (!image || asprintf(&tmp, "%s.tmp", image) < 0 || asprintf(&conf_tmp, "%s.conf.tmp", image) < 0) {
-                log_oom();
+                r = log_oom();
                 goto done;
         }
         printf("Initramfs: %s\n", image);
-        r = rebuild_needed(&ctx, &m, &reasons);
+        r = rebuild_needed(ctx, &m, &reasons);
         if (r < 0)
                 goto done;
         if (r == 0)
                 printf("Rebuild needed: no\n");
         else {
-                printf("Rebuild needed: %s\n", ctx.conf->force_no_rebuild ? "no (force_no_rebuild is set), but:" : "yes");
+                printf("Rebuild needed: %s\n", ctx->conf->force_no_rebuild ? "no (force_no_rebuild is set), but:" : "yes");
                 STRV_FOREACH(s, reasons)
                         printf("    %s\n", *s);
         }
-        if (dracut_argv(&ctx, conf_tmp, tmp, &dargv) < 0 || !(dstr = argv_to_string(dargv))) {
-                log_oom();
+        if (dracut_argv(ctx, conf_tmp, tmp, &dargv) < 0 || !(dstr = argv_to_string(dargv))) {
+                r = log_oom();
                 goto done;
         }
         printf("dracut command: %s\n", dstr);
-        r = kexec_load_argv(&ctx, &kargv);
+        r = kexec_load_argv(ctx, &kargv);
         if (r < 0)
                 goto done;
         kstr = argv_to_string(kargv);
         if (!kstr) {
-                log_oom();
+                r = log_oom();
                 goto done;
         }
         printf("kexec command: %s\n", kstr);
-        printf("Crash kernel loaded: %s\n", kexec_crash_loaded(&ctx) == 1 ? "yes" : "no");
-        ret = EXIT_SUCCESS;
+        printf("Crash kernel loaded: %s\n", kexec_crash_loaded(ctx) == 1 ? "yes" : "no");
+        r = EXIT_SUCCESS;
 done:
         manifest_done(&m);
-        ctx_done(&ctx);
-        return ret;
+        return r;
 }
 
+/* What run_verb() does for a verb before its own logic. */
+enum {
+        VERB_NO_ARGS    = 1 << 0,       /* any argument is a usage error */
+        VERB_CONF       = 1 << 1,       /* kdump.conf loaded and checked strictly */
+        VERB_LOCKED     = 1 << 2,       /* changes state: holds the kdump lock */
+};
+
+/* A verb has either `run`, which gets a context set up as `flags` say, or
+ * `run_argv`, which parses its own arguments and sets up what it needs
+ * (rebuild --sysroot, test --force, and the verbs of the other files). */
 static const struct verb {
         const char *name;
-        int (*func)(int argc, char **argv);
+        unsigned flags;
+        int (*run)(struct kdump_ctx *ctx);
+        int (*run_argv)(int argc, char **argv);
         const char *help;
 } verbs[] = {
-        { "start",         verb_start,         "build the capture initramfs if needed and load it" },
-        { "stop",          verb_stop,          "unload the capture kernel" },
-        { "status",        verb_status,        "exit 0 if the capture kernel is loaded, 3 if not" },
-        { "restart",       verb_restart,       "stop, then start" },
-        { "reload",        verb_reload,        "load the existing initramfs again, without a rebuild check" },
-        { "rebuild",       verb_rebuild,       "[--sysroot DIR [--kver VER]] always rebuild the initramfs" },
-        { "propagate",     verb_propagate,     "set up the ssh key and pinned host key for an ssh target" },
-        { "showmem",       verb_showmem,       "print the memory reserved for the crash kernel" },
-        { "estimate",      verb_estimate,      "estimate the crash memory this configuration needs" },
-        { "get-default-crashkernel", verb_get_default_crashkernel, "print the recommended crashkernel= value" },
-        { "test",          verb_test,          "[--force] crash the machine to test the capture" },
-        { "check-config",  verb_check_config,  "validate kdump.conf and print the effective configuration" },
-        { "show",          verb_show,          "print configuration, target, image, rebuild reason, commands" },
+        { "start", VERB_NO_ARGS | VERB_CONF | VERB_LOCKED, do_start, NULL,
+          "build the capture initramfs if needed and load it" },
+        { "stop", VERB_NO_ARGS | VERB_LOCKED, do_stop, NULL,
+          "unload the capture kernel" },
+        { "status", VERB_NO_ARGS, do_status, NULL,
+          "exit 0 if the capture kernel is loaded, 3 if not" },
+        { "restart", VERB_NO_ARGS | VERB_CONF | VERB_LOCKED, do_restart, NULL,
+          "stop, then start" },
+        { "reload", VERB_NO_ARGS | VERB_CONF | VERB_LOCKED, do_reload, NULL,
+          "load the existing initramfs again, without a rebuild check" },
+        { "rebuild", 0, NULL, verb_rebuild,
+          "[--sysroot DIR [--kver VER]] always rebuild the initramfs" },
+        { "propagate", VERB_NO_ARGS, NULL, verb_propagate,
+          "set up the ssh key and pinned host key for an ssh target" },
+        { "showmem", VERB_NO_ARGS, NULL, verb_showmem,
+          "print the memory reserved for the crash kernel" },
+        { "estimate", VERB_NO_ARGS, NULL, verb_estimate,
+          "estimate the crash memory this configuration needs" },
+        { "get-default-crashkernel", VERB_NO_ARGS, NULL, verb_get_default_crashkernel,
+          "print the recommended crashkernel= value" },
+        { "test", 0, NULL, verb_test,
+          "[--force] crash the machine to test the capture" },
+        { "check-config", VERB_NO_ARGS | VERB_CONF, do_check_config, NULL,
+          "validate kdump.conf and print the effective configuration" },
+        { "show", VERB_NO_ARGS | VERB_CONF, do_show, NULL,
+          "print configuration, target, image, rebuild reason, commands" },
 };
+
+static int run_verb(const struct verb *v, int argc, char **argv) {
+        struct kdump_ctx ctx;
+        _cleanup_close_ int lock = -1;
+        int r;
+
+        if ((v->flags & VERB_NO_ARGS) && argc > 1) {
+                log_error("%s takes no arguments", v->name);
+                return EXIT_USAGE;
+        }
+        if (v->run_argv)
+                return v->run_argv(argc, argv);
+
+        r = open_ctx(&ctx, v->flags & VERB_CONF);
+        if (r >= 0 && (v->flags & VERB_LOCKED))
+                r = kdump_lock(&ctx, &lock);
+        if (r >= 0)
+                r = v->run(&ctx);
+        ctx_done(&ctx);
+        return r < 0 ? EXIT_FAILURE : r;
+}
 
 static void usage(FILE *f) {
         fprintf(f,
@@ -465,7 +433,7 @@ int main(int argc, char **argv) {
         }
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (streq(argv[optind], verbs[i].name))
-                        return verbs[i].func(argc - optind, argv + optind);
+                        return run_verb(&verbs[i], argc - optind, argv + optind);
 
         log_error("Unknown verb '%s'; see 'kdumpctl --help'.", argv[optind]);
         return EXIT_USAGE;

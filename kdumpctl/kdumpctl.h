@@ -12,6 +12,7 @@
 
 #include "kdump-conf.h"
 #include "macro.h"
+#include "run.h"
 
 static inline void *mfree(void *p) {
         free(p);
@@ -92,22 +93,30 @@ int sha256_file(const char *path, char ret[static 65]);
 void sha256_string(const char *data, size_t size, char ret[static 65]);
 bool is_executable_file(const char *path);
 char *argv_to_string(char * const *argv);
-int conf_find_line(const char *conf_path, const char *directive, const char *word);
 int sysconfig_get(const struct kdump_ctx *ctx, const char *key, char **ret);
 /* An environment override of a directory (KDUMP_LIBEXECDIR, ...), or def. */
 const char *dir_env(const char *env, const char *def);
 
-/* spawn.c */
-/* Runs argv[0] found through PATH, waits at most `timeout` seconds (then
- * SIGTERM, SIGKILL).  Returns the exit status (>= 0), or a negative errno;
- * -ETIMEDOUT on timeout. */
-int spawn_wait(char * const *argv, unsigned timeout);
-/* Same, stdout captured into *ret (at most `max` bytes kept). */
-int spawn_capture(char * const *argv, unsigned timeout, size_t max, char **ret);
+/* lib/spawn.h, as kdumpctl runs programs: stdin, and stdout and stderr
+ * unless captured, are ours; every wait is bounded. */
+/* Waits at most `timeout` seconds.  Returns the exit status (>= 0), or a
+ * negative errno; -ETIMEDOUT on timeout. */
+static inline int spawn_wait(char * const *argv, unsigned timeout) {
+        return spawn_run(argv, &(const struct spawn_opts) {
+                .stdin_fd = SPAWN_INHERIT, .stdout_fd = SPAWN_INHERIT, .stderr_fd = SPAWN_INHERIT,
+                .timeout_sec = timeout,
+        });
+}
 /* Same, with the environment `envp` (NULL: ours), stdout and stderr captured
  * separately (each at most `max` bytes kept). */
-int spawn_capture_output(char * const *argv, char * const *envp, unsigned timeout, size_t max,
-                         char **ret_out, char **ret_err);
+static inline int spawn_capture_output(char * const *argv, char * const *envp, unsigned timeout, size_t max,
+                                       char **ret_out, char **ret_err) {
+        return spawn_run(argv, &(const struct spawn_opts) {
+                .stdin_fd = SPAWN_INHERIT, .stdout_fd = SPAWN_CAPTURE, .stderr_fd = SPAWN_CAPTURE,
+                .envp = envp, .timeout_sec = timeout,
+                .capture_max = max, .ret_stdout = ret_out, .ret_stderr = ret_err,
+        });
+}
 
 /* lock.c */
 int kdump_lock(const struct kdump_ctx *ctx, int *ret_fd);

@@ -32,11 +32,8 @@ const char *default_crashkernel(const char *arch) {
 int verb_get_default_crashkernel(int argc, char **argv) {
         const char *arch = kdump_arch(), *v;
 
+        (void) argc;
         (void) argv;
-        if (argc > 1) {
-                log_error("get-default-crashkernel takes no arguments");
-                return EXIT_USAGE;
-        }
         v = default_crashkernel(arch);
         if (!v) {
                 log_error("No default crashkernel= value known for architecture %s.", arch);
@@ -59,11 +56,8 @@ int verb_showmem(int argc, char **argv) {
         struct kdump_ctx ctx;
         int r;
 
+        (void) argc;
         (void) argv;
-        if (argc > 1) {
-                log_error("showmem takes no arguments");
-                return EXIT_USAGE;
-        }
         r = open_ctx(&ctx, false);
         if (r < 0) {
                 ctx_done(&ctx);
@@ -208,11 +202,8 @@ int verb_estimate(int argc, char **argv) {
         struct stat st;
         int r, ret = EXIT_FAILURE;
 
+        (void) argc;
         (void) argv;
-        if (argc > 1) {
-                log_error("estimate takes no arguments");
-                return EXIT_USAGE;
-        }
         r = open_ctx(&ctx, true);
         if (r < 0 || ctx_find_kernel(&ctx) < 0)
                 goto done;

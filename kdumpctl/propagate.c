@@ -110,11 +110,8 @@ int verb_propagate(int argc, char **argv) {
         _cleanup_close_ int lock = -1;
         int r;
 
+        (void) argc;
         (void) argv;
-        if (argc > 1) {
-                log_error("propagate takes no arguments");
-                return EXIT_USAGE;
-        }
         r = open_ctx(&ctx, true);
         if (r >= 0)
                 r = kdump_lock(&ctx, &lock);

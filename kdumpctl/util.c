@@ -218,32 +218,6 @@ char *argv_to_string(char * const *argv) {
         return strv_join(q, " ");
 }
 
-/* The parser keeps no line numbers per directive; messages about values
- * (a hook that is not executable) find the line again: the first line whose
- * directive is `directive` and whose value contains `word`.  0 if none. */
-int conf_find_line(const char *conf_path, const char *directive, const char *word) {
-        _cleanup_fclose_ FILE *f = fopen(conf_path, "re");
-        char line[4096];
-        size_t dl = strlen(directive);
-        int n = 0;
-
-        if (!f)
-                return 0;
-        while (fgets(line, sizeof line, f)) {
-                char *p = line + strspn(line, " \t");
-                char *hash;
-
-                n++;
-                hash = strchr(p, '#');
-                if (hash)
-                        *hash = '\0';
-                if (strncmp(p, directive, dl) == 0 && (p[dl] == ' ' || p[dl] == '\t') &&
-                    (!word || strstr(p + dl, word)))
-                        return n;
-        }
-        return 0;
-}
-
 /* /etc/sysconfig/kdump: Fedora's KEY="value" file.  Read as data, never run
  * by a shell: one pair of quotes is removed, nothing is expanded.
  * Returns 1 and *ret when the key is set, 0 when not. */

@@ -365,6 +365,41 @@ static int split_list(const char *value, char ***ret) {
         return 0;
 }
 
+/* Appends words to *list, and their line to the parallel *lines. */
+static int extend_list(char ***list, unsigned **lines, char * const *words, unsigned line) {
+        size_t n = strv_length(*list), k = strv_length(words);
+        unsigned *l;
+
+        l = realloc(*lines, (n + k + 1) * sizeof(unsigned));
+        if (!l)
+                return -ENOMEM;
+        *lines = l;
+        for (size_t i = 0; i < k; i++)
+                l[n + i] = line;
+        return strv_extend(list, words);
+}
+
+/* Where the line of a directive that holds one value is kept; NULL for the
+ * target (kdump_target.line) and the lists (a line per word). */
+static unsigned *line_field(struct kdump_conf *c, enum directive_id id) {
+        switch (id) {
+        case D_PATH:                    return &c->lines.path;
+        case D_SSHKEY:                  return &c->lines.sshkey;
+        case D_CORE_COLLECTOR:          return &c->lines.core_collector;
+        case D_KDUMP_PRE:               return &c->lines.kdump_pre;
+        case D_KDUMP_POST:              return &c->lines.kdump_post;
+        case D_FENCE_KDUMP_ARGS:        return &c->lines.fence_kdump_args;
+        case D_FENCE_KDUMP_NODES:       return &c->lines.fence_kdump_nodes;
+        case D_DEFAULT:
+        case D_FAILURE_ACTION:          return &c->lines.failure_action;
+        case D_FINAL_ACTION:            return &c->lines.final_action;
+        case D_FORCE_REBUILD:           return &c->lines.force_rebuild;
+        case D_FORCE_NO_REBUILD:        return &c->lines.force_no_rebuild;
+        case D_AUTO_RESET_CRASHKERNEL:  return &c->lines.auto_reset_crashkernel;
+        default:                        return NULL;
+        }
+}
+
 static void target_clear(struct kdump_target *t) {
         free(t->fstype);
         free(t->device);
@@ -512,7 +547,7 @@ static int parse_directive(struct parse_state *s, unsigned line, const char *dir
                 if (r < 0)
                         return invalid(c, line, directive, value, "unbalanced quote or trailing backslash");
                 if (id == D_DRACUT_ARGS)
-                        return strv_extend(&c->dracut_args, words);
+                        return extend_list(&c->dracut_args, &c->lines.dracut_args, words, line);
                 strv_free(c->fence_kdump_args);
                 c->fence_kdump_args = TAKE_PTR(words);
                 return 0;
@@ -534,7 +569,9 @@ static int parse_directive(struct parse_state *s, unsigned line, const char *dir
                         c->fence_kdump_nodes = TAKE_PTR(words);
                         return 0;
                 }
-                return strv_extend(id == D_EXTRA_BINS ? &c->extra_bins : &c->extra_modules, words);
+                if (id == D_EXTRA_BINS)
+                        return extend_list(&c->extra_bins, &c->lines.extra_bins, words, line);
+                return extend_list(&c->extra_modules, &c->lines.extra_modules, words, line);
 
         case D_DEFAULT:
         case D_FAILURE_ACTION:
@@ -586,7 +623,7 @@ static int parse_line(struct parse_state *s, unsigned line, char *text, size_t l
         struct kdump_conf *c = s->conf;
         char *p, *directive, *value, *end;
         enum directive_id id;
-        unsigned slot;
+        unsigned slot, *kept;
         int r;
 
         if (memchr(text, '\0', len))
@@ -683,6 +720,9 @@ static int parse_line(struct parse_state *s, unsigned line, char *text, size_t l
                 return r;
         if (r == 0 && !s->seen[slot])
                 s->seen[slot] = line;
+        /* the value in effect: in lenient mode a later duplicate replaces it */
+        if (r == 0 && (kept = line_field(c, id)))
+                *kept = line;
         return 0;
 }
 
@@ -732,6 +772,9 @@ void kdump_conf_free(struct kdump_conf *c) {
         strv_free(c->dracut_args);
         strv_free(c->fence_kdump_args);
         strv_free(c->fence_kdump_nodes);
+        free(c->lines.extra_bins);
+        free(c->lines.extra_modules);
+        free(c->lines.dracut_args);
         free(c->filename);
         for (size_t i = 0; i < c->n_diags && i < MAX_DIAGS; i++)
                 free(c->diags[i].message);

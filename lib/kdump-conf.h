@@ -51,6 +51,29 @@ struct kdump_diag {
         char *message;
 };
 
+/* The line each kept value was set on, 0 for a default, so that checks made
+ * after parsing (a hook that is not executable) can say FILE:LINE.  The
+ * target's line is kdump_target.line. */
+struct kdump_conf_lines {
+        unsigned path;
+        unsigned sshkey;
+        unsigned core_collector;
+        unsigned kdump_pre;
+        unsigned kdump_post;
+        unsigned fence_kdump_args;
+        unsigned fence_kdump_nodes;
+        unsigned failure_action;        /* or its alias 'default' */
+        unsigned final_action;
+        unsigned force_rebuild;
+        unsigned force_no_rebuild;
+        unsigned auto_reset_crashkernel;
+        /* one entry per word of the list of the same name: repeated lines
+         * accumulate, and each word keeps the line it was written on */
+        unsigned *extra_bins;
+        unsigned *extra_modules;
+        unsigned *dracut_args;
+};
+
 struct kdump_conf {
         struct kdump_target target;
         char *path;
@@ -69,6 +92,7 @@ struct kdump_conf {
         bool force_rebuild;
         bool force_no_rebuild;
         bool auto_reset_crashkernel;
+        struct kdump_conf_lines lines;
 
         char *filename;                 /* for messages */
         struct kdump_diag *diags;

@@ -247,6 +247,118 @@ static void test_three_errors_with_lines(void **state) {
         assert_non_null(strstr(out, "/etc/kdump.conf:5: invalid device 'nodev' for 'ext4'"));
 }
 
+/* Line numbers of kept values, for kdumpctl's FILE:LINE after parsing:
+ * comments and blank lines still count as lines. */
+static void test_lines_scalar(void **state) {
+        _cleanup_kdump_conf_ struct kdump_conf *c = NULL, *d = NULL;
+        const char *in =
+                "# kdump.conf\n"                                        /* 1 */
+                "\n"                                                    /* 2 */
+                "ext4 UUID=abc   # the target\n"                        /* 3 */
+                "   # indented comment\n"                               /* 4 */
+                "\tpath /var/crash\r\n"                                 /* 5 */
+                "\n"                                                    /* 6 */
+                "core_collector makedumpfile -l -d 31\n"                /* 7 */
+                "kdump_pre /usr/bin/pre\n"                              /* 8 */
+                "kdump_post \"/usr/bin/post\"\n"                        /* 9 */
+                "default halt\n"                                        /* 10 */
+                "final_action poweroff\n"                               /* 11 */
+                "force_rebuild 1\n"                                     /* 12 */
+                "sshkey /root/.ssh/k\n"                                 /* 13 */
+                "auto_reset_crashkernel no\n"                           /* 14 */
+                "fence_kdump_args -p 7410\n"                            /* 15 */
+                "fence_kdump_nodes node1 node2\n"                       /* 16 */
+                "force_no_rebuild 0";                                   /* 17, no newline */
+        (void) state;
+
+        assert_int_equal(kdump_conf_parse(in, strlen(in), "k", KDUMP_CONF_STRICT, &c), 0);
+        assert_int_equal(c->n_errors, 0);
+        assert_int_equal(c->target.line, 3);
+        assert_int_equal(c->lines.path, 5);
+        assert_int_equal(c->lines.core_collector, 7);
+        assert_int_equal(c->lines.kdump_pre, 8);
+        assert_int_equal(c->lines.kdump_post, 9);
+        assert_int_equal(c->lines.failure_action, 10);  /* through its alias */
+        assert_int_equal(c->lines.final_action, 11);
+        assert_int_equal(c->lines.force_rebuild, 12);
+        assert_int_equal(c->lines.sshkey, 13);
+        assert_int_equal(c->lines.auto_reset_crashkernel, 14);
+        assert_int_equal(c->lines.fence_kdump_args, 15);
+        assert_int_equal(c->lines.fence_kdump_nodes, 16);
+        assert_int_equal(c->lines.force_no_rebuild, 17);
+
+        /* defaults were set on no line */
+        assert_int_equal(kdump_conf_parse("# only a comment\n", 17, "k", KDUMP_CONF_STRICT, &d), 0);
+        assert_int_equal(d->target.line, 0);
+        assert_int_equal(d->lines.path, 0);
+        assert_int_equal(d->lines.kdump_pre, 0);
+        assert_int_equal(d->lines.failure_action, 0);
+        assert_int_equal(strv_length(d->extra_bins), 0);
+}
+
+/* Repeated list directives accumulate; each word keeps its own line, and a
+ * multi-word value gives all its words the same line. */
+static void test_lines_lists(void **state) {
+        _cleanup_kdump_conf_ struct kdump_conf *c = NULL;
+        const char *in =
+                "dracut_args --kernel-cmdline \"rd.timeout=30 rd.debug\"\n"    /* 1 */
+                "extra_bins /usr/bin/lftp tool\n"                               /* 2 */
+                "# extra_bins /not/this\n"                                      /* 3 */
+                "extra_bins lftp\n"                                             /* 4 */
+                "extra_modules gfs2\n"                                          /* 5 */
+                "\n"                                                            /* 6 */
+                "extra_modules dm_mod\tdm_crypt\n"                              /* 7 */
+                "dracut_args --omit nfs\n";                                     /* 8 */
+        static const unsigned bins[] = { 2, 2, 4 }, mods[] = { 5, 7, 7 }, dracut[] = { 1, 1, 8, 8 };
+        (void) state;
+
+        assert_int_equal(kdump_conf_parse(in, strlen(in), "k", KDUMP_CONF_STRICT, &c), 0);
+        assert_int_equal(c->n_errors, 0);
+        assert_int_equal(strv_length(c->extra_bins), ELEMENTSOF(bins));
+        for (size_t i = 0; i < ELEMENTSOF(bins); i++)
+                assert_int_equal(c->lines.extra_bins[i], bins[i]);
+        /* "lftp" is a substring of line 2 too: the line is the one it was written on */
+        assert_string_equal(c->extra_bins[2], "lftp");
+        assert_int_equal(strv_length(c->extra_modules), ELEMENTSOF(mods));
+        for (size_t i = 0; i < ELEMENTSOF(mods); i++)
+                assert_int_equal(c->lines.extra_modules[i], mods[i]);
+        assert_int_equal(strv_length(c->dracut_args), ELEMENTSOF(dracut));
+        assert_string_equal(c->dracut_args[1], "rd.timeout=30 rd.debug");
+        for (size_t i = 0; i < ELEMENTSOF(dracut); i++)
+                assert_int_equal(c->lines.dracut_args[i], dracut[i]);
+}
+
+/* The line is the one of the value in effect: strict keeps the first of a
+ * duplicate, lenient the last valid one; a rejected line leaves no entry. */
+static void test_lines_duplicates(void **state) {
+        _cleanup_kdump_conf_ struct kdump_conf *s = NULL, *l = NULL;
+        const char *in =
+                "path /a\n"                                     /* 1 */
+                "failure_action halt\n"                         /* 2 */
+                "path /b\n"                                     /* 3 */
+                "failure_action boom\n"                         /* 4: invalid */
+                "extra_modules gfs2 ../evil\n"                  /* 5: invalid */
+                "extra_modules dm_mod\n"                        /* 6 */
+                "raw /dev/vdc\n"                                /* 7 */
+                "ssh a@b\n";                                    /* 8: a second target */
+        (void) state;
+
+        assert_int_equal(kdump_conf_parse(in, strlen(in), "k", KDUMP_CONF_STRICT, &s), 0);
+        assert_string_equal(s->path, "/a");
+        assert_int_equal(s->lines.path, 1);
+        assert_int_equal(s->lines.failure_action, 2);
+
+        assert_int_equal(kdump_conf_parse(in, strlen(in), "k", KDUMP_CONF_LENIENT, &l), 0);
+        assert_string_equal(l->path, "/b");
+        assert_int_equal(l->lines.path, 3);
+        assert_int_equal(l->failure_action, KDUMP_ACTION_HALT);
+        assert_int_equal(l->lines.failure_action, 2);
+        assert_int_equal(strv_length(l->extra_modules), 1);
+        assert_int_equal(l->lines.extra_modules[0], 6);
+        assert_int_equal(l->target.type, KDUMP_TARGET_RAW);  /* the first target stays */
+        assert_int_equal(l->target.line, 7);
+}
+
 /* Fedora ships kdump.conf with every directive commented out except the
  * defaults; such a file must parse clean. */
 static void test_fedora_style_default(void **state) {
@@ -511,6 +623,9 @@ int main(void) {
         ADD(test_target_fields);
         ADD(test_core_collector_argv);
         ADD(test_three_errors_with_lines);
+        ADD(test_lines_scalar);
+        ADD(test_lines_lists);
+        ADD(test_lines_duplicates);
         ADD(test_fedora_style_default);
         ADD(test_huge_line);
         ADD(test_binary_garbage);

@@ -1,9 +1,11 @@
 # test/unit/: cmocka tests of lib/.
 $(eval $(call test_program,test-kdump-conf,test/unit/test-kdump-conf.c,-lcmocka))
 $(eval $(call test_program,test-dumpdir,test/unit/test-dumpdir.c,-lcmocka -lz))
+$(eval $(call test_program,test-spawn,test/unit/test-spawn.c,-lcmocka))
 
 CHECK_FAST += check-unit
 .PHONY: check-unit
-check-unit: $(B)/test/test-kdump-conf $(B)/test/test-dumpdir
+check-unit: $(B)/test/test-kdump-conf $(B)/test/test-dumpdir $(B)/test/test-spawn
 	$(B)/test/test-kdump-conf
 	$(B)/test/test-dumpdir
+	$(B)/test/test-spawn
