@@ -211,6 +211,10 @@ fresh badbin
 printf 'path /var/crash\nextra_bins /usr/bin/lftp nosuchtool\n' > "$R/etc/kdump.conf"; kd check-config
 [ "$RC" = 1 ] && echo "$OUT" | grep -q "kdump.conf:2: extra_bins 'nosuchtool' not found" \
         && ok "missing extra_bins refused with file:line" || not_ok "missing extra_bins refused" "$OUT"
+# the line the parser kept for that word, not the first line mentioning it
+printf 'path /var/crash\nextra_bins /usr/bin/lftp\nextra_bins lft\n' > "$R/etc/kdump.conf"; kd check-config
+[ "$RC" = 1 ] && echo "$OUT" | grep -q "kdump.conf:3: extra_bins 'lft' not found" \
+        && ok "a missing extra_bins word is reported on its own line" || not_ok "extra_bins line" "$OUT"
 
 # ---- stop, restart, reload, rebuild ----------------------------------------
 fresh verbs
