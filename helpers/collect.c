@@ -412,28 +412,34 @@ static int write_capture_log(int fd, FILE *f) {
         return 0;
 }
 
+/* Creates `name` (mode DUMP_FILE_MODE, never an existing file) relative to
+ * dir_fd and writes the capture log into it.  Returns 0 or a negative errno. */
+static int capture_log_to(int dir_fd, const char *name) {
+        _cleanup_fclose_ FILE *f = NULL;
+        int fd;
+
+        fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, DUMP_FILE_MODE);
+        if (fd < 0)
+                return -errno;
+        f = fdopen(fd, "w");
+        if (!f) {
+                close(fd);
+                return -ENOMEM;
+        }
+        return write_capture_log(fd, f) < 0 ? -EIO : 0;
+}
+
 static void save_capture_log(int dir_fd, const char *dir) {
         _cleanup_free_ char *incomplete = NULL;
-        _cleanup_fclose_ FILE *f = NULL;
-        int fd, r;
+        int r;
 
         if (dump_incomplete_name("kdump-capture.log", &incomplete) < 0) {
                 log_oom();
                 return;
         }
-        fd = openat(dir_fd, incomplete, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, DUMP_FILE_MODE);
-        if (fd < 0) {
-                log_warning_errno(errno, "cannot create %s/%s, ignoring: %m", dir, incomplete);
-                return;
-        }
-        f = fdopen(fd, "w");
-        if (!f) {
-                close(fd);
-                log_oom();
-                return;
-        }
-        if (write_capture_log(fd, f) < 0) {
-                log_warning_errno(errno, "cannot write %s/%s, ignoring: %m", dir, incomplete);
+        r = capture_log_to(dir_fd, incomplete);
+        if (r < 0) {
+                log_warning_errno(r, "cannot write %s/%s, ignoring: %m", dir, incomplete);
                 return;
         }
         r = commit_file(dir_fd, incomplete, "kdump-capture.log");
@@ -666,26 +672,15 @@ static void remote_save_dmesg(struct remote *rm, const char *vmcore) {
 
 static void remote_save_capture_log(struct remote *rm) {
         _cleanup_free_ char *path = NULL;
-        _cleanup_fclose_ FILE *f = NULL;
-        int fd;
+        int r;
 
         if (!rm->tmpdir || asprintf(&path, "%s/kdump-capture.log", rm->tmpdir) < 0) {
                 log_warning("no scratch directory, kdump-capture.log not saved");
                 return;
         }
-        fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, DUMP_FILE_MODE);
-        if (fd < 0) {
-                log_warning_errno(errno, "cannot create %s, ignoring: %m", path);
-                return;
-        }
-        f = fdopen(fd, "w");
-        if (!f) {
-                close(fd);
-                log_oom();
-                return;
-        }
-        if (write_capture_log(fd, f) < 0)
-                log_warning_errno(errno, "cannot write %s, ignoring: %m", path);
+        r = capture_log_to(AT_FDCWD, path);
+        if (r < 0)
+                log_warning_errno(r, "cannot write %s, ignoring: %m", path);
         else
                 remote_put_file(rm, path, "kdump-capture.log");
         (void) unlink(path);
