@@ -6,6 +6,7 @@ cycle, parsed from the host-timestamped serial logs), images.txt (capture
 image sizes and build times), bisect.txt (smallest crashkernel=), peer.env.
 """
 import argparse
+import gzip
 import os
 import re
 import platform
@@ -233,7 +234,90 @@ def main():
     else:
         w("| `kdumpctl start`, nothing changed, < 0.2 s + kexec load | n/a | not measured |")
     w("")
+    analysis = memory_analysis(os.path.dirname(o.cycles), ours, bisect)
+    if analysis:
+        w("## Where the crash memory goes (from this run's consoles)")
+        w("")
+        out.extend(analysis)
+        w("")
     print("\n".join(out))
+
+
+MEM_RE = re.compile(r"Memory: (\d+)K/(\d+)K available \((\d+)K kernel code, (\d+)K rwdata, (\d+)K rodata, "
+                    r"(\d+)K init, (\d+)K bss, (\d+)K reserved")
+
+
+def console_lines(path):
+    try:
+        with gzip.open(path, "rt", errors="replace") as f:
+            return f.read().splitlines()
+    except OSError:
+        return []
+
+
+def capture_boot(lines):
+    """The lines of the capture kernel's boot: after the panic."""
+    for i, line in enumerate(lines):
+        if "Kernel panic - not syncing: sysrq triggered crash" in line:
+            return lines[i:]
+    return []
+
+
+def unpacked_bytes(listing):
+    total = 0
+    try:
+        with gzip.open(listing, "rt", errors="replace") as f:
+            for line in f:
+                p = line.split()
+                if len(p) >= 9 and p[0].startswith("-") and p[4].isdigit():
+                    total += int(p[4])
+    except OSError:
+        return None
+    return total or None
+
+
+def memory_analysis(raw, ours, bisect):
+    """What the smallest working crashkernel= of `ours` was spent on, from
+    the capture boot of that bisection step and of the step below it."""
+    ck = bisect.get(ours)
+    if not ck:
+        return []
+    n = int(ck[:-1])
+    ok = capture_boot(console_lines(os.path.join(raw, f"console-{ours}-ck{n}M.log.gz")))
+    bad = capture_boot(console_lines(os.path.join(raw, f"console-{ours}-ck{n - 16}M.log.gz")))
+    m = next((MEM_RE.search(x) for x in ok if MEM_RE.search(x)), None)
+    if not m:
+        return []
+    avail, total, code, rw, ro, init, bss, reserved = (int(v) / 1024 for v in m.groups())
+    kernel = code + rw + ro + init + bss
+    initrd = next((int(re.search(r"Freeing initrd memory: (\d+)K", x).group(1)) / 1024
+                   for x in ok if "Freeing initrd memory" in x), None)
+    peak = next((re.search(r"MemAvailable min (\d+) kB of MemTotal (\d+) kB", x) for x in ok
+                 if "peak memory during collection" in x), None)
+    img = "guest" if ours == "kdumpkit-guest" else "local"
+    unp = unpacked_bytes(os.path.join(raw, "capture-images", f"kdumpkit-{img}.lsinitrd.txt.gz"))
+    r = [f"At `crashkernel={ck}`, the smallest that worked for `{ours}`, the capture kernel reported "
+         f"{total:.1f} MiB of memory, of which {reserved:.1f} MiB reserved before userspace: the kernel image "
+         f"itself {kernel:.1f} MiB ({code:.1f} code, {rw + ro:.1f} data, {bss:.1f} bss, {init:.1f} init), "
+         f"the compressed initramfs {fmt(initrd)} MiB, and {reserved - kernel - (initrd or 0):.1f} MiB of "
+         f"the kernel's own early allocations (page structures, page tables, per-CPU areas); "
+         f"{avail:.1f} MiB were left to unpack the initramfs"
+         + (f" ({unp / MIB:.1f} MiB unpacked)" if unp else "") + " and run the capture."]
+    if peak:
+        pa, pt = int(peak.group(1)) / 1024, int(peak.group(2)) / 1024
+        r.append(f"During the collection userspace saw MemTotal {pt:.1f} MiB (after the kernel freed its init "
+                 f"memory and the compressed image) and used at most {pt - pa:.1f} MiB of it, the unpacked "
+                 f"image included; {pa:.1f} MiB stayed free.")
+    if bad:
+        why = ("out of memory while unpacking the initramfs" if any("invoked oom-killer" in x for x in bad)
+               and not any("Run /init" in x for x in bad) else
+               "out of memory" if any("invoked oom-killer" in x or "Out of memory" in x for x in bad) else
+               "no saved dump")
+        r.append(f"At {n - 16}M the capture failed: {why}.")
+    r.append(f"So an {min(n, 80)}M goal leaves, after the kernel's fixed {reserved - (initrd or 0):.1f} MiB, "
+             f"{min(n, 80) - (reserved - (initrd or 0)):.1f} MiB for the compressed and the unpacked image and "
+             f"everything the capture runs; the kernel image is the distribution's, not kdumpkit's.")
+    return r
 
 
 if __name__ == "__main__":
