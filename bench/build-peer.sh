@@ -39,22 +39,7 @@ if [ "$(cat "$PT/.bench-peer" 2>/dev/null)" = "$HASH" ] && [ -s "$PC/peer.env" ]
 	exit 0
 fi
 
-MOUNTS=()
-mounts_down() {
-	local i
-	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
-		umount "${MOUNTS[i]}" 2>/dev/null || umount -l "${MOUNTS[i]}"
-	done
-	MOUNTS=()
-}
-mounts_up() {
-	local d
-	for d in proc sys dev dev/pts; do
-		mount --bind "/$d" "$PT/$d"
-		MOUNTS+=("$PT/$d")
-	done
-}
-trap mounts_down EXIT
+trap chroot_mounts_down EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 in_tree() { timeout --foreground "$BUILD_TIMEOUT" chroot "$PT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
@@ -71,7 +56,7 @@ rm -f "$PT/.bench-peer"   # .stage* stay: mkimage.sh checks them
 
 printf '#!/bin/sh\nexit 101\n' >"$PT/usr/sbin/policy-rc.d"
 chmod 0755 "$PT/usr/sbin/policy-rc.d"
-mounts_up
+chroot_mounts_up "$PT"
 log "apt-get install kdump-tools (in the peer tree only)"
 echo 'kdump-tools kdump-tools/use_kdump boolean true' | in_tree debconf-set-selections
 in_tree apt-get -q update >/dev/null
@@ -98,7 +83,7 @@ echo KDUMP=y >>"$D/initramfs.conf"
 t=$(now)
 in_tree mkinitramfs -d /var/lib/kdump/initramfs-tools -o "$KI" "$KVER"
 MK_S=$(elapsed "$t")
-mounts_down
+chroot_mounts_down
 ln -sfn "initrd.img-$KVER" "$PT/var/lib/kdump/initrd.img"
 ln -sfn "/boot/vmlinuz-$KVER" "$PT/var/lib/kdump/vmlinuz"
 # kdump-config load deletes and rebuilds the initrd when this snapshot differs.

@@ -79,8 +79,8 @@ cache_of() { if [ "$1" = peer ]; then echo "$WORK/peer-cache"; else echo "$BASE_
 # Capture image sizes of kdumpkit for other targets: kdumpctl rebuild --sysroot
 # in the kept tree with another kdump.conf (best effort; "n/a" with the reason).
 other_targets() {
-	local rt=$1 name conf img m d
-	for d in proc sys dev dev/pts; do mount --bind "/$d" "$rt/$d"; m+=("$rt/$d"); done
+	local rt=$1 name conf img
+	chroot_mounts_up "$rt"
 	cp "$rt/etc/kdump.conf" "$WORK/kdump.conf.local"
 	mkdir -p "$rt/root/.ssh"
 	chmod 0700 "$rt/root/.ssh"
@@ -106,7 +106,7 @@ other_targets() {
 		fi
 	done
 	cp "$WORK/kdump.conf.local" "$rt/etc/kdump.conf"
-	for ((d = ${#m[@]} - 1; d >= 0; d--)); do umount "${m[d]}" || umount -l "${m[d]}"; done
+	chroot_mounts_down
 }
 
 : >"$WORK/images.txt"

@@ -39,6 +39,25 @@ KDVM_PAT_DUMPDIR='^[A-Za-z0-9._:-]+-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}:[0-9]{2}
 log() { printf '[%s %(%T)T] %s\n' "${0##*/}" -1 "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# Bind mounts for running commands chrooted in a tree (proc, sys, dev,
+# dev/pts): chroot_mounts_up TREE; chroot_mounts_down undoes every one made,
+# newest first (scripts trap it on EXIT).
+CHROOT_MOUNTS=()
+chroot_mounts_up() {
+	local d
+	for d in proc sys dev dev/pts; do
+		mount --bind "/$d" "$1/$d"
+		CHROOT_MOUNTS+=("$1/$d")
+	done
+}
+chroot_mounts_down() {
+	local i
+	for ((i = ${#CHROOT_MOUNTS[@]} - 1; i >= 0; i--)); do
+		umount "${CHROOT_MOUNTS[i]}" 2>/dev/null || umount -l "${CHROOT_MOUNTS[i]}"
+	done
+	CHROOT_MOUNTS=()
+}
+
 # Seconds since the epoch with two decimals, and a difference of two of them.
 now() { printf '%(%s)T.%s\n' -1 "$(date +%N | cut -c1-2)"; }
 elapsed() { awk -v a="$1" -v b="${2:-$(now)}" 'BEGIN { printf "%.1f", b - a }'; }

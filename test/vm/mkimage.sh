@@ -42,21 +42,6 @@ if [ ! -e "$TREE/.stage2" ] || [ ! -s "$CACHE/kver" ]; then
 fi
 KVER=$(cat "$CACHE/kver")
 
-CHROOT_MOUNTS=()
-chroot_mounts_down() {
-	local i
-	for ((i = ${#CHROOT_MOUNTS[@]} - 1; i >= 0; i--)); do
-		umount "${CHROOT_MOUNTS[i]}" 2>/dev/null || umount -l "${CHROOT_MOUNTS[i]}"
-	done
-	CHROOT_MOUNTS=()
-}
-chroot_mounts_up() {
-	local d
-	for d in proc sys dev dev/pts; do
-		mount --bind "/$d" "$RT/$d"
-		CHROOT_MOUNTS+=("$RT/$d")
-	done
-}
 trap chroot_mounts_down EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
@@ -80,7 +65,7 @@ remove_run_tree() {
 # ----------------------------------------------------------------------------
 prebuild_capture_initramfs() {
 	local rc=0
-	chroot_mounts_up
+	chroot_mounts_up "$RT"
 	timeout --foreground -k 10 "$PREBUILD_TIMEOUT" chroot "$RT" \
 		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
 		kdumpctl rebuild --sysroot / --kver "$KVER" || rc=$?
