@@ -179,7 +179,7 @@ rm "$R/sys/kernel/kexec_crash_loaded"; kd status
 # ---- no crash memory --------------------------------------------------------
 fresh nomem
 echo 0 > "$R/sys/kernel/kexec_crash_size"; kd start
-[ "$RC" = 1 ] && echo "$OUT" | grep -q "crashkernel=1G-4G:192M" && echo "$OUT" | grep -q "update-grub" \
+[ "$RC" = 1 ] && echo "$OUT" | grep -q "crashkernel=1G-4G:160M" && echo "$OUT" | grep -q "update-grub" \
         && [ "$(dracut_runs)" = 0 ] && ok "start without crash memory: exit 1, says how to reserve" \
         || not_ok "start without crash memory" "rc=$RC" "$OUT"
 fresh nomem2
@@ -471,7 +471,7 @@ KDUMP_TEST_PROBE_FAIL=unreachable kd check-config
 # ---- memory verbs -----------------------------------------------------------
 fresh mem
 kd get-default-crashkernel
-[ "$RC" = 0 ] && [ "$OUT" = "1G-4G:192M,4G-64G:256M,64G-:512M" ] && ok "get-default-crashkernel (x86_64)" \
+[ "$RC" = 0 ] && [ "$OUT" = "1G-4G:160M,4G-64G:256M,64G-:512M" ] && ok "get-default-crashkernel (x86_64)" \
         || not_ok "get-default-crashkernel" "$OUT"
 kd showmem
 [ "$RC" = 0 ] && [ "$OUT" = "Reserved 256MB memory for crash kernel" ] && ok "showmem" || not_ok "showmem" "$OUT"
