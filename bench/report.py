@@ -234,7 +234,13 @@ def main():
     else:
         w("| `kdumpctl start`, nothing changed, < 0.2 s + kexec load | n/a | not measured |")
     w("")
-    analysis = memory_analysis(os.path.dirname(o.cycles), ours, bisect)
+    raw = os.path.dirname(o.cycles)
+    analysis = memory_analysis(raw, ours, bisect.get(ours), f"console-{ours}-ck%dM.log.gz",
+                               "guest" if ours == "kdumpkit-guest" else "local", 80)
+    remote_an = memory_analysis(raw, "ssh target", bisect.get("remote-ssh"), "console-remote-ssh-ck%dM.log.gz",
+                                "guest-ssh", 96)
+    if remote_an:
+        analysis += ([""] if analysis else []) + remote_an
     if analysis:
         w("## Where the crash memory goes (from this run's consoles)")
         w("")
@@ -276,15 +282,15 @@ def unpacked_bytes(listing):
     return total or None
 
 
-def memory_analysis(raw, ours, bisect):
-    """What the smallest working crashkernel= of `ours` was spent on, from
-    the capture boot of that bisection step and of the step below it."""
-    ck = bisect.get(ours)
+def memory_analysis(raw, ours, ck, console, image, goal):
+    """What the smallest working crashkernel= `ck` of `ours` was spent on,
+    from the capture boot of that bisection step and of the step below it
+    (console % step) and the image's listing."""
     if not ck:
         return []
     n = int(ck[:-1])
-    ok = capture_boot(console_lines(os.path.join(raw, f"console-{ours}-ck{n}M.log.gz")))
-    bad = capture_boot(console_lines(os.path.join(raw, f"console-{ours}-ck{n - 16}M.log.gz")))
+    ok = capture_boot(console_lines(os.path.join(raw, console % n)))
+    bad = capture_boot(console_lines(os.path.join(raw, console % (n - 16))))
     m = next((MEM_RE.search(x) for x in ok if MEM_RE.search(x)), None)
     if not m:
         return []
@@ -294,8 +300,7 @@ def memory_analysis(raw, ours, bisect):
                    for x in ok if "Freeing initrd memory" in x), None)
     peak = next((re.search(r"MemAvailable min (\d+) kB of MemTotal (\d+) kB", x) for x in ok
                  if "peak memory during collection" in x), None)
-    img = "guest" if ours == "kdumpkit-guest" else "local"
-    unp = unpacked_bytes(os.path.join(raw, "capture-images", f"kdumpkit-{img}.lsinitrd.txt.gz"))
+    unp = unpacked_bytes(os.path.join(raw, "capture-images", f"kdumpkit-{image}.lsinitrd.txt.gz"))
     r = [f"At `crashkernel={ck}`, the smallest that worked for `{ours}`, the capture kernel reported "
          f"{total:.1f} MiB of memory, of which {reserved:.1f} MiB reserved before userspace: the kernel image "
          f"itself {kernel:.1f} MiB ({code:.1f} code, {rw + ro:.1f} data, {bss:.1f} bss, {init:.1f} init), "
@@ -314,8 +319,8 @@ def memory_analysis(raw, ours, bisect):
                "out of memory" if any("invoked oom-killer" in x or "Out of memory" in x for x in bad) else
                "no saved dump")
         r.append(f"At {n - 16}M the capture failed: {why}.")
-    r.append(f"So an {min(n, 80)}M goal leaves, after the kernel's fixed {reserved - (initrd or 0):.1f} MiB, "
-             f"{min(n, 80) - (reserved - (initrd or 0)):.1f} MiB for the compressed and the unpacked image and "
+    r.append(f"So the {goal}M goal leaves, after the kernel's fixed {reserved - (initrd or 0):.1f} MiB, "
+             f"{goal - (reserved - (initrd or 0)):.1f} MiB for the compressed and the unpacked image and "
              f"everything the capture runs; the kernel image is the distribution's, not kdumpkit's.")
     return r
 
