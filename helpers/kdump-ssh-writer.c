@@ -436,21 +436,34 @@ static int sftp_mkdir(void *userdata, const char *path) {
         return log_error_errno(r, "mkdir '%s' on %s failed: %m", path, c->host);
 }
 
-/* Contiguous records are collected up to this size before they go out.
- * makedumpfile -F emits small records (a page or a few), and libssh2 only
- * pipelines what one libssh2_sftp_write() call is given: record by record,
- * every write waited for its acknowledgement, 0.7 MiB/s in the VM scenario. */
+/* Records are collected per region of the file, up to SFTP_COALESCE bytes
+ * each, before they go out.  makedumpfile -F alternates between two regions
+ * (a page descriptor of ~500 bytes, then ~64 KiB of page data), and libssh2
+ * pipelines only within one libssh2_sftp_write() call and not across a seek:
+ * record by record, every write waited for its acknowledgement (0.7 MiB/s
+ * in the VM scenario). */
 #define SFTP_COALESCE (1024 * 1024)
+#define SFTP_REGIONS 4
+
+struct sftp_pending {
+        char *buf;                      /* SFTP_COALESCE bytes, allocated when first used */
+        uint64_t offset;                /* where buf[0] belongs */
+        size_t len;
+};
 
 struct sftp_out {
         struct ssh_conn *conn;
         LIBSSH2_SFTP_HANDLE *handle;
         const char *path;
         uint64_t pos;                   /* the handle's file position */
-        char *buf;                      /* SFTP_COALESCE bytes, for ... */
-        uint64_t buf_offset;            /* ... data that belongs here */
-        size_t buf_len;
+        struct sftp_pending pending[SFTP_REGIONS];
 };
+
+static void sftp_out_free(struct sftp_out *o) {
+        for (size_t i = 0; i < SFTP_REGIONS; i++)
+                free(o->pending[i].buf);
+        free(o);
+}
 
 static int sftp_open(void *userdata, const char *path, bool excl, void **ret_file) {
         struct ssh_conn *c = userdata;
@@ -459,11 +472,7 @@ static int sftp_open(void *userdata, const char *path, bool excl, void **ret_fil
         o = calloc(1, sizeof *o);
         if (!o)
                 return log_oom();
-        *o = (struct sftp_out) { .conn = c, .path = path, .buf = malloc(SFTP_COALESCE) };
-        if (!o->buf) {
-                free(o);
-                return log_oom();
-        }
+        *o = (struct sftp_out) { .conn = c, .path = path };
         flat_watchdog(arg_io_timeout_secs + 15);
         o->handle = libssh2_sftp_open_ex(c->sftp, path, (unsigned) strlen(path),
                                          LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT |
@@ -471,8 +480,7 @@ static int sftp_open(void *userdata, const char *path, bool excl, void **ret_fil
                                          DUMP_FILE_MODE, LIBSSH2_SFTP_OPENFILE);
         flat_watchdog(0);
         if (!o->handle) {
-                free(o->buf);
-                free(o);
+                sftp_out_free(o);
                 return log_ssh_error(c, excl ? "create" : "open", path);
         }
         if (!excl) {
@@ -513,33 +521,78 @@ static int sftp_send(struct sftp_out *o, uint64_t offset, const char *buf, size_
         return 0;
 }
 
-static int sftp_flush(void *userdata) {
-        struct sftp_out *o = userdata;
+static int sftp_flush_one(struct sftp_out *o, struct sftp_pending *p) {
         int r;
 
-        if (o->buf_len == 0)
+        if (p->len == 0)
                 return 0;
-        r = sftp_send(o, o->buf_offset, o->buf, o->buf_len);
-        o->buf_len = 0;
+        r = sftp_send(o, p->offset, p->buf, p->len);
+        p->len = 0;
         return r;
+}
+
+static int sftp_flush(void *userdata) {
+        struct sftp_out *o = userdata;
+
+        for (size_t i = 0; i < SFTP_REGIONS; i++) {
+                int r = sftp_flush_one(o, &o->pending[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 static int sftp_write_at(void *userdata, uint64_t offset, const void *buf, size_t len) {
         struct sftp_out *o = userdata;
+        struct sftp_pending *p = NULL;
         int r;
 
-        if (o->buf_len > 0 && (offset != o->buf_offset + o->buf_len || o->buf_len + len > SFTP_COALESCE)) {
-                r = sftp_flush(o);
-                if (r < 0)
-                        return r;
+        /* a record that rewrites bytes still held back (makedumpfile
+         * rewrites its header at the end) must land after them */
+        for (size_t i = 0; i < SFTP_REGIONS; i++) {
+                struct sftp_pending *q = &o->pending[i];
+
+                if (q->len > 0 && offset < q->offset + q->len && q->offset < offset + len) {
+                        r = sftp_flush_one(o, q);
+                        if (r < 0)
+                                return r;
+                }
         }
         if (len >= SFTP_COALESCE)
                 return sftp_send(o, offset, buf, len);
-        if (o->buf_len == 0)
-                o->buf_offset = offset;
-        memcpy(o->buf + o->buf_len, buf, len);
-        o->buf_len += len;
-        return 0;
+
+        /* the region this record continues, else an empty one, else the
+         * fullest goes out to make room */
+        for (size_t i = 0; i < SFTP_REGIONS && !p; i++)
+                if (o->pending[i].len > 0 && o->pending[i].offset + o->pending[i].len == offset)
+                        p = &o->pending[i];
+        for (size_t i = 0; i < SFTP_REGIONS && !p; i++)
+                if (o->pending[i].len == 0)
+                        p = &o->pending[i];
+        if (!p) {
+                p = &o->pending[0];
+                for (size_t i = 1; i < SFTP_REGIONS; i++)
+                        if (o->pending[i].len > p->len)
+                                p = &o->pending[i];
+                r = sftp_flush_one(o, p);
+                if (r < 0)
+                        return r;
+        }
+        if (p->len + len > SFTP_COALESCE) {
+                r = sftp_flush_one(o, p);
+                if (r < 0)
+                        return r;
+        }
+        if (!p->buf) {
+                p->buf = malloc(SFTP_COALESCE);
+                if (!p->buf)
+                        return log_oom();
+        }
+        if (p->len == 0)
+                p->offset = offset;
+        memcpy(p->buf + p->len, buf, len);
+        p->len += len;
+        return p->len == SFTP_COALESCE ? sftp_flush_one(o, p) : 0;
 }
 
 static int sftp_fsync(void *userdata) {
@@ -570,8 +623,7 @@ static int sftp_close(void *userdata) {
         flat_watchdog(0);
         if (r < 0)
                 r = log_ssh_error(o->conn, "close", o->path);
-        free(o->buf);
-        free(o);
+        sftp_out_free(o);
         return q < 0 ? q : r < 0 ? r : 0;
 }
 
@@ -585,8 +637,7 @@ static void sftp_abort(void *userdata) {
         flat_watchdog(arg_io_timeout_secs + 15);
         libssh2_sftp_close_handle(o->handle);
         flat_watchdog(0);
-        free(o->buf);
-        free(o);
+        sftp_out_free(o);
 }
 
 static int sftp_rename_noreplace(void *userdata, const char *from, const char *to) {
