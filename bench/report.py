@@ -166,6 +166,10 @@ def main():
     w(f"| capture image, local (MB) | {fmt(loc / MB if loc else None, '', 2)} | "
       f"{fmt(peer_i / MB if peer_i else None, '', 2)} initrd **+ the whole root fs it boots "
       f"({fmt(root_used / MB if root_used else None, '', 0)} MB used)** | {ratio(loc, peer_i)} (initrd only) | | |")
+    sysroot_loc = isize("local")
+    if ours != "kdumpkit" and sysroot_loc:
+        w(f"| capture image, local, `kdumpctl rebuild --sysroot` (MB) | {sysroot_loc / MB:.2f} | "
+          f"{fmt(peer_i / MB if peer_i else None, '', 2)} initrd + root fs | {ratio(sysroot_loc, peer_i)} (initrd only) | | |")
     w(f"| capture image, ssh / nfs, `kdumpctl rebuild --sysroot` (MB) | {fmt(ssh / MB if ssh else None, '', 2) if ssh else images.get('ssh', 'n/a')} / "
       f"{fmt(nfs / MB if nfs else None, '', 2) if nfs else images.get('nfs', 'n/a')} | n/a (same initrd + root fs) | | | |")
     if rc1:
@@ -186,6 +190,9 @@ def main():
     ckn = lambda v: num(v[:-1]) if v else None  # noqa: E731
     w(f"| smallest `crashkernel=` saving a valid vmcore (16M steps) | {ck_k or 'not measured'} | "
       f"{ck_p or 'not measured'} | {ratio(ckn(ck_k), ckn(ck_p))} | | |")
+    if ours != "kdumpkit" and bisect.get("kdumpkit"):
+        w(f"| smallest `crashkernel=`, `kdumpctl rebuild --sysroot` image (16M steps) | {bisect['kdumpkit']} | "
+          f"{ck_p or 'not measured'} | {ratio(ckn(bisect['kdumpkit']), ckn(ck_p))} | | |")
     for t in ("ssh", "nfs"):
         if bisect.get("remote-" + t):
             w(f"| smallest `crashkernel=` saving a valid vmcore over {t} (16M steps, image built in the guest) "
