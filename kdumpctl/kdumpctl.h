@@ -180,6 +180,7 @@ int resolve_extra_bin(const struct kdump_ctx *ctx, const char *name, char **ret)
 struct manifest_entry {
         char *key;
         char hash[65];
+        char stat[96];                  /* a file's dev:ino:size:mtime:ctime, "" for others */
         char *detail;                   /* for messages only, not stored */
 };
 struct manifest {

@@ -2,7 +2,13 @@
 /* The rebuild decision, by content: a manifest beside the image records a
  * SHA-256 of every input.  Keys and paths are relative to the root, and
  * nothing that differs between `rebuild --sysroot DIR` and the booted system
- * goes in, so an image built for DIR looks current inside it. */
+ * goes in, so an image built for DIR looks current inside it.
+ *
+ * Each file's stat identity (device, inode, size, mtime, ctime) is stored
+ * beside its hash, and a file whose identity is unchanged since the last
+ * manifest is not read again (as git's index does): under qemu TCG, hashing
+ * the kernel alone was most of a nothing-changed `kdumpctl start`.  The
+ * identity only saves work, it never decides: a differing one means hashing. */
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
@@ -14,7 +20,8 @@
 #include "log.h"
 #include "strv.h"
 
-#define MANIFEST_HEADER "# kdumpkit initramfs manifest v1\n"
+#define MANIFEST_HEADER "# kdumpkit initramfs manifest v2\n"
+#define MANIFEST_HEADER_V1 "# kdumpkit initramfs manifest v1\n"
 #define HASH_MISSING "missing"
 
 static const char * const helpers[] = {
@@ -31,7 +38,7 @@ void manifest_done(struct manifest *m) {
         *m = (struct manifest) {};
 }
 
-static int add(struct manifest *m, const char *key, const char *hash, const char *detail) {
+static int add_stat(struct manifest *m, const char *key, const char *hash, const char *stat, const char *detail) {
         struct manifest_entry *e;
 
         /* one entry per key: a repeated input (the same file twice in
@@ -51,8 +58,38 @@ static int add(struct manifest *m, const char *key, const char *hash, const char
                 return -ENOMEM;
         }
         snprintf(e->hash, sizeof e->hash, "%s", hash);
+        snprintf(e->stat, sizeof e->stat, "%s", stat ? stat : "");
         m->n++;
         return 0;
+}
+
+static int add(struct manifest *m, const char *key, const char *hash, const char *detail) {
+        return add_stat(m, key, hash, NULL, detail);
+}
+
+/* The manifest the image was built with, while manifest_compute() runs. */
+static const struct manifest *prev_manifest;
+
+static const struct manifest_entry *find(const struct manifest *m, const char *key);
+
+/* Hashes `path` (`key` in the manifest) unless the previous manifest has it
+ * with the same stat identity; `identity` gets that identity. */
+static int hash_file(const char *key, const char *path, char hash[static 65], char identity[static 96]) {
+        const struct manifest_entry *o;
+        struct stat st;
+
+        identity[0] = '\0';
+        if (stat(path, &st) < 0)
+                return -errno;
+        snprintf(identity, 96, "%llx:%llx:%llx:%lld.%09ld:%lld.%09ld", (unsigned long long) st.st_dev,
+                 (unsigned long long) st.st_ino, (unsigned long long) st.st_size, (long long) st.st_mtim.tv_sec,
+                 st.st_mtim.tv_nsec, (long long) st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+        if (prev_manifest && (o = find(prev_manifest, key)) && streq(o->stat, identity) &&
+            !streq(o->hash, HASH_MISSING)) {
+                memcpy(hash, o->hash, 65);
+                return 0;
+        }
+        return sha256_file(path, hash);
 }
 
 static int add_string(struct manifest *m, const char *key, const char *value, const char *detail) {
@@ -67,15 +104,15 @@ static int add_string(struct manifest *m, const char *key, const char *value, co
 static int add_file(const struct kdump_ctx *ctx, struct manifest *m, const char *key,
                     const char *path, const char *detail) {
         _cleanup_free_ char *p = root_path(ctx, path);
-        char h[65];
+        char h[65], id[96];
         int r;
 
         if (!p)
                 return -ENOMEM;
-        r = sha256_file(p, h);
+        r = hash_file(key, p, h, id);
         if (r < 0)
                 snprintf(h, sizeof h, HASH_MISSING);
-        return add(m, key, h, detail);
+        return add_stat(m, key, h, r < 0 ? NULL : id, detail);
 }
 
 /* nftw has no user pointer; one walk at a time. */
@@ -88,7 +125,7 @@ static struct {
 
 static int walk_one(const char *fpath, const struct stat *st, int type, struct FTW *ftw) {
         _cleanup_free_ char *key = NULL, *detail = NULL;
-        char h[65];
+        char h[65], id[96];
         int r;
 
         (void) st;
@@ -100,10 +137,10 @@ static int walk_one(const char *fpath, const struct stat *st, int type, struct F
                 walk.error = -ENOMEM;
                 return 1;
         }
-        r = sha256_file(fpath, h);
+        r = hash_file(key, fpath, h, id);
         if (r < 0)
                 snprintf(h, sizeof h, HASH_MISSING);
-        r = add(walk.m, key, h, detail);
+        r = add_stat(walk.m, key, h, r < 0 ? NULL : id, detail);
         if (r < 0) {
                 walk.error = r;
                 return 1;
@@ -252,7 +289,26 @@ static int cmp_entries(const void *a, const void *b) {
         return strcmp(((const struct manifest_entry *) a)->key, ((const struct manifest_entry *) b)->key);
 }
 
+static int manifest_compute_with(const struct kdump_ctx *ctx, struct manifest *ret);
+
 int manifest_compute(const struct kdump_ctx *ctx, struct manifest *ret) {
+        _cleanup_free_ char *mpath = manifest_path(ctx);
+        struct manifest prev = {};
+        int r;
+
+        if (!mpath)
+                return -ENOMEM;
+        /* no usable previous manifest: everything is hashed */
+        if (manifest_read(mpath, &prev) == -ENOMEM)
+                return -ENOMEM;
+        prev_manifest = &prev;
+        r = manifest_compute_with(ctx, ret);
+        prev_manifest = NULL;
+        manifest_done(&prev);
+        return r;
+}
+
+static int manifest_compute_with(const struct kdump_ctx *ctx, struct manifest *ret) {
         const struct kdump_conf *c = ctx->conf;
         struct manifest m = {};
         _cleanup_free_ char *conf = NULL, *ident = NULL, *ident_detail = NULL, *kdetail = NULL;
@@ -385,7 +441,8 @@ int manifest_write(const struct manifest *m, const char *path) {
                 return -ENOMEM;
         fputs(MANIFEST_HEADER, f);
         for (size_t i = 0; i < m->n; i++)
-                fprintf(f, "%s %s\n", m->entries[i].hash, m->entries[i].key);
+                fprintf(f, "%s %s %s\n", m->entries[i].hash,
+                        m->entries[i].stat[0] ? m->entries[i].stat : "-", m->entries[i].key);
         if (fclose(f) != 0)
                 return -ENOMEM;
         return write_file_atomic(path, buf, size, 0600);
@@ -394,22 +451,37 @@ int manifest_write(const struct manifest *m, const char *path) {
 int manifest_read(const char *path, struct manifest *ret) {
         _cleanup_free_ char *data = NULL;
         struct manifest m = {};
+        bool v1;
         int r;
 
         r = read_file(path, 16 * 1024 * 1024, &data, NULL);
         if (r < 0)
                 return r;
-        if (!startswith(data, MANIFEST_HEADER))
+        /* v1 (no stat identities) reads as well: its files are hashed again */
+        v1 = startswith(data, MANIFEST_HEADER_V1);
+        if (!v1 && !startswith(data, MANIFEST_HEADER))
                 return -EBADMSG;
         for (char *save = NULL, *l = strtok_r(data + strlen(MANIFEST_HEADER), "\n", &save); l;
              l = strtok_r(NULL, "\n", &save)) {
-                char *sp = strchr(l, ' ');
+                char *sp = strchr(l, ' '), *id = NULL, *sp2;
                 if (!sp || sp - l > 64) {
                         manifest_done(&m);
                         return -EBADMSG;
                 }
                 *sp = '\0';
-                r = add(&m, sp + 1, l, NULL);
+                if (!v1) {
+                        id = sp + 1;
+                        sp2 = strchr(id, ' ');
+                        if (!sp2 || sp2 - id > 95) {
+                                manifest_done(&m);
+                                return -EBADMSG;
+                        }
+                        *sp2 = '\0';
+                        sp = sp2;
+                        if (streq(id, "-"))
+                                id = NULL;
+                }
+                r = add_stat(&m, sp + 1, l, id, NULL);
                 if (r < 0) {
                         manifest_done(&m);
                         return r;

@@ -270,6 +270,34 @@ KDUMP_ROUTE_OVERRIDE="dev=eth0 dhcp=1" kd start
 [ "$RC" != 0 ] && echo "$OUT" | grep -q 'KDUMP_ROUTE_OVERRIDE needs dev= and, for a host name, addr=' \
         && ok "route override without addr= for a name: refused clearly" || not_ok "override without addr=" "$OUT"
 check_input kernel 'path /var/crash\n' 'echo new >> "$R/boot/vmlinuz-$KVER"' "kernel image /boot/vmlinuz-$KVER changed"
+# the same size and mtime, new content: the ctime still differs, so it is hashed
+check_input kernel-same-size 'path /var/crash\n' \
+        'f="$R/boot/vmlinuz-$KVER"; cp -p "$f" "$WORK/k"; printf X | dd of="$f" bs=1 seek=0 conv=notrunc 2>/dev/null; touch -r "$WORK/k" "$f"' \
+        "kernel image /boot/vmlinuz-$KVER changed"
+
+# ---- the manifest's stat identities ----------------------------------------
+fresh manifest-stat
+kd start
+M="$R/var/lib/kdump/initramfs-${KVER}kdump.img.manifest"
+echo 0 > "$R/sys/kernel/kexec_crash_loaded"
+head -n1 "$M" | grep -q "manifest v2" && grep -Eq '^[0-9a-f]{64} [0-9a-f]+:[0-9a-f]+:[0-9a-f]+:[0-9]+\.[0-9]{9}:[0-9]+\.[0-9]{9} kernel$' "$M" \
+        && ok "manifest v2 records the kernel's stat identity" || not_ok "manifest stat identity" "$(cat "$M")"
+# an unchanged identity means the file is not read again: a bogus recorded
+# hash survives (which is what saves hashing the kernel on every start)
+sed -i -E 's/^[0-9a-f]{64}( [^ ]+ kernel)$/0000000000000000000000000000000000000000000000000000000000000000\1/' "$M"
+kd start
+[ "$RC" = 0 ] && [ "$(dracut_runs)" = 1 ] && ok "an unchanged stat identity skips hashing" \
+        || not_ok "stat identity fast path" "rc=$RC runs=$(dracut_runs)" "$OUT"
+# a v1 manifest (no identities) still reads, and hashes decide
+fresh manifest-v1
+kd start
+echo 0 > "$R/sys/kernel/kexec_crash_loaded"
+M="$R/var/lib/kdump/initramfs-${KVER}kdump.img.manifest"
+{ echo "# kdumpkit initramfs manifest v1"; tail -n +2 "$M" | sed -E 's/^([^ ]+) [^ ]+ /\1 /'; } > "$WORK/m1"
+cp "$WORK/m1" "$M"
+kd start
+[ "$RC" = 0 ] && [ "$(dracut_runs)" = 1 ] && ok "a v1 manifest is read: nothing changed, no rebuild" \
+        || not_ok "v1 manifest" "rc=$RC runs=$(dracut_runs)" "$OUT"
 check_input hook "$HOOKCONF" 'echo "echo changed" >> "$R/usr/bin/pre.sh"' "hook /usr/bin/pre.sh changed" "$mkhook"
 check_input extra_bins 'path /var/crash\nextra_bins lftp\n' 'echo changed >> "$R/usr/bin/lftp"' "extra_bins /usr/bin/lftp changed"
 check_input helper 'path /var/crash\n' 'echo changed >> "$R/usr/libexec/kdumpkit/kdump-collect"' \
