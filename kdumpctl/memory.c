@@ -188,10 +188,13 @@ static int unpacked_size(const char *path, unsigned long long *ret) {
 /* What the capture kernel needs beyond its own image, the compressed
  * initramfs and the unpacked tree: the kernel's allocations while it boots
  * and unpacks, systemd, udev and makedumpfile.  Calibrated by `make bench`'s
- * bisection on the 2 GiB guest (bench/results, 63.6M kernel): the hostonly
- * image (10.3M, 31.8M unpacked) needed 112M < x <= 128M, the --sysroot image
- * (11.0M, 35.6M) 128M < x <= 144M; so this term lies between 17.8M and
- * 22.6M, and 20M puts both estimates in the right 16M step. */
+ * bisections on the 2 GiB guest with a 63.6M kernel
+ * (bench/results/2026-11-23-vm-kdumpkit-guest-kdumpkit-peer.md):
+ *   local, hostonly     9.8M image, 30.3M unpacked: 112M < need <= 128M
+ *   local, --sysroot   10.7M image, 34.9M unpacked: 128M < need <= 144M
+ *   ssh, hostonly      11.3M image, 33.9M unpacked: 128M < need <= 144M
+ * so this term lies between 18.5M and 24.3M; with 20M each estimate falls
+ * in the step the bisection found. */
 #define RUNTIME_RESERVE (20 * MiB)
 /* What `estimate` and the bisection may disagree by: one bisection step. */
 #define ESTIMATE_MARGIN (16 * MiB)
