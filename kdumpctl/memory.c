@@ -193,7 +193,7 @@ static int unpacked_size(const char *path, unsigned long long *ret) {
  *   local, hostonly     9.8M image, 30.3M unpacked: 112M < need <= 128M
  *   local, --sysroot   10.7M image, 34.9M unpacked: 128M < need <= 144M
  *   ssh, hostonly      11.3M image, 33.9M unpacked: 128M < need <= 144M
- * so this term lies between 18.5M and 24.3M; with 20M each estimate falls
+ * so this term lies between 19.2M and 24.3M; with 20M each estimate falls
  * in the step the bisection found. */
 #define RUNTIME_RESERVE (20 * MiB)
 /* What `estimate` and the bisection may disagree by: one bisection step. */
