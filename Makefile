@@ -172,6 +172,7 @@ help:
 	@echo "  make check-fast   everything that needs no VM (unit, golden, lint, fuzz, ASan)"
 	@echo "  make check-vm     VM crash scenarios; SCENARIOS=\"default xfs ...\" picks some"
 	@echo "  make bench        benchmarks against Debian's kdump-tools (not part of check)"
+	@echo "  make bench-collector  makedumpfile options timed over one ELF vmcore"
 	@echo "  make install      DESTDIR= PREFIX= (default $(PREFIX))"
 	@echo "  make deps         install the Debian packages needed (as root), or list them"
 	@echo "  make clean"
