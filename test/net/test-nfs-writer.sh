@@ -94,6 +94,37 @@ timed_run() {
 # probe ARGS...: the writer's `probe` (bounded here too), stdout and stderr
 # apart; SECS says how long it took
 SECS=
+# put_cases LABEL CONF: mkdir, a flattened put byte for byte, modes, no
+# overwrite, the big stream; $D and $DUMPS name the dump directory.
+put_cases() {
+        local v=$1 conf=$2
+        if run --config "$conf" mkdir "$D"; then
+                check "$v mkdir creates <path>/DIR 0700 (parents too)" test "$(mode_of "$DUMPS/$D")" = 700
+        else
+                not_ok "$v mkdir failed: $(cat "$WORK/log")"
+        fi
+        run --config "$conf" mkdir "$D"
+        check "$v mkdir of an existing DIR exits 3" test $? = 3
+        if run --config "$conf" put --flattened "$D" vmcore <"$WORK/s.flat"; then
+                check "$v put --flattened: vmcore == makedumpfile -R" cmp -s "$WORK/ref" "$DUMPS/$D/vmcore"
+                check "$v vmcore is 0600, no -incomplete left" \
+                        test "$(mode_of "$DUMPS/$D/vmcore")" = 600 -a ! -e "$DUMPS/$D/vmcore-incomplete"
+                if run --config "$conf" put "$D" vmcore </dev/null; then
+                        not_ok "$v existing vmcore never overwritten (put succeeded)"
+                else
+                        check "$v existing vmcore never overwritten" cmp -s "$WORK/ref" "$DUMPS/$D/vmcore"
+                fi
+        else
+                not_ok "$v put --flattened failed: $(cat "$WORK/log")"
+        fi
+        if timed_run --config "$conf" put --flattened "$D" vmcore-big <"$WORK/big.flat"; then
+                check "$v put --flattened of the big stream == makedumpfile -R ($RATE)" \
+                        cmp -s "$WORK/big.ref" "$DUMPS/$D/vmcore-big"
+        else
+                not_ok "$v put --flattened of the big stream failed: $(cat "$WORK/log")"
+        fi
+}
+
 probe() {
         local start rc
         start=$(date +%s)
@@ -153,31 +184,7 @@ nfs3_in_namespace() {
         printf 'nfs 127.0.0.1:%s\npath /var/crash\n' "$exports" >"$WORK/kdump3.conf"
         DUMPS=$exports/var/crash
 
-        if run --config "$WORK/kdump3.conf" mkdir "$D"; then
-                check "NFSv3 mkdir creates <path>/DIR 0700 (parents too)" test "$(mode_of "$DUMPS/$D")" = 700
-        else
-                not_ok "NFSv3 mkdir failed: $(cat "$WORK/log")"
-        fi
-        run --config "$WORK/kdump3.conf" mkdir "$D"
-        check "NFSv3 mkdir of an existing DIR exits 3" test $? = 3
-        if run --config "$WORK/kdump3.conf" put --flattened "$D" vmcore <"$WORK/s.flat"; then
-                check "NFSv3 put --flattened: vmcore == makedumpfile -R" cmp -s "$WORK/ref" "$DUMPS/$D/vmcore"
-                check "NFSv3 vmcore is 0600, no -incomplete left" \
-                        test "$(mode_of "$DUMPS/$D/vmcore")" = 600 -a ! -e "$DUMPS/$D/vmcore-incomplete"
-                if run --config "$WORK/kdump3.conf" put "$D" vmcore </dev/null; then
-                        not_ok "NFSv3 existing vmcore never overwritten"
-                else
-                        check "NFSv3 existing vmcore never overwritten" cmp -s "$WORK/ref" "$DUMPS/$D/vmcore"
-                fi
-        else
-                not_ok "NFSv3 put --flattened failed: $(cat "$WORK/log")"
-        fi
-        if timed_run --config "$WORK/kdump3.conf" put --flattened "$D" vmcore-big <"$WORK/big.flat"; then
-                check "NFSv3 put --flattened of the big stream == makedumpfile -R ($RATE)" \
-                        cmp -s "$WORK/big.ref" "$DUMPS/$D/vmcore-big"
-        else
-                not_ok "NFSv3 put --flattened of the big stream failed: $(cat "$WORK/log")"
-        fi
+        put_cases NFSv3 "$WORK/kdump3.conf"
         # no version forced: NFSv4 cannot see this path (its pseudo fs has
         # /export only), the writer goes on with NFSv3
         if (unset KDUMP_NFS_VERSION; run --config "$WORK/kdump3.conf" put "$D" vmcore-dmesg.txt <"$WORK/small"); then
@@ -255,28 +262,7 @@ makedumpfile -R "$WORK/big.ref" <"$WORK/big.flat" >/dev/null 2>&1
 printf 'small\n' >"$WORK/small"
 D=host-2024-01-01-00:00:00
 
-if run --config "$WORK/kdump.conf" mkdir "$D"; then
-        check "NFSv4 mkdir creates <path>/DIR 0700 (parents too)" test "$(mode_of "$DUMPS/$D")" = 700
-else
-        not_ok "mkdir failed: $(cat "$WORK/log")"
-fi
-run --config "$WORK/kdump.conf" mkdir "$D"
-check "mkdir of an existing DIR exits 3" test $? = 3
-
-if run --config "$WORK/kdump.conf" put --flattened "$D" vmcore <"$WORK/s.flat"; then
-        check "put --flattened: vmcore == makedumpfile -R" cmp -s "$WORK/ref" "$DUMPS/$D/vmcore"
-        check "vmcore is 0600, no -incomplete left" test "$(mode_of "$DUMPS/$D/vmcore")" = 600 -a ! -e "$DUMPS/$D/vmcore-incomplete"
-        run --config "$WORK/kdump.conf" put "$D" vmcore </dev/null
-        check "existing vmcore never overwritten" cmp -s "$WORK/ref" "$DUMPS/$D/vmcore"
-else
-        not_ok "put --flattened failed: $(cat "$WORK/log")"
-fi
-if timed_run --config "$WORK/kdump.conf" put --flattened "$D" vmcore-big <"$WORK/big.flat"; then
-        check "NFSv4 put --flattened of a big stream == makedumpfile -R ($RATE)" \
-                cmp -s "$WORK/big.ref" "$DUMPS/$D/vmcore-big"
-else
-        not_ok "NFSv4 put --flattened of the big stream failed: $(cat "$WORK/log")"
-fi
+put_cases NFSv4 "$WORK/kdump.conf"
 if run --config "$WORK/kdump.conf" put "$D" vmcore-dmesg.txt <"$WORK/small"; then
         check "small put (vmcore-dmesg.txt)" cmp -s "$WORK/small" "$DUMPS/$D/vmcore-dmesg.txt"
 else
