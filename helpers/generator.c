@@ -207,6 +207,22 @@ static int write_wants_after(const char *unit, const char *name, const char *com
         return close_unit_file(f, unit);
 }
 
+/* kdumpctl passes the first kernel's root=, rootflags= and rootfstype= as
+ * kdump.root= and so on, so that dracut does not wait for the root device
+ * (kdumpctl/kexec.c:hide_root); a plain root= (KDUMP_COMMANDLINE_APPEND,
+ * an older kdumpctl) is the fallback. */
+static int root_param(const char *cmdline, const char *key, char **ret) {
+        _cleanup_free_ char *k = NULL;
+        int r;
+
+        if (asprintf(&k, "kdump.%s", key) < 0)
+                return -ENOMEM;
+        r = cmdline_get_key(cmdline, k, ret);
+        if (r != 0)
+                return r;
+        return cmdline_get_key(cmdline, key, ret);
+}
+
 /* root= as written on the command line, as a device spec, or NULL. */
 static int root_device(const char *cmdline, char **ret) {
         _cleanup_free_ char *root = NULL;
@@ -214,7 +230,7 @@ static int root_device(const char *cmdline, char **ret) {
         char *node;
         int r;
 
-        r = cmdline_get_key(cmdline, "root", &root);
+        r = root_param(cmdline, "root", &root);
         if (r < 0)
                 return log_oom();
         if (r == 0) {
@@ -239,7 +255,7 @@ static int root_options(const char *cmdline, char **ret) {
         _cleanup_free_ char *flags = NULL;
         int r;
 
-        r = cmdline_get_key(cmdline, "rootflags", &flags);
+        r = root_param(cmdline, "rootflags", &flags);
         if (r < 0)
                 return log_oom();
         if (r == 0 || !*flags)
@@ -259,7 +275,7 @@ static int write_root_mount(const char *cmdline, const char *where, const char *
                 return r;
         if (r == 0)
                 return log_error_errno(ENODEV, "No usable root= on the kernel command line, cannot mount %s", where);
-        r = cmdline_get_key(cmdline, "rootfstype", &fstype);
+        r = root_param(cmdline, "rootfstype", &fstype);
         if (r < 0)
                 return log_oom();
         r = root_options(cmdline, &options);

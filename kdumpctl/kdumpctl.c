@@ -36,6 +36,7 @@ static int do_check_config(struct kdump_ctx *ctx) {
         r = target_probe(ctx, false);
         if (r < 0)
                 return r;
+        (void) collector_check_kernel(ctx);
         printf("# effective configuration of %s (defaults filled in)\n", ctx->conf_path);
         return kdump_conf_write(ctx->conf, stdout);
 }
@@ -136,6 +137,7 @@ static int do_start(struct kdump_ctx *ctx) {
         r = ensure_image(ctx, false);
         if (r < 0)
                 return r;
+        (void) collector_check_kernel(ctx);
         r = kexec_load(ctx);
         if (r < 0)
                 return r;

@@ -54,7 +54,7 @@ static const struct arch_cmdline {
  *   netroot rd.iscsi.initiator iscsi_initiator   duplicated by the iscsi code
  *   default_hugepagesz resume resume_offset   huge pages and hibernation
  *                    have no business in a capture boot
- * root= stays: the dump_to_rootfs failure action mounts it. */
+ * root=, rootflags= and rootfstype= are renamed, not removed (hide_root). */
 static const char * const always_remove[] = {
         "crashkernel", "panic_on_warn", "trace_buf_size", "trace_event",
         "rd.lvm.lv", "rd.luks.uuid", "rd.dm.uuid", "rd.md.uuid", "fcoe",
@@ -140,6 +140,30 @@ static int remove_params(char ***l, char * const *names) {
         }
         strv_free(*l);
         *l = TAKE_PTR(out);
+        return 0;
+}
+
+/* The capture never mounts the root file system as its root, but dracut
+ * waits for a root= device in its initqueue (dracut-ng's rootfs generator
+ * even with rootfs-block left out) and, when the image rightly has no driver
+ * for it, runs its timeout scripts and its emergency in the middle of a
+ * dump.  Our generator still needs the values, for the default target and
+ * dump_to_rootfs: it reads them as kdump.root=, kdump.rootflags= and
+ * kdump.rootfstype=, which nothing else looks at. */
+static int hide_root(char **l) {
+        static const char * const names[] = { "root", "rootflags", "rootfstype" };
+
+        for (char **w = l; *w; w++)
+                for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                        char *n;
+                        if (!param_matches(*w, names[i]))
+                                continue;
+                        if (asprintf(&n, "kdump.%s", *w) < 0)
+                                return -ENOMEM;
+                        free(*w);
+                        *w = n;
+                        break;
+                }
         return 0;
 }
 
@@ -230,6 +254,9 @@ int capture_cmdline(const struct kdump_ctx *ctx, char **ret) {
                         return -ENOMEM;
         }
         r = remove_params(&words, rm);
+        if (r < 0)
+                return r;
+        r = hide_root(words);
         if (r < 0)
                 return r;
 

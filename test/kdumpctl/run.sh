@@ -216,6 +216,29 @@ printf 'path /var/crash\nextra_bins /usr/bin/lftp\nextra_bins lft\n' > "$R/etc/k
 [ "$RC" = 1 ] && echo "$OUT" | grep -q "kdump.conf:3: extra_bins 'lft' not found" \
         && ok "a missing extra_bins word is reported on its own line" || not_ok "extra_bins line" "$OUT"
 
+# ---- makedumpfile and the kernel it will dump (kdumpctl/collector.c) -------
+fresh mdf-old
+KDUMP_TEST_MDF_VERSION=1.7.2 kd start
+[ "$RC" = 0 ] && echo "$OUT" | grep -q "makedumpfile 1.7.2 supports kernels up to 6.0.1; kernel $KVER will be dumped" \
+        && [ "$(cat "$R/sys/kernel/kexec_crash_loaded")" = 1 ] \
+        && ok "start warns that makedumpfile 1.7.2 does not know kernel 6.1, and still arms" \
+        || not_ok "makedumpfile too old for the kernel: start" "rc=$RC" "$OUT"
+KDUMP_TEST_MDF_VERSION=1.7.2 kd check-config
+[ "$RC" = 0 ] && echo "$OUT" | grep -q "makedumpfile 1.7.2 supports kernels up to 6.0.1" \
+        && ok "check-config warns about it too" || not_ok "makedumpfile too old: check-config" "rc=$RC" "$OUT"
+fresh mdf-new
+KDUMP_TEST_MDF_VERSION=1.7.6 kd check-config
+[ "$RC" = 0 ] && ! echo "$OUT" | grep -q "supports kernels up to" \
+        && ok "no warning when makedumpfile knows the kernel (1.7.6, kernel 6.1)" || not_ok "makedumpfile 1.7.6 on 6.1" "$OUT"
+KDUMP_TEST_MDF_VERSION=9.9.9 kd check-config
+[ "$RC" = 0 ] && ! echo "$OUT" | grep -q "supports kernels up to" \
+        && ok "a makedumpfile newer than the table is not judged" || not_ok "makedumpfile 9.9.9" "$OUT"
+fresh mdf-cp
+printf 'path /var/crash\ncore_collector cp\n' > "$R/etc/kdump.conf"
+KDUMP_TEST_MDF_VERSION=1.7.2 kd check-config
+[ "$RC" = 0 ] && ! echo "$OUT" | grep -q "makedumpfile" \
+        && ok "a cp collector is not checked against makedumpfile" || not_ok "cp collector" "$OUT"
+
 # ---- stop, restart, reload, rebuild ----------------------------------------
 fresh verbs
 kd start; kd stop
