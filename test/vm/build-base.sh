@@ -1,18 +1,23 @@
 #!/bin/bash
-# Build and cache the Debian 12 guest tree that every VM scenario starts from.
+# Build and cache the trees of one Debian suite (DISTRO, KERNEL: common.sh):
 #
-#   stage 1  debootstrap --variant=minbase     -> $CACHE/tree      (marker .stage1)
-#   stage 2  apt-get install the package set   -> same tree        (marker .stage2)
-#   stage 3  kernel version, vmlinuz and the first-kernel initrd, copied beside
-#            the tree: $CACHE/kver, $CACHE/vmlinuz, $CACHE/initrd.img
+#   guest  $SUITE_DIR/tree    the guest every VM scenario starts from
+#            stage 1  debootstrap --variant=minbase        (marker .stage1)
+#            stage 2  apt-get install the guest packages   (marker .stage2)
+#            stage 3  kver, vmlinuz and the first-kernel initrd beside it
+#   build  $SUITE_DIR/build   a build tree of the same suite (compiler, -dev
+#            packages): kdumpkit is built there, never against the host's
+#            libraries (build-product.sh); `make check-fast-chroot` runs the
+#            fast tests in it
 #
 # Each marker holds a hash of what produced its stage (suite, mirror, package
 # list); a different hash redoes the stage and everything after it.  Nothing is
-# loop-mounted; /proc, /sys and /dev are bind-mounted into the tree only while
+# loop-mounted; /proc, /sys and /dev are bind-mounted into a tree only while
 # apt runs, and a trap unmounts them on every exit.
 #
-# Usage: build-base.sh [--force]
-# Env:   KDUMPKIT_VM_CACHE (default /var/tmp/kdumpkit-vm), MIRROR, SECURITY_MIRROR,
+# Usage: build-base.sh [--force] [guest|build]...     (default: guest build)
+# Env:   DISTRO (bookworm|trixie|forky, default trixie), KERNEL (backports),
+#        KDUMPKIT_VM_CACHE (default /var/tmp/kdumpkit-vm), MIRROR, SECURITY_MIRROR,
 #        KDUMPKIT_VM_EXTRA_PKGS (more guest packages), BUILD_TIMEOUT (s, per step, 1200)
 set -euo pipefail
 # shellcheck source=common.sh
@@ -23,18 +28,36 @@ set -euo pipefail
 # (it needs only dracut-core): Debian ships dracut's network modules there,
 # and the capture initramfs of an ssh or nfs target depends on "network",
 # which with systemd is systemd-networkd, which needs dbus (dbus-daemon).
-PKGS=(
+# Library packages are named by what the suite calls them (libnfs13 on 12,
+# libnfs14 on 13; the t64 renames) through the -dev package's dependency, in
+# stage 2 (guest_lib_pkgs).
+GUEST_PKGS=(
 	linux-image-amd64 systemd systemd-sysv udev kmod dbus
 	kexec-tools makedumpfile dracut-core dracut-network initramfs-tools
 	cpio zstd xz-utils e2fsprogs xfsprogs
-	iproute2 procps util-linux
-	libmount1 libssh2-1 libnfs13 libssl3 openssh-client busybox
+	iproute2 procps util-linux openssh-client busybox
 )
 # shellcheck disable=SC2206 # word splitting is the point
-PKGS+=(${KDUMPKIT_VM_EXTRA_PKGS:-})
+GUEST_PKGS+=(${KDUMPKIT_VM_EXTRA_PKGS:-})
+# The runtime libraries kdumpkit links: the packages the -dev packages of the
+# build tree depend on, resolved in the guest tree with apt-cache.
+GUEST_LIB_DEVS=(libmount-dev libssh2-1-dev libnfs-dev libssl-dev libblkid-dev libzstd-dev zlib1g-dev)
+
+# Build tree: what `make all` needs.  systemd.pc moved to systemd-dev in 13.
+BUILD_PKGS=(build-essential pkg-config libmount-dev libssh2-1-dev libnfs-dev libssl-dev
+	zlib1g-dev libblkid-dev libzstd-dev systemd dracut-core)
+[ "$DISTRO" = bookworm ] || BUILD_PKGS+=(systemd-dev)
 
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-1200}
-[ "${1:-}" = --force ] && FORCE=1
+kinds=()
+for a in "$@"; do
+	case "$a" in
+	--force) FORCE=1 ;;
+	guest | build) kinds+=("$a") ;;
+	*) die "usage: ${0##*/} [--force] [guest|build]..." ;;
+	esac
+done
+[ "${#kinds[@]}" -gt 0 ] || kinds=(guest build)
 [ "$(id -u)" = 0 ] || die "must run as root (debootstrap, chroot)"
 for t in debootstrap chroot mountpoint flock sha256sum; do
 	command -v "$t" >/dev/null || die "missing host tool: $t"
@@ -45,32 +68,54 @@ MIRROR=${MIRROR:-$(printf '%s\n' "${uris[@]}" | grep -v -m1 security || true)}
 SECURITY_MIRROR=${SECURITY_MIRROR:-$(printf '%s\n' "${uris[@]}" | grep -m1 security || true)}
 [ -n "$MIRROR" ] || die "no Debian mirror found in /etc/apt/sources*; set MIRROR="
 
-mkdir -p "$CACHE/debs" "$CACHE/apt-archives/partial"
-# One builder at a time (scenarios may start in parallel); bounded wait.
-exec 9>"$CACHE/.build.lock"
-flock -w "$BUILD_TIMEOUT" 9 || die "another build-base.sh holds $CACHE/.build.lock"
+# Per suite: the debootstrap script (Debian 12's debootstrap has none for
+# forky: testing is bootstrapped with sid's), the apt sources, and apt's
+# options (testing's Release can be past its Valid-Until on the archive
+# reached here).
+DEBOOTSTRAP_SCRIPT=$SUITE
+APT_CONF=""
+SOURCES=("deb $MIRROR $SUITE main")
+case "$SUITE" in
+forky)
+	[ -e "/usr/share/debootstrap/scripts/$SUITE" ] || DEBOOTSTRAP_SCRIPT=sid
+	APT_CONF='Acquire::Check-Valid-Until "false";'
+	;;
+*)
+	SOURCES+=("deb $MIRROR $SUITE-updates main")
+	[ -z "$SECURITY_MIRROR" ] || SOURCES+=("deb $SECURITY_MIRROR $SUITE-security main")
+	;;
+esac
+KERNEL_TARGET=()
+if [ "$KERNEL" = backports ]; then
+	SOURCES+=("deb $MIRROR $SUITE-backports main")
+	KERNEL_TARGET=(-t "$SUITE-backports")
+fi
 
-HASH1=$(printf '%s\n' "$SUITE" minbase "$MIRROR" | sha256sum | cut -c1-16)
-HASH2=$(printf '%s\n' "$HASH1" "$SECURITY_MIRROR" "${PKGS[@]}" | LC_ALL=C sort | sha256sum | cut -c1-16)
+mkdir -p "$SUITE_DIR/debs" "$SUITE_DIR/apt-archives/partial"
+# One builder per suite at a time (scenarios may start in parallel); bounded wait.
+exec 9>"$SUITE_DIR/.build.lock"
+flock -w "$BUILD_TIMEOUT" 9 || die "another build-base.sh holds $SUITE_DIR/.build.lock"
 
 MOUNTS=(proc sys dev dev/pts var/cache/apt/archives)
+CUR=""
 mounts_down() {
 	local i d
+	[ -n "$CUR" ] || return 0
 	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
-		d=$TREE/${MOUNTS[i]}
+		d=$CUR/${MOUNTS[i]}
 		if mountpoint -q "$d" 2>/dev/null; then
 			umount "$d" 2>/dev/null || umount -l "$d"
 		fi
 	done
 }
 mounts_up() {
-	mount --bind /proc "$TREE/proc"
-	mount --bind /sys "$TREE/sys"
-	mount --bind /dev "$TREE/dev"
-	mount --bind /dev/pts "$TREE/dev/pts"
+	mount --bind /proc "$CUR/proc"
+	mount --bind /sys "$CUR/sys"
+	mount --bind /dev "$CUR/dev"
+	mount --bind /dev/pts "$CUR/dev/pts"
 	# .debs live outside the tree: rebuilds reuse them and the tree stays small.
-	mkdir -p "$TREE/var/cache/apt/archives"
-	mount --bind "$CACHE/apt-archives" "$TREE/var/cache/apt/archives"
+	mkdir -p "$CUR/var/cache/apt/archives"
+	mount --bind "$SUITE_DIR/apt-archives" "$CUR/var/cache/apt/archives"
 }
 trap mounts_down EXIT
 trap 'exit 130' INT
@@ -79,68 +124,106 @@ trap 'exit 143' TERM HUP
 # Never recurse into a bind mount of the host's /dev.
 remove_tree() {
 	mounts_down
-	if findmnt -rn -o TARGET | grep -q "^$TREE/"; then
-		die "something is still mounted under $TREE; refusing to remove it"
+	if findmnt -rn -o TARGET | grep -q "^$CUR/"; then
+		die "something is still mounted under $CUR; refusing to remove it"
 	fi
-	rm -rf --one-file-system "$TREE"
+	rm -rf --one-file-system "$CUR"
 }
 
-marker_ok() { [ -e "$TREE/$1" ] && [ "$(cat "$TREE/$1")" = "$2" ]; }
+marker_ok() { [ -e "$CUR/$1" ] && [ "$(cat "$CUR/$1")" = "$2" ]; }
+in_tree() {
+	timeout --foreground "$BUILD_TIMEOUT" chroot "$CUR" \
+		env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
+}
+
+# guest_lib_pkgs: the runtime library package each GUEST_LIB_DEVS entry
+# depends on, as the suite names it (apt-cache in the tree being built).
+guest_lib_pkgs() {
+	local dev lib
+	for dev in "${GUEST_LIB_DEVS[@]}"; do
+		lib=$(in_tree apt-cache depends "$dev" |
+			sed -nE 's/^ *Depends: ([a-z0-9][a-z0-9.+-]*[0-9][a-z0-9.+-]*)$/\1/p' |
+			grep -v -- '-dev$' | head -n 1)
+		[ -n "$lib" ] || die "cannot tell which library package $dev depends on in $SUITE"
+		echo "$lib"
+	done
+}
+
+# make_tree DIR PKGS...: stage 1 and 2 into DIR.
+make_tree() {
+	local dir=$1 hash1 hash2 s lines
+	shift
+	CUR=$dir
+	hash1=$(printf '%s\n' "$SUITE" "$DEBOOTSTRAP_SCRIPT" minbase "$MIRROR" | sha256sum | cut -c1-16)
+	hash2=$(printf '%s\n' "$hash1" "${SOURCES[@]}" "$APT_CONF" "${KERNEL_TARGET[@]}" "$@" |
+		LC_ALL=C sort | sha256sum | cut -c1-16)
+	if [ "${FORCE:-0}" = 1 ] || ! marker_ok .stage1 "$hash1" || ! marker_ok .stage2 "$hash2"; then
+		# Stage 2 changes the tree, so a new package list restarts from
+		# stage 1 (cheap: debootstrap reuses the .debs in debs/).
+		if [ -d "$CUR" ]; then
+			log "removing stale tree $CUR"
+			remove_tree
+		fi
+	fi
+	if ! marker_ok .stage1 "$hash1"; then
+		log "stage 1: debootstrap --variant=minbase $SUITE from $MIRROR into $CUR"
+		s=$(now)
+		timeout --foreground "$BUILD_TIMEOUT" debootstrap --variant=minbase \
+			--cache-dir="$SUITE_DIR/debs" "$SUITE" "$CUR" "$MIRROR" \
+			"/usr/share/debootstrap/scripts/$DEBOOTSTRAP_SCRIPT"
+		echo "$hash1" >"$CUR/.stage1"
+		log "stage 1 done in $(elapsed "$s")s"
+	fi
+	if ! marker_ok .stage2 "$hash2"; then
+		log "stage 2: apt-get install into $CUR"
+		s=$(now)
+		printf '%s\n' "${SOURCES[@]}" >"$CUR/etc/apt/sources.list"
+		[ -z "$APT_CONF" ] || echo "$APT_CONF" >"$CUR/etc/apt/apt.conf.d/50kdumpkit-vm"
+		# No daemon may start inside the chroot.
+		printf '#!/bin/sh\nexit 101\n' >"$CUR/usr/sbin/policy-rc.d"
+		chmod 0755 "$CUR/usr/sbin/policy-rc.d"
+		mounts_up
+		# kexec-tools must not turn reboots into kexec reboots: -no-reboot relies on real ones.
+		echo 'kexec-tools kexec-tools/load_kexec boolean false' | in_tree debconf-set-selections
+		in_tree apt-get -q update
+		lines=("$@")
+		if [ "$CUR" = "$TREE" ]; then
+			mapfile -t -O "${#lines[@]}" lines < <(guest_lib_pkgs)
+			if [ "${#KERNEL_TARGET[@]}" -gt 0 ]; then
+				in_tree apt-get -q -y --no-install-recommends "${KERNEL_TARGET[@]}" install linux-image-amd64
+			fi
+		fi
+		in_tree apt-get -q -y --no-install-recommends install "${lines[@]}"
+		mounts_down
+		rm -f "$CUR/usr/sbin/policy-rc.d"
+		rm -rf "$CUR/var/lib/apt/lists/"*_Packages* "$CUR/var/lib/apt/lists/"*_Translation*
+		echo "$hash2" >"$CUR/.stage2"
+		log "stage 2 done in $(elapsed "$s")s"
+	fi
+	CUR=""
+}
 
 t0=$(now)
-if [ "${FORCE:-0}" = 1 ] || ! marker_ok .stage1 "$HASH1" || ! marker_ok .stage2 "$HASH2"; then
-	# Stage 2 changes the tree, so a new package list restarts from stage 1
-	# (cheap: debootstrap reuses the .debs in $CACHE/debs).
-	if [ -d "$TREE" ]; then
-		log "removing stale tree $TREE"
-		remove_tree
-	fi
-fi
-
-if ! marker_ok .stage1 "$HASH1"; then
-	log "stage 1: debootstrap --variant=minbase $SUITE from $MIRROR"
-	s=$(now)
-	timeout --foreground "$BUILD_TIMEOUT" debootstrap --variant=minbase --cache-dir="$CACHE/debs" \
-		"$SUITE" "$TREE" "$MIRROR"
-	echo "$HASH1" >"$TREE/.stage1"
-	log "stage 1 done in $(elapsed "$s")s"
-fi
-
-if ! marker_ok .stage2 "$HASH2"; then
-	log "stage 2: apt-get install ${#PKGS[@]} packages"
-	s=$(now)
-	{
-		echo "deb $MIRROR $SUITE main"
-		echo "deb $MIRROR $SUITE-updates main"
-		[ -z "$SECURITY_MIRROR" ] || echo "deb $SECURITY_MIRROR $SUITE-security main"
-	} >"$TREE/etc/apt/sources.list"
-	# No daemon may start inside the chroot.
-	printf '#!/bin/sh\nexit 101\n' >"$TREE/usr/sbin/policy-rc.d"
-	chmod 0755 "$TREE/usr/sbin/policy-rc.d"
-	mounts_up
-	in_tree() { timeout --foreground "$BUILD_TIMEOUT" chroot "$TREE" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 "$@"; }
-	# kexec-tools must not turn reboots into kexec reboots: -no-reboot relies on real ones.
-	echo 'kexec-tools kexec-tools/load_kexec boolean false' | in_tree debconf-set-selections
-	in_tree apt-get -q update
-	in_tree apt-get -q -y --no-install-recommends install "${PKGS[@]}"
-	mounts_down
-	rm -f "$TREE/usr/sbin/policy-rc.d"
-	rm -rf "$TREE/var/lib/apt/lists/"*_Packages* "$TREE/var/lib/apt/lists/"*_Translation*
-	echo "$HASH2" >"$TREE/.stage2"
-	log "stage 2 done in $(elapsed "$s")s"
-fi
-
-# Stage 3: kernel and first-kernel initrd beside the tree, for qemu -kernel/-initrd.
-kver=$(find "$TREE/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n1)
-if [ -z "$kver" ] || [ ! -e "$TREE/boot/vmlinuz-$kver" ]; then die "no kernel in $TREE"; fi
-[ -e "$TREE/boot/initrd.img-$kver" ] || die "no initrd for $kver in $TREE/boot"
-if [ "$(cat "$CACHE/kver" 2>/dev/null)" != "$kver" ] ||
-	! cmp -s "$TREE/boot/initrd.img-$kver" "$CACHE/initrd.img" ||
-	! cmp -s "$TREE/boot/vmlinuz-$kver" "$CACHE/vmlinuz"; then
-	cp "$TREE/boot/vmlinuz-$kver" "$CACHE/vmlinuz.tmp"
-	cp "$TREE/boot/initrd.img-$kver" "$CACHE/initrd.img.tmp"
-	mv "$CACHE/vmlinuz.tmp" "$CACHE/vmlinuz"
-	mv "$CACHE/initrd.img.tmp" "$CACHE/initrd.img"
-	echo "$kver" >"$CACHE/kver"
-fi
-log "base ready in $(elapsed "$t0")s: kernel $kver, tree $(du -sh --one-file-system "$TREE" | cut -f1), cache $CACHE"
+for kind in "${kinds[@]}"; do
+	case "$kind" in
+	build) make_tree "$BTREE" "${BUILD_PKGS[@]}" ;;
+	guest)
+		make_tree "$TREE" "${GUEST_PKGS[@]}"
+		# Stage 3: kernel and first-kernel initrd beside the tree, for qemu -kernel/-initrd.
+		kver=$(find "$TREE/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n1)
+		if [ -z "$kver" ] || [ ! -e "$TREE/boot/vmlinuz-$kver" ]; then die "no kernel in $TREE"; fi
+		[ -e "$TREE/boot/initrd.img-$kver" ] || die "no initrd for $kver in $TREE/boot"
+		if [ "$(cat "$SUITE_DIR/kver" 2>/dev/null)" != "$kver" ] ||
+			! cmp -s "$TREE/boot/initrd.img-$kver" "$SUITE_DIR/initrd.img" ||
+			! cmp -s "$TREE/boot/vmlinuz-$kver" "$SUITE_DIR/vmlinuz"; then
+			cp "$TREE/boot/vmlinuz-$kver" "$SUITE_DIR/vmlinuz.tmp"
+			cp "$TREE/boot/initrd.img-$kver" "$SUITE_DIR/initrd.img.tmp"
+			mv "$SUITE_DIR/vmlinuz.tmp" "$SUITE_DIR/vmlinuz"
+			mv "$SUITE_DIR/initrd.img.tmp" "$SUITE_DIR/initrd.img"
+			echo "$kver" >"$SUITE_DIR/kver"
+		fi
+		log "guest $DISTRO_ID ready: kernel $kver, tree $(du -sh --one-file-system "$TREE" | cut -f1)"
+		;;
+	esac
+done
+log "$DISTRO_ID trees (${kinds[*]}) ready in $(elapsed "$t0")s in $SUITE_DIR"

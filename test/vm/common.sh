@@ -7,8 +7,37 @@
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$VM_DIR/../.." && pwd)
 CACHE=${KDUMPKIT_VM_CACHE:-/var/tmp/kdumpkit-vm}
-TREE=$CACHE/tree
-SUITE=bookworm
+
+# The guest's Debian suite (DISTRO) and kernel (KERNEL=backports: the
+# suite's -backports kernel).  Each combination has its own cached trees:
+#   $SUITE_DIR/tree     the guest's root file system
+#   $SUITE_DIR/build    a build tree of the same suite: kdumpkit is compiled
+#                       there, against the guest's own compiler and libraries
+#   $SUITE_DIR/{kver,vmlinuz,initrd.img}   the guest's first kernel
+# and its own runs ($RUNS/<scenario>) and verdicts ($RESULTS/<scenario>).
+DISTRO=${DISTRO:-trixie}
+KERNEL=${KERNEL:-}
+case "$DISTRO" in
+bookworm | trixie | forky) ;;
+*) echo "DISTRO=$DISTRO: expected bookworm, trixie or forky" >&2; exit 64 ;;
+esac
+case "$KERNEL" in
+"") DISTRO_ID=$DISTRO ;;
+backports)
+	[ "$DISTRO" != forky ] || { echo "KERNEL=backports: forky (testing) has no backports" >&2; exit 64; }
+	DISTRO_ID=$DISTRO-bpo ;;
+*) echo "KERNEL=$KERNEL: expected empty or backports" >&2; exit 64 ;;
+esac
+SUITE=$DISTRO
+SUITE_DIR=$CACHE/$DISTRO_ID
+TREE=$SUITE_DIR/tree
+BTREE=$SUITE_DIR/build
+RUNS=$CACHE/runs/$DISTRO_ID
+RESULTS=$CACHE/results/$DISTRO_ID
+# kdumpkit built in $BTREE (build-product.sh): make's B= below the source
+# tree, and the `make install DESTDIR=` that mkimage.sh copies into guests.
+PRODUCT_B=build/guest-$DISTRO
+STAGE=$REPO_DIR/$PRODUCT_B/destdir
 
 # The guest's Python is irrelevant; on the host the Debian interpreter is the
 # one that sees python3-libkdumpfile (a pyenv shim may shadow it on PATH).
@@ -26,7 +55,7 @@ KDVM_PAT_POWEROFF='reboot: Power down'
 KDVM_PAT_PANIC='Kernel panic - not syncing'
 # A guest stuck for good: run-guest.sh stops qemu at once instead of waiting
 # for the timeout (dracut's or systemd's emergency shell).
-KDVM_PAT_STUCK=${KDVM_PAT_STUCK:-'Press Enter for maintenance|Give root password for maintenance|Cannot open access to console, the root account is locked'}
+KDVM_PAT_STUCK=${KDVM_PAT_STUCK:-'Press Enter for (system )?maintenance|Give root password for maintenance|Cannot open access to console, the root account is locked'}
 # Our own guest driver (guest/kdumpkit-vmtest).
 KDVM_PAT_CRASHING='KDVM [0-9.]+ CRASHING'
 KDVM_PAT_READY='KDVM [0-9.]+ READY'

@@ -1,11 +1,13 @@
 #!/bin/bash
 # Make the disk images for one scenario run, from the cached base tree.
 #
-#   1. copy $CACHE/tree to RUN_DIR/tree (cp -a, ~3 s; reflinks where possible)
+#   1. copy $TREE (the suite's guest tree, common.sh) to RUN_DIR/tree (cp -a,
+#      ~3 s; reflinks where possible)
 #   2. guest configuration: hostname, fstab, empty root password, quiet
 #      console, the test driver unit
-#   3. install kdumpkit the way a package would:
-#        make -C <repo> install DESTDIR=<tree> PREFIX=/usr
+#   3. install kdumpkit the way a package would: the files that
+#      build-product.sh installed with `make install DESTDIR=$STAGE
+#      PREFIX=/usr` in the suite's build tree, then
 #        systemctl --root <tree> enable kdump.service
 #   4. scenario files: kdump.conf -> /etc/kdump.conf, files/ copied over the
 #      tree, setup_tree() from scenario.conf
@@ -17,10 +19,10 @@
 # No loop mounts anywhere: file systems are made populated (mkfs.ext4 -d,
 # mkfs.xfs -p protofile).
 #
-# Usage: mkimage.sh SCENARIO_DIR [RUN_DIR]      (RUN_DIR default $CACHE/runs/<name>)
-# Env:   KDUMPKIT_VM_CACHE, KDVM_PRODUCT=0|1, KDVM_PREBUILD=0|1 (override the
+# Usage: mkimage.sh SCENARIO_DIR [RUN_DIR]      (RUN_DIR default $RUNS/<name>)
+# Env:   DISTRO, KERNEL, KDUMPKIT_VM_CACHE, KDVM_PRODUCT=0|1, KDVM_PREBUILD=0|1 (override the
 #        scenario's PRODUCT, PREBUILD), KDVM_KEEP_TREE=1 (keep RUN_DIR/tree),
-#        PREBUILD_TIMEOUT (s, default 900), MAKE (default make)
+#        PREBUILD_TIMEOUT (s, default 900)
 set -euo pipefail
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
@@ -33,14 +35,14 @@ fi
 load_scenario "$1"
 PRODUCT=${KDVM_PRODUCT:-$PRODUCT}
 PREBUILD=${KDVM_PREBUILD:-$PREBUILD}
-RUN_DIR=${2:-$CACHE/runs/$SCENARIO}
+RUN_DIR=${2:-$RUNS/$SCENARIO}
 RT=$RUN_DIR/tree
 PREBUILD_TIMEOUT=${PREBUILD_TIMEOUT:-900}
 
-if [ ! -e "$TREE/.stage2" ] || [ ! -s "$CACHE/kver" ]; then
-	die "no base tree in $CACHE: run build-base.sh first"
+if [ ! -e "$TREE/.stage2" ] || [ ! -s "$SUITE_DIR/kver" ]; then
+	die "no base tree in $SUITE_DIR: run build-base.sh first"
 fi
-KVER=$(cat "$CACHE/kver")
+KVER=$(cat "$SUITE_DIR/kver")
 
 trap chroot_mounts_down EXIT
 trap 'exit 130' INT
@@ -75,13 +77,12 @@ prebuild_capture_initramfs() {
 
 install_product() {
 	local unit
-	log "make install DESTDIR=$RT PREFIX=/usr"
-	if ! ${MAKE:-make} -C "$REPO_DIR" --no-print-directory install DESTDIR="$RT" PREFIX=/usr \
-		>"$RUN_DIR/make-install.log" 2>&1; then
-		tail -n 15 "$RUN_DIR/make-install.log" >&2
-		die "'make install' of kdumpkit failed (log: $RUN_DIR/make-install.log)"
-	fi
-	unit=$(find "$RT/usr/lib/systemd/system" "$RT/etc/systemd/system" \
+	[ -x "$STAGE/usr/sbin/kdumpctl" ] || die "kdumpkit is not built for $DISTRO: run build-product.sh"
+	log "installing kdumpkit from $STAGE"
+	# tar, not cp: the tree's /lib is a symlink to usr/lib (merged /usr),
+	# which must stay one.
+	tar -C "$STAGE" --owner=0 --group=0 -cf - . | tar -C "$RT" --keep-directory-symlink -xf -
+	unit=$(find "$RT/usr/lib/systemd/system" "$RT/lib/systemd/system" "$RT/etc/systemd/system" \
 		-maxdepth 1 -name kdump.service -print -quit 2>/dev/null || true)
 	[ -n "$unit" ] || die "kdump.service was not installed into the guest by 'make install'" \
 		"(expected from $REPO_DIR/systemd-units/kdump.service)"
@@ -104,6 +105,10 @@ guest_config() {
 	# Nothing but the test may slow the boot down or touch the disks.
 	systemctl --root "$RT" --quiet mask apt-daily.timer apt-daily-upgrade.timer \
 		dpkg-db-backup.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer
+	# First-boot caches (ConditionNeedsUpdate=): dpkg's triggers made them
+	# in the tree already; under TCG they cost the first boot 10-20 s.
+	systemctl --root "$RT" --quiet mask ldconfig.service systemd-journal-catalog-update.service \
+		systemd-hwdb-update.service systemd-update-done.service
 	install -D -m 0755 "$VM_DIR/guest/kdumpkit-vmtest" "$RT/usr/local/sbin/kdumpkit-vmtest"
 	install -D -m 0644 "$VM_DIR/guest/kdumpkit-vmtest.service" \
 		"$RT/etc/systemd/system/kdumpkit-vmtest.service"
@@ -172,7 +177,9 @@ make_disk() {
 		spec=${spec:-${label:+LABEL=$label}}
 		[ -n "$spec" ] || die "DISKS: fstab= needs uuid= or label="
 		mkdir -p "$RT/$mnt"
-		printf '%s\t%s\t%s\tdefaults,x-systemd.device-timeout=20s\t0 2\n' \
+		# 90 s: udev's coldplug under TCG on a busy 2-core host can take
+		# longer than 20 s to name the disk.
+		printf '%s\t%s\t%s\tdefaults,x-systemd.device-timeout=90s\t0 2\n' \
 			"$spec" "$mnt" "$fstype" >>"$RT/etc/fstab"
 	fi
 	echo "$img $serial" >>"$RUN_DIR/disks.list"

@@ -12,7 +12,7 @@
 # Env:   TIMEOUT (s, 600), MEM (MiB, 2048), SMP (2), CRASHKERNEL (256M),
 #        NET (qemu -netdev, default "user,id=n0,restrict=on"), LOG (default
 #        RUN_DIR/console.log), QUIET=1 (log only, nothing on stdout),
-#        KERNEL/INITRD (default the cached ones), DISK_CACHE (qemu cache=, unsafe),
+#        GUEST_KERNEL/GUEST_INITRD (default the suite's cached ones), DISK_CACHE (qemu cache=, unsafe),
 #        QEMU_EXTRA (more qemu arguments, word-split)
 # Exit:  qemu's status (0 when the guest powered off or rebooted), 124 on
 #        timeout, 3 when stopped because the guest was stuck.
@@ -33,10 +33,10 @@ SMP=${SMP:-2}
 CRASHKERNEL=${CRASHKERNEL:-256M}
 NET=${NET:-user,id=n0,restrict=on}
 LOG=${LOG:-$RUN_DIR/console.log}
-KERNEL=${KERNEL:-$CACHE/vmlinuz}
-INITRD=${INITRD:-$CACHE/initrd.img}
+GUEST_KERNEL=${GUEST_KERNEL:-$SUITE_DIR/vmlinuz}
+GUEST_INITRD=${GUEST_INITRD:-$SUITE_DIR/initrd.img}
 [ -s "$RUN_DIR/disks.list" ] || die "$RUN_DIR/disks.list missing: run mkimage.sh first"
-if [ ! -e "$KERNEL" ] || [ ! -e "$INITRD" ]; then die "no kernel/initrd in $CACHE: run build-base.sh first"; fi
+if [ ! -e "$GUEST_KERNEL" ] || [ ! -e "$GUEST_INITRD" ]; then die "no kernel/initrd in $SUITE_DIR: run build-base.sh first"; fi
 
 APPEND="root=LABEL=kdumproot rw console=ttyS0,115200 panic=10 crashkernel=$CRASHKERNEL kdvmtest=$MODE $*"
 
@@ -52,7 +52,7 @@ done <"$RUN_DIR/disks.list"
 # shellcheck disable=SC2206,SC2054 # QEMU_EXTRA is word-split on purpose; commas are qemu syntax
 qemu=(qemu-system-x86_64 -accel tcg -nodefaults -m "$MEM" -smp "$SMP"
 	-display none -monitor none -serial stdio -no-reboot
-	-kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND"
+	-kernel "$GUEST_KERNEL" -initrd "$GUEST_INITRD" -append "$APPEND"
 	"${drives[@]}"
 	-netdev "$NET" -device virtio-net-pci,netdev=n0
 	-pidfile "$RUN_DIR/qemu.pid"

@@ -1,20 +1,21 @@
 #!/bin/bash
 # Run VM crash scenarios and print one verdict line each:
 #
-#   VM <name>: PASS (<details, timings>)
-#   VM <name>: FAIL (<reason>)
+#   VM <suite> <name>: PASS (<details, timings>)
+#   VM <suite> <name>: FAIL (<reason>)
 #
-# and at the end "N passed, M failed" alone on a line (exit 1 if M > 0).
+# and at the end "VM <suite>: N passed, M failed" (exit 1 if M > 0).
 #
 # Per scenario: mkimage.sh (own copy of every image, so runs never share a
 # disk), run-guest.sh under `timeout`, then the console log is held against
 # the scenario's expectations and the dump is read back from the disk image
 # with verify-dump.sh.  Progress goes to stderr, verdicts to stdout; each
 # scenario's files (images, console.log, mkimage.log, verify.log, the dump)
-# stay in $CACHE/runs/<name>/ until its next run.
+# stay in $RUNS/<name>/ ($CACHE/runs/<suite>/<name>) until its next run.
 #
 # Usage: run-scenarios.sh [name...]          (default: every scenarios/*/)
-# Env:   KDUMPKIT_VM_CACHE, JOBS (scenarios at once, default 1; >1 gives each
+# Env:   DISTRO (guest suite: bookworm, trixie (default), forky), KERNEL
+#        (backports), KDUMPKIT_VM_CACHE, JOBS (scenarios at once, default 1; >1 gives each
 #        guest SMP=1), KDVM_TIMEOUT (override every scenario's TIMEOUT),
 #        MKIMAGE_TIMEOUT (s, 1200), VERBOSE=1 (console on stderr),
 #        KEEP_IMAGES=0 (delete a passed run's disk images)
@@ -24,7 +25,6 @@ set -uo pipefail
 
 JOBS=${JOBS:-1}
 MKIMAGE_TIMEOUT=${MKIMAGE_TIMEOUT:-1200}
-RESULTS=$CACHE/results
 [ "$(id -u)" = 0 ] || die "must run as root (image building)"
 
 if [ $# -gt 0 ]; then
@@ -35,11 +35,11 @@ else
 fi
 [ "${#names[@]}" -gt 0 ] || die "no scenarios"
 
-mkdir -p "$CACHE/logs" "$RESULTS"
+mkdir -p "$RESULTS"
 for n in "${names[@]}"; do rm -f "$RESULTS/$n"; done
 
 verdict() { # NAME PASS|FAIL TEXT
-	local line="VM $1: $2 ($3)"
+	local line="VM $DISTRO_ID $1: $2 ($3)"
 	echo "$line" >"$RESULTS/$1"
 	echo "$line"
 }
@@ -245,7 +245,7 @@ evaluate() {
 # --- one scenario -------------------------------------------------------------
 run_one() {
 	local name=$1 run t0 res img_s pre_s
-	run=$CACHE/runs/$name
+	run=$RUNS/$name
 	clog=$run/console.log
 	t0=$(now)
 	if [ ! -f "$VM_DIR/scenarios/$name/scenario.conf" ]; then
@@ -318,15 +318,17 @@ run_one() {
 
 # --- main -------------------------------------------------------------------------
 t_all=$(now)
-log "base image (log: $CACHE/logs/build-base.log)"
-if ! "$VM_DIR/build-base.sh" >"$CACHE/logs/build-base.log" 2>&1; then
-	reason="base image build failed: $(tail -n 1 "$CACHE/logs/build-base.log" | cut -c1-200)"
+LOGS=$CACHE/logs/$DISTRO_ID
+mkdir -p "$LOGS"
+log "$DISTRO_ID trees (log: $LOGS/build-base.log)"
+if ! "$VM_DIR/build-base.sh" >"$LOGS/build-base.log" 2>&1; then
+	reason="base image build failed: $(tail -n 1 "$LOGS/build-base.log" | cut -c1-200)"
 	for n in "${names[@]}"; do verdict "$n" FAIL "$reason"; done
-	echo "0 passed, ${#names[@]} failed"
+	echo "VM $DISTRO_ID: 0 passed, ${#names[@]} failed"
 	exit 1
 fi
 
-# Build kdumpkit once on the host; mkimage.sh then only installs it.
+# Build kdumpkit once, in the suite's build tree; mkimage.sh then only installs it.
 product_error=""
 need_product=0
 for n in "${names[@]}"; do
@@ -334,9 +336,9 @@ for n in "${names[@]}"; do
 	(load_scenario "$VM_DIR/scenarios/$n" && [ "$PRODUCT" = 1 ]) && need_product=1
 done
 if [ "$need_product" = 1 ]; then
-	log "building kdumpkit (log: $CACHE/logs/make.log)"
-	if ! timeout --foreground 1200 make -C "$REPO_DIR" --no-print-directory all >"$CACHE/logs/make.log" 2>&1; then
-		product_error="$(grep -m1 -iE 'error|No rule|No such' "$CACHE/logs/make.log" | cut -c1-160) (log: $CACHE/logs/make.log)"
+	log "building kdumpkit for $DISTRO (log: $LOGS/make.log)"
+	if ! "$VM_DIR/build-product.sh" >"$LOGS/make.log" 2>&1; then
+		product_error="$(grep -m1 -iE 'error|No rule|No such' "$LOGS/make.log" | cut -c1-160) (log: $LOGS/make.log)"
 	fi
 fi
 
@@ -363,7 +365,7 @@ wait
 pass=0
 failed=0
 for n in "${names[@]}"; do
-	if grep -q "^VM $n: PASS" "$RESULTS/$n" 2>/dev/null; then
+	if grep -q "^VM $DISTRO_ID $n: PASS" "$RESULTS/$n" 2>/dev/null; then
 		pass=$((pass + 1))
 	else
 		failed=$((failed + 1))
@@ -371,5 +373,5 @@ for n in "${names[@]}"; do
 	fi
 done
 log "all scenarios in $(elapsed "$t_all")s"
-echo "$pass passed, $failed failed"
+echo "VM $DISTRO_ID: $pass passed, $failed failed"
 [ "$failed" = 0 ]

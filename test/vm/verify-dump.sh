@@ -9,7 +9,7 @@
 #   - makedumpfile --dump-dmesg extracts the crashed kernel's log, which must
 #     show "sysrq: Trigger a crash" and "Kernel panic - not syncing";
 #   - libkdumpfile (python3-libkdumpfile) opens it and reads the kernel
-#     release, which must be the guest's (KVER, default $CACHE/kver).
+#     release, which must be the guest's (KVER, default $SUITE_DIR/kver).
 # ELF (core_collector cp) and kdump-compressed (makedumpfile) vmcores are both
 # accepted; a flattened one (makedumpfile -F) is reassembled first (and is
 # format "flattened": --format kdump refuses it).
@@ -55,7 +55,7 @@ else
 	IMAGE=$1
 	DPATH=${2:-/var/crash}
 fi
-kver=${kver:-$(cat "$CACHE/kver" 2>/dev/null || true)}
+kver=${kver:-$(cat "$SUITE_DIR/kver" 2>/dev/null || true)}
 
 pass() { echo "VERIFY PASS $*"; exit 0; }
 fail() { echo "VERIFY FAIL $*"; exit 1; }

@@ -1,26 +1,42 @@
 # test/vm/vm.mk — VM crash scenarios under qemu TCG (see test/vm/README.md).
 #
-#   make check-vm                     every scenario in test/vm/scenarios/
-#   make check-vm SCENARIOS="default xfs-label"
-#   make vm-base                      build/refresh the cached Debian 12 guest tree
-#   make vm-clean                     drop per-run images (keeps the base)
+#   make check-vm                     the CI selection (test/vm/selections: ci)
+#   make check-vm-all                 every scenario on Debian 13 and 12, smoke on 14
+#   make check-vm SELECTION=smoke     another named selection
+#   make check-vm DISTRO=bookworm     every scenario on one suite (default trixie)
+#   make check-vm SCENARIOS="default xfs-label" [DISTRO=forky] [KERNEL=backports]
+#   make vm-base [DISTRO=...]         build/refresh the cached trees of a suite
+#   make vm-clean                     drop per-run images (keeps the trees)
 # The cache lives in $(KDUMPKIT_VM_CACHE), default /var/tmp/kdumpkit-vm.
 
 VM_DIR     := test/vm
 SCENARIOS  ?=
-VM_SCRIPTS := $(addprefix $(VM_DIR)/,common.sh hostsrv.sh build-base.sh mkimage.sh run-guest.sh \
-	run-scenarios.sh verify-dump.sh guest/kdumpkit-vmtest)
+SELECTION  ?=
+DISTRO     ?=
+KERNEL     ?=
+VM_SCRIPTS := $(addprefix $(VM_DIR)/,common.sh hostsrv.sh build-base.sh build-product.sh mkimage.sh \
+	run-guest.sh run-scenarios.sh check-vm.sh verify-dump.sh guest/kdumpkit-vmtest)
 
 CHECK_VM   += check-vm-run
 CHECK_FAST += check-vm-lint
 DEB_DEPS   += qemu-system-x86 qemu-utils debootstrap e2fsprogs xfsprogs util-linux \
 	makedumpfile python3 python3-libkdumpfile socat shellcheck \
-	openssh-server openssh-client nfs-ganesha nfs-ganesha-vfs dracut-core iproute2
+	openssh-server openssh-client nfs-ganesha nfs-ganesha-vfs dracut-core iproute2 file
 
-.PHONY: check-vm-run check-vm-lint vm-base vm-clean
+.PHONY: check-vm-run check-vm-lint check-vm-all vm-base vm-clean
 
+# A selection by name; or DISTRO/SCENARIOS straight to run-scenarios.sh.
 check-vm-run:
-	$(VM_DIR)/run-scenarios.sh $(SCENARIOS)
+ifneq ($(SELECTION),)
+	$(VM_DIR)/check-vm.sh $(SELECTION)
+else ifneq ($(DISTRO)$(SCENARIOS)$(KERNEL),)
+	DISTRO=$(or $(DISTRO),trixie) KERNEL=$(KERNEL) $(VM_DIR)/run-scenarios.sh $(SCENARIOS)
+else
+	$(VM_DIR)/check-vm.sh ci
+endif
+
+check-vm-all: deps
+	$(Q)$(MAKE) --no-print-directory check-vm SELECTION=all
 
 # The harness's own scripts, the scenario fragments they source, the guest
 # scripts of the scenarios, and the Python helpers (syntax only).
@@ -31,7 +47,7 @@ check-vm-lint:
 		$(VM_DIR)/fsread.py $(VM_DIR)/tstamp.py
 
 vm-base:
-	$(VM_DIR)/build-base.sh
+	DISTRO=$(or $(DISTRO),trixie) KERNEL=$(KERNEL) $(VM_DIR)/build-base.sh
 
 vm-clean:
 	rm -rf --one-file-system "$${KDUMPKIT_VM_CACHE:-/var/tmp/kdumpkit-vm}/runs"
