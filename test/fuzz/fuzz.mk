@@ -2,7 +2,9 @@
 FUZZ_SECONDS ?= 60
 CLANG ?= clang
 HAVE_CLANG := $(shell command -v $(CLANG) >/dev/null 2>&1 && echo yes)
-DEB_DEPS += clang libclang-rt-14-dev
+# libclang-rt-dev: the fuzzer runtime of the suite's default clang (libclang-rt-14-dev
+# on Debian 12, -19- on 13, ...), from the same source package as clang
+DEB_DEPS += clang libclang-rt-dev
 
 $(B)/test/fuzz-kdump-conf: test/fuzz/fuzz-kdump-conf.c lib/kdump-conf.c lib/shellwords.c lib/strv.c
 	@mkdir -p $(dir $@)
