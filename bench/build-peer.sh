@@ -3,12 +3,14 @@
 # harness's base tree with Debian's own kdump-tools installed from apt, its
 # capture initrd prebuilt in the chroot, configured to dump locally.
 #
-#   $CACHE/bench/peer-cache/tree        the tree (marker .bench-peer holds the hash
-#                                       of the base tree's marker and this script)
-#   $CACHE/bench/peer-cache/{vmlinuz,initrd.img,kver}
-#                                       links to the base's: both guests boot the
-#                                       same first kernel and initrd
-#   $CACHE/bench/peer-cache/peer.env    KDUMP_TOOLS_VERSION, MKINITRAMFS_S, PEER_INITRD
+# For the guest suite (DISTRO, KERNEL: test/vm/common.sh), $PC below is
+# $CACHE/bench/<suite>/peer-cache, a cache of test/vm's layout of its own:
+#   $PC/<suite>/tree        the tree (marker .bench-peer holds the hash
+#                           of the base tree's marker and this script)
+#   $PC/<suite>/{vmlinuz,initrd.img,kver}
+#                           links to the base's: both guests boot the
+#                           same first kernel and initrd
+#   $PC/peer.env            KDUMP_TOOLS_VERSION, MKINITRAMFS_S, PEER_INITRD
 #
 # kdump-tools' own build (MODULES=dep) fails in a chroot, and kdump-config load
 # rebuilds the initrd in the guest (~140 s under TCG) when there is none or when
@@ -23,17 +25,17 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../test/vm/common.sh"
 
 [ "$(id -u)" = 0 ] || die "must run as root (cp -a, chroot, apt-get)"
-if [ ! -e "$TREE/.stage2" ] || [ ! -s "$CACHE/kver" ]; then die "no base tree in $CACHE: run test/vm/build-base.sh"; fi
-KVER=$(cat "$CACHE/kver")
-PC=$CACHE/bench/peer-cache
-PT=$PC/tree
+if [ ! -e "$TREE/.stage2" ] || [ ! -s "$SUITE_DIR/kver" ]; then die "no base tree in $SUITE_DIR: run test/vm/build-base.sh"; fi
+KVER=$(cat "$SUITE_DIR/kver")
+PC=$CACHE/bench/$DISTRO_ID/peer-cache
+PT=$PC/$DISTRO_ID/tree
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-1200}
 HASH=$(cat "$TREE/.stage2" "$0" | sha256sum | cut -c1-16)
 
-mkdir -p "$PC"
-ln -sfn "$CACHE/vmlinuz" "$PC/vmlinuz"
-ln -sfn "$CACHE/initrd.img" "$PC/initrd.img"
-ln -sfn "$CACHE/kver" "$PC/kver"
+mkdir -p "$PC/$DISTRO_ID"
+ln -sfn "$SUITE_DIR/vmlinuz" "$PC/$DISTRO_ID/vmlinuz"
+ln -sfn "$SUITE_DIR/initrd.img" "$PC/$DISTRO_ID/initrd.img"
+ln -sfn "$SUITE_DIR/kver" "$PC/$DISTRO_ID/kver"
 if [ "$(cat "$PT/.bench-peer" 2>/dev/null)" = "$HASH" ] && [ -s "$PC/peer.env" ]; then
 	log "peer tree up to date ($PT)"
 	exit 0

@@ -14,11 +14,11 @@
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
-CACHE=${KDUMPKIT_VM_CACHE:-/var/tmp/kdumpkit-vm}
+RUNS=${KDUMPKIT_VM_CACHE:-/var/tmp/kdumpkit-vm}/runs/${DISTRO:-trixie}
 RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results}
 VMCORE=${1:-}
 if [ -z "$VMCORE" ]; then
-	VMCORE=$(find "$CACHE/runs/collector-cp/dump" -name vmcore -printf '%T@ %p\n' 2>/dev/null |
+	VMCORE=$(find "$RUNS/collector-cp/dump" -name vmcore -printf '%T@ %p\n' 2>/dev/null |
 		sort -n | tail -n1 | cut -d' ' -f2-)
 fi
 if [ -z "$VMCORE" ] || [ ! -s "$VMCORE" ]; then

@@ -1,6 +1,7 @@
 #!/bin/bash
 # `make bench`: kdumpkit against Debian's kdump-tools, in two qemu TCG guests
-# made from the same cached Debian 12 tree (test/vm/), differing only in the
+# made from the same cached tree of the guest suite (test/vm/: DISTRO, default
+# trixie; KERNEL=backports), differing only in the
 # kdump system.  Same RAM, CPUs, crashkernel=, kernel and first initrd.
 #
 #   1. test/vm/build-base.sh; bench/build-peer.sh (peer tree: + kdump-tools)
@@ -28,7 +29,8 @@
 #      named <date>-<host>-<systems>), BENCH_CK (256M), BENCH_CK_LO (64),
 #      BENCH_CK_HI (256), BENCH_BISECT_TIMEOUT (s, 420), BENCH_RESULTS (dir),
 #      BENCH_REMOTE ("ssh nfs"; "" skips), BENCH_REMOTE_BISECT ("ssh"),
-#      KDUMPKIT_VM_CACHE (test/vm's cache; bench work in $CACHE/bench)
+#      DISTRO, KERNEL, KDUMPKIT_VM_CACHE (test/vm's cache; bench work in
+#      $CACHE/bench/<suite>)
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=test/vm/common.sh
@@ -45,12 +47,12 @@ CK_HI=${BENCH_CK_HI:-256}
 REMOTE=${BENCH_REMOTE-ssh nfs}
 REMOTE_BISECT=${BENCH_REMOTE_BISECT-ssh}
 BISECT_TIMEOUT=${BENCH_BISECT_TIMEOUT:-420}
-WORK=$CACHE/bench
+WORK=$CACHE/bench/$DISTRO_ID
 BASE_CACHE=$CACHE
 DATE=$(date +%F)
 HOST=$(hostname -s)
 RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results}
-NAME=$DATE-$HOST
+NAME=$DATE-$HOST-$DISTRO_ID
 [ "$SYSTEMS" = "kdumpkit peer" ] || NAME=$NAME-${SYSTEMS// /-}
 [ "$QUICK" != 1 ] || NAME=$NAME-quick
 # shellcheck disable=SC2086 # one system per line
@@ -66,11 +68,12 @@ CYC=$RAW/cycles.tsv
 printf 'system\ttag\tcrashkernel\tresult\tcrash_to_saved_s\tcrash_to_reboot_s\tvmcore_bytes\tmemavail_min_kB\tmemtotal_kB\tstart_nothing_changed_s\tkexec_load_s\tnote\n' >"$CYC"
 
 # --- images -----------------------------------------------------------------
-log "base tree"
+log "base trees ($DISTRO_ID), kdumpkit built for them"
 "$VM_DIR/build-base.sh" 2>&1 | tail -n 3 >&2
+"$VM_DIR/build-product.sh" 2>&1 | tail -n 1 >&2
 log "peer tree (kdump-tools)"
 "$BENCH_DIR/build-peer.sh" 2>&1 | tail -n 3 >&2
-KVER=$(cat "$CACHE/kver")
+KVER=$(cat "$SUITE_DIR/kver")
 # shellcheck source=/dev/null
 . "$WORK/peer-cache/peer.env"
 
@@ -255,15 +258,18 @@ remote_cycle() {
 	out=$RAW/scenario-$t-$tag.log
 	log "remote $t $tag: crashkernel=$ck"
 	KDVM_CRASHKERNEL=$ck KDUMPKIT_VM_CACHE=$BASE_CACHE "$VM_DIR/run-scenarios.sh" "$t" >"$out" 2>&1 || true
-	verdict=$(grep -m1 "^VM $t: " "$out" || echo "VM $t: FAIL no verdict")
-	case $verdict in "VM $t: PASS"*) res=PASS ;; *) res=FAIL; note=$(echo "${verdict#VM "$t": FAIL }" | cut -c1-160) ;; esac
+	verdict=$(grep -m1 "^VM $DISTRO_ID $t: " "$out" || echo "VM $DISTRO_ID $t: FAIL no verdict")
+	case $verdict in
+	"VM $DISTRO_ID $t: PASS"*) res=PASS ;;
+	*) res=FAIL; note=$(echo "${verdict#VM "$DISTRO_ID" "$t": FAIL }" | cut -c1-160) ;;
+	esac
 	saved=$(echo "$verdict" | sed -nE 's/.* saved ([0-9.]+)s later.*/\1/p')
-	img=$(find "$BASE_CACHE/runs/$t/initramfs" -maxdepth 1 -name '*kdump.img' 2>/dev/null | head -n1)
+	img=$(find "$RUNS/$t/initramfs" -maxdepth 1 -name '*kdump.img' 2>/dev/null | head -n1)
 	if [ "$res" = PASS ] && [ -n "$img" ]; then
 		bytes=$(stat -c %s "$img")
 		[ "$tag" != c1 ] || cp "$img" "$WORK/kdumpkit-guest-$t.img"
 	fi
-	gzip -9c "$BASE_CACHE/runs/$t/console.log" >"$RAW/console-remote-$t-$tag.log.gz" 2>/dev/null || true
+	gzip -9c "$RUNS/$t/console.log" >"$RAW/console-remote-$t-$tag.log.gz" 2>/dev/null || true
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$tag" "$ck" "$res" "$saved" "$bytes" "$note" >>"$RCYC"
 	log "remote $t $tag: $res crash->saved ${saved:-?}s image ${bytes:-?} B ${note}"
 	[ "$res" = PASS ]
@@ -292,7 +298,7 @@ gzip -9f "$RAW"/capture-images/*.txt 2>/dev/null || true
 "$HOST_PYTHON" "$BENCH_DIR/report.py" --cycles "$CYC" --images "$RAW/images.txt" --remote "$RCYC" \
 	--bisect "$RAW/bisect.txt" --peer-env "$WORK/peer-cache/peer.env" \
 	--mode "$([ "$QUICK" = 1 ] && echo "BENCH_QUICK=1 (1 cycle, no bisection)" || echo "full ($CYCLES cycles, bisection)")" \
-	--kver "$KVER" --tree "$WORK/peer-cache/tree" --base-tree "$TREE" --repo "$REPO_DIR" \
+	--kver "$KVER" --tree "$WORK/peer-cache/$DISTRO_ID/tree" --base-tree "$TREE" --repo "$REPO_DIR" \
 	--ck "$CK" --ours "$OURS" --raw "$(basename "$RAW")" --elapsed "$(elapsed "$T0")" >"$MD"
 cat "$MD"
 log "results: $MD (raw logs: $RAW)"
