@@ -47,6 +47,7 @@ GUEST_LIB_DEVS=(libmount-dev libssh2-1-dev libnfs-dev libssl-dev libblkid-dev li
 BUILD_PKGS=(build-essential pkg-config libmount-dev libssh2-1-dev libnfs-dev libssl-dev
 	zlib1g-dev libblkid-dev libzstd-dev systemd dracut-core)
 [ "$DISTRO" = bookworm ] || BUILD_PKGS+=(systemd-dev)
+[ "$DISTRO" = bookworm ] || BUILD_PKGS+=(crash) # crash-check.sh (12's crash 8.0.2 misreads 6.1 dumps)
 
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-1200}
 kinds=()
