@@ -82,7 +82,9 @@
 #define PROGRESS_EVERY_TICKS 50         /* 10 s at 200 ms */
 #define KMSG_MAX (8 * 1024 * 1024)
 #define DIR_SUFFIX_MAX 99
-#define WRITER_TIMEOUT_SEC 600          /* writer mkdir, and put of small files */
+/* writer mkdir, and put of small files: past the writers' own retries (up
+ * to 660 s while an ssh server refuses this address) */
+#define WRITER_TIMEOUT_SEC 900
 #define WRITER_FINISH_TIMEOUT_SEC 900   /* writer fsync + rename after the data */
 #define PIPE_TAIL_TIMEOUT_SEC 60        /* one side of the pipe, once the other is gone */
 #define RELAY_BUF_SIZE (128 * 1024)

@@ -16,6 +16,10 @@
 
 #define PROGRESS_INTERVAL 5.0
 #define NET_RETRY_SECS 60
+/* sshd's PerSourcePenalties bar an address for at most 600 s (max:600)
+ * after its last penalty, and a refused connection adds none: past this, a
+ * refusal is no penalty of ours. */
+#define NET_REFUSED_RETRY_SECS 660
 #define NET_IO_TIMEOUT_SECS 60
 #define PROBE_IO_TIMEOUT_SECS 10        /* kdumpctl waits for the probe */
 
@@ -470,19 +474,28 @@ static int flat_fs_probe(const struct flat_fs *fs, const char *base) {
 }
 
 /* Connects as n says: while the network comes up, retrying for
- * n->retry_secs; for a probe, once. */
+ * n->retry_secs; while the server turns us away, for n->refused_retry_secs
+ * from its first refusal; for a probe, once. */
 static int net_connect(const struct flat_fs *fs, struct flat_net *n) {
-        double deadline = flat_now() + n->retry_secs;
+        double start = flat_now(), deadline = start + n->retry_secs;
+        bool refused = false;
         int r;
 
         for (unsigned attempt = 0;; attempt++) {
                 r = fs->ops->connect(fs->fs, n);
-                if (r != -EAGAIN || n->probe)
+                if ((r != -EAGAIN && r != -EBUSY) || n->probe)
                         return r;
                 fs->ops->disconnect(fs->fs);
+                if (r == -EBUSY && !refused) {
+                        refused = true;
+                        if (flat_now() + n->refused_retry_secs > deadline)
+                                deadline = flat_now() + n->refused_retry_secs;
+                        log_info("%s refuses this address for now; waiting up to %.0f s for it.", n->target,
+                                 deadline - flat_now());
+                }
                 if (!flat_backoff(attempt, deadline))
-                        return log_error_errno(EHOSTUNREACH, "Giving up on %s after %u s.", n->target,
-                                               n->retry_secs);
+                        return log_error_errno(refused ? EBUSY : EHOSTUNREACH, "Giving up on %s after %.0f s.",
+                                               n->target, flat_now() - start);
                 log_info("Retrying %s...", n->target);
         }
 }
@@ -512,6 +525,7 @@ static int net_run(const struct flat_args *a, bool probe) {
                 return FLAT_EXIT_FAILURE;
         n.conf = conf;
         n.retry_secs = flat_env_secs("KDUMP_NET_RETRY_SECS", NET_RETRY_SECS);
+        n.refused_retry_secs = flat_env_secs("KDUMP_NET_REFUSED_RETRY_SECS", NET_REFUSED_RETRY_SECS);
         n.io_timeout_secs = flat_env_secs("KDUMP_NET_IO_TIMEOUT_SECS",
                                           probe ? PROBE_IO_TIMEOUT_SECS : NET_IO_TIMEOUT_SECS);
         if (n.io_timeout_secs == 0)

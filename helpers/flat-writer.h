@@ -112,6 +112,7 @@ void flat_progress_done(struct flat_progress *p, const char *what);
 struct flat_net {
         const struct kdump_conf *conf;
         unsigned retry_secs;            /* KDUMP_NET_RETRY_SECS (60): retry for this long */
+        unsigned refused_retry_secs;    /* KDUMP_NET_REFUSED_RETRY_SECS (660): after -EBUSY */
         unsigned io_timeout_secs;       /* KDUMP_NET_IO_TIMEOUT_SECS (60, probe 10), at least 1 */
         bool probe;                     /* kdumpctl's probe: one attempt, no retries */
         char target[512];               /* set by connect(): "host port N", "host:/export" */
@@ -120,7 +121,10 @@ struct flat_net {
 struct flat_fs_ops {
         /* One attempt to connect, reading the writer's own environment too.
          * -EAGAIN: not reachable (yet), worth retrying (logged as a warning;
-         * for a probe, also why it failed, as an error). */
+         * for a probe, also why it failed, as an error).  -EBUSY: the server
+         * is up but turns this address away for now (sshd's PerSourcePenalties
+         * or MaxStartups): retried for refused_retry_secs from the first such
+         * answer (logged as for -EAGAIN). */
         int (*connect)(void *fs, struct flat_net *n);
         /* Before a retry and at the end, also after a failed connect(). */
         void (*disconnect)(void *fs);

@@ -12,7 +12,8 @@
  * `kdumpctl propagate` recorded (/etc/kdump/known_hosts, KDUMP_KNOWN_HOSTS
  * overrides): an unknown or changed key is a failure, never trusted on first
  * use.  Environment for tests: KDUMP_SSH_PORT (22), KDUMP_NET_RETRY_SECS (60),
- * KDUMP_NET_IO_TIMEOUT_SECS (60; 10 for probe).
+ * KDUMP_NET_REFUSED_RETRY_SECS (660), KDUMP_NET_IO_TIMEOUT_SECS (60; 10 for
+ * probe).
  *
  * `probe` is kdumpctl's check, made exactly as at crash time (same key, same
  * pinned known_hosts: kdumpctl points KDUMP_KNOWN_HOSTS at
@@ -302,8 +303,29 @@ static bool key_may_be_rsa(const char *key) {
         return streq(type, "ssh-rsa");
 }
 
-/* One attempt.  -EAGAIN: worth retrying (network not up yet); other errors
- * are final (host key, authentication, SFTP refused). */
+/* After a failed handshake: did the server turn us away before its SSH
+ * banner?  OpenSSH's listener does so for an address under a
+ * PerSourcePenalties penalty or past MaxStartups, with a line "Not allowed
+ * at this time" (libssh2 takes it for the banner) or nothing, then hangs up.
+ * A server that sent its banner and then failed is another matter. */
+static bool refused_before_banner(const struct ssh_conn *c, const char **ret_said) {
+        const char *banner = libssh2_session_banner_get(c->session);
+        ssize_t n;
+        char b;
+
+        *ret_said = banner && *banner ? banner : NULL;
+        if (banner && strncmp(banner, "SSH-", 4) == 0)
+                return false;
+        n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+        return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/* One attempt.  -EAGAIN: worth retrying (network not up yet); -EBUSY: the
+ * server refuses this address for now, worth retrying for longer; other
+ * errors are final (host key, authentication, SFTP refused): sshd charges a
+ * failed login 5 s (PerSourcePenalties authfail) and bars the address once
+ * 15 s add up (min), so retrying those would lock us out.  A retried
+ * handshake costs 1 s (noauth), gone before the next attempt. */
 static int ssh_open_once(struct ssh_conn *c, const struct kdump_conf *conf) {
         LIBSSH2_KNOWNHOSTS *kh = NULL;
         const char *user = conf->target.user ? conf->target.user : "root";
@@ -341,9 +363,19 @@ static int ssh_open_once(struct ssh_conn *c, const struct kdump_conf *conf) {
         r = libssh2_session_handshake(c->session, c->fd);
         flat_watchdog(0);
         if (r < 0) {
-                log_warning("SSH handshake with %s port %u failed: %s", c->host, arg_port,
-                            session_error(c->session));
-                r = -EAGAIN;
+                const char *said;
+
+                if (refused_before_banner(c, &said)) {
+                        log_warning("%s port %u closed the connection before its SSH banner%s%s%s: it refuses "
+                                    "this address for now (sshd's PerSourcePenalties or MaxStartups).",
+                                    c->host, arg_port, said ? " (it said \"" : "", strempty(said),
+                                    said ? "\")" : "");
+                        r = -EBUSY;
+                } else {
+                        log_warning("SSH handshake with %s port %u failed: %s", c->host, arg_port,
+                                    session_error(c->session));
+                        r = -EAGAIN;
+                }
                 goto done;
         }
         r = verify_host_key(c, kh);
@@ -706,6 +738,10 @@ static int sftp_connect(void *userdata, struct flat_net *n) {
         if (r == -EAGAIN && n->probe)
                 log_error_errno(EHOSTUNREACH, "cannot reach the ssh server %s (one attempt, %u s timeout).",
                                 server_addr(c), CONNECT_TIMEOUT_SECS);
+        else if (r == -EBUSY && n->probe)
+                log_error_errno(EBUSY, "the ssh server %s refuses connections from this address for now "
+                                "(sshd's PerSourcePenalties or MaxStartups); a dump would wait up to %u s for it.",
+                                server_addr(c), n->refused_retry_secs);
         return r;
 }
 
