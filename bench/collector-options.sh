@@ -1,80 +1,203 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Which makedumpfile options should kdumpkit's default core_collector use?
-# Runs makedumpfile over one full ELF vmcore (as `core_collector cp` saves
-# it: the VM scenario collector-cp leaves one under the harness cache) with
-# each candidate, and writes a Markdown table: output size, wall time and
-# peak RSS per option set.  Host CPU, not the capture kernel's: the ratios
-# between options carry over, the absolute times do not (qemu TCG is several
-# times slower).
+# Runs the guest suite's own makedumpfile (DISTRO, default trixie: the one
+# the capture initramfs of that suite carries, not the host's) over one full
+# ELF vmcore of that suite (as `core_collector cp` saves it: the VM scenario
+# collector-cp leaves one under the harness cache) with each candidate, and
+# writes a Markdown table: output size, wall time, peak RSS, the pages
+# makedumpfile kept and excluded as free, and whether `--dump-dmesg` reads the
+# panic back out of the output.  Host CPU, not the capture kernel's: the
+# ratios between options carry over, the absolute times do not (qemu TCG is
+# several times slower, and the host may be busy).  Sizes are exact.
 #
-#   bench/collector-options.sh [VMCORE]      (default: newest collector-cp dump)
-#   make bench-collector
-# Results: bench/results/<date>-collector.md
+#   bench/collector-options.sh [VMCORE]  (default: newest collector-cp dump of DISTRO)
+#   DISTRO=bookworm make bench-collector
+#   BENCH_COLLECTOR_REF="forky" ...      also run these suites' makedumpfile
+#                                        over the same vmcore (reference rows)
+# Results: bench/results/<date>-collector-<suite>.md
+#
+# makedumpfile runs chrooted in the suite's cached guest tree, inside a
+# private mount namespace: a tmpfs over the tree's /tmp (the vmcore bind-mounted
+# read-only there, outputs written there) and /proc (makedumpfile sizes its
+# buffers from /proc/meminfo).  Nobody else sees those mounts, so the tree
+# itself is never changed, not even while the VM harness copies it.
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
-RUNS=${KDUMPKIT_VM_CACHE:-/var/tmp/kdumpkit-vm}/runs/${DISTRO:-trixie}
+# shellcheck source=test/vm/common.sh
+. "$BENCH_DIR/../test/vm/common.sh"
+[ "$(id -u)" = 0 ] || die "must run as root (chroot, mounts)"
+
 RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results}
+REF_SUITES=${BENCH_COLLECTOR_REF:-}
+RUN_TIMEOUT=${BENCH_COLLECTOR_TIMEOUT:-600}   # s, per makedumpfile run
 VMCORE=${1:-}
 if [ -z "$VMCORE" ]; then
 	VMCORE=$(find "$RUNS/collector-cp/dump" -name vmcore -printf '%T@ %p\n' 2>/dev/null |
 		sort -n | tail -n1 | cut -d' ' -f2-)
 fi
 if [ -z "$VMCORE" ] || [ ! -s "$VMCORE" ]; then
-	echo "collector-options: no ELF vmcore; run 'make check-vm SCENARIOS=collector-cp' first or pass one" >&2
-	exit 1
+	die "no ELF vmcore under $RUNS/collector-cp/dump; run 'make check-vm SCENARIOS=collector-cp DISTRO=$DISTRO' first or pass one"
 fi
-command -v makedumpfile >/dev/null || { echo "collector-options: makedumpfile missing" >&2; exit 1; }
+VMCORE=$(realpath "$VMCORE")
+[ "$(head -c4 "$VMCORE" | od -An -c | tr -d ' ')" = 177ELF ] ||
+	die "$VMCORE: not an ELF vmcore (makedumpfile's output cannot be re-filtered fairly)"
 
-WORK=$(mktemp -d /var/tmp/kdumpkit-collector.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+tree_of() { echo "$CACHE/$1/tree"; }
+for s in "$DISTRO_ID" $REF_SUITES; do
+	[ -x "$(tree_of "$s")/usr/bin/makedumpfile" ] ||
+		die "$(tree_of "$s")/usr/bin/makedumpfile missing (test/vm/build-base.sh with DISTRO=${s%-bpo})"
+done
+
+# Everything below mounts: do it in a private mount namespace, which also
+# drops every mount when the script ends, however it ends.
+if [ "${KDUMPKIT_COLLECTOR_NS:-}" != 1 ]; then
+	exec unshare --mount --propagation private env KDUMPKIT_COLLECTOR_NS=1 \
+		"$BENCH_DIR/collector-options.sh" "$VMCORE"
+fi
+
+MOUNTS=()
+undo_mounts() {
+	local i
+	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
+		umount "${MOUNTS[i]}" 2>/dev/null || umount -l "${MOUNTS[i]}"
+	done
+	MOUNTS=()
+}
+trap undo_mounts EXIT
+for s in "$DISTRO_ID" $REF_SUITES; do
+	t=$(tree_of "$s")
+	mount -t tmpfs -o mode=0700,size=4g kdumpkit-collector "$t/tmp"
+	MOUNTS+=("$t/tmp")
+	mount --bind /proc "$t/proc"
+	MOUNTS+=("$t/proc")
+	: >"$t/tmp/vmcore"
+	mount --bind -o ro "$VMCORE" "$t/tmp/vmcore"
+	MOUNTS+=("$t/tmp/vmcore")
+done
+
+# in_tree SUITE CMD...: CMD chrooted in SUITE's tree, bounded
+in_tree() {
+	local t
+	t=$(tree_of "$1")
+	shift
+	timeout "$RUN_TIMEOUT" chroot "$t" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C "$@"
+}
+mdf_version() { in_tree "$1" makedumpfile -v 2>&1 | sed -n 's/^makedumpfile: version //p' | head -n1; }
+# built_in SUITE LETTER: makedumpfile -h says the -p (snappy) or -z (zstd)
+# compressor is built in; a missing one is silently ignored, i.e. such a run
+# would measure no compression under another name
+built_in() {
+	local name
+	case $2 in p) name=snappy ;; z) name=zstd ;; *) return 0 ;; esac
+	in_tree "$1" makedumpfile -h 2>&1 | sed -n "/^$name support:/{n;p}" | grep -q enabled
+}
+# hex_mib HEX-PAGES: 4 KiB pages as MiB
+hex_mib() { awk -v p="$(( $1 ))" 'BEGIN { printf "%.1f", p * 4096 / 1048576 }'; }
+
 mkdir -p "$RESULTS"
-MD=$RESULTS/$(date -u +%F)-collector.md
+MD=$RESULTS/$(date -u +%F)-collector-$DISTRO_ID.md
 in_mib=$(( $(stat -c %s "$VMCORE") / 1048576 ))
+osrelease=$(head -c 16M "$VMCORE" | grep -a -m1 -o 'OSRELEASE=[[:graph:]]*' | cut -d= -f2 || true)
 
-# label|options: the shipped default first, then what else makedumpfile 1.7.2
-# offers (Debian's build has no zstd: -z is left out)
+# label|options: the shipped default first, then what else makedumpfile
+# offers; -d 17/23 keep user (and cache) pages, for their cost
 candidates=(
 	"-l -d 31 (default)|-l -d 31"
 	"-c -d 31 (zlib)|-c -d 31"
-	"-p -d 31 (snappy, if built in)|-p -d 31"
+	"-p -d 31 (snappy)|-p -d 31"
+	"-z -d 31 (zstd)|-z -d 31"
 	"-d 31 (no compression)|-d 31"
 	"-l -d 17|-l -d 17"
+	"-l -d 23|-l -d 23"
+	"-z -d 23|-z -d 23"
 	"-l -d 31 --num-threads 2|-l -d 31 --num-threads 2"
 )
+rows=()
+for c in "${candidates[@]}"; do rows+=("$DISTRO_ID|$c"); done
+for s in $REF_SUITES; do
+	rows+=("$s|$s's makedumpfile: -l -d 31|-l -d 31")
+	! built_in "$s" z || rows+=("$s|$s's makedumpfile: -z -d 31|-z -d 31")
+done
 
 {
-	echo "# makedumpfile options over one vmcore — $(date -u '+%F %H:%M') UTC"
+	echo "# makedumpfile options over one $DISTRO_ID vmcore — $(date -u '+%F %H:%M') UTC"
 	echo
-	echo "- Input: full ELF vmcore of the 2 GiB bench guest (${in_mib} MiB; \`$(basename "$(dirname "$VMCORE")")\`)"
-	echo "- makedumpfile: $(makedumpfile -v 2>&1 | head -n1 | sed 's/^makedumpfile: //')"
-	echo "- Host: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), kernel $(uname -r)"
-	echo "- Each line: best of 3 runs; output to tmpfs; peak RSS from GNU time."
+	echo "- Input: full ELF vmcore (\`core_collector cp\`) of the $DISTRO_ID guest, kernel ${osrelease:-?}: ${in_mib} MiB (\`$(basename "$(dirname "$VMCORE")")\`)"
+	echo "- makedumpfile: $DISTRO_ID's own, $(mdf_version "$DISTRO_ID"), chrooted in its guest tree"
+	echo "- Host: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), kernel $(uname -r), busy with VM runs: times are relative, sizes exact"
+	echo "- Each line: best time of 3 runs, largest peak RSS of the 3 (GNU time); output to tmpfs."
+	echo "  kept / free: pages makedumpfile wrote (before compression) and excluded as free, from its report."
+	echo "  dmesg: \`makedumpfile --dump-dmesg\` of the output (same makedumpfile) shows \"$KDVM_PAT_PANIC\"."
 	echo
-	echo "| options | output (MiB) | time (s) | peak RSS (MiB) |"
-	echo "|---|---|---|---|"
+	echo "| options | output (MiB) | time (s) | peak RSS (MiB) | kept (MiB) | free excluded (MiB) | dmesg |"
+	echo "|---|---|---|---|---|---|---|"
 } >"$MD"
 
-for c in "${candidates[@]}"; do
-	label=${c%%|*}
-	read -r -a opts <<<"${c#*|}"
-	best=
-	for _ in 1 2 3; do
-		rm -f "$WORK/out"
-		/usr/bin/time -f '%e %M' -o "$WORK/time" makedumpfile --message-level 1 "${opts[@]}" "$VMCORE" "$WORK/out" \
-			>/dev/null 2>&1 || { echo "collector-options: makedumpfile ${opts[*]} failed" >&2; exit 1; }
-		read -r secs rss <"$WORK/time"
+unsupported=()
+failed=0
+for r in "${rows[@]}"; do
+	suite=${r%%|*}
+	r=${r#*|}
+	label=${r%%|*}
+	read -r -a opts <<<"${r#*|}"
+	t=$(tree_of "$suite")/tmp
+	letter=
+	case " ${opts[*]} " in *" -p "*) letter=p ;; *" -z "*) letter=z ;; esac
+	if [ -n "$letter" ] && ! built_in "$suite" "$letter"; then
+		# shellcheck disable=SC2016 # backquotes are Markdown
+		printf '| `%s` | not built into %s | | | | | |\n' "$label" "$suite" >>"$MD"
+		echo "collector-options: $label: not built in, skipped" >&2
+		continue
+	fi
+	best=''
+	rss_max=0
+	for i in 1 2 3; do
+		rm -f "$t/out"
+		if ! timeout "$RUN_TIMEOUT" /usr/bin/time -f '%e %M' -o "$t/time" \
+			chroot "$(tree_of "$suite")" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C \
+			makedumpfile --message-level 22 "${opts[@]}" /tmp/vmcore /tmp/out >"$t/log.$i" 2>&1; then
+			cat "$t/log.$i" >&2
+			die "$suite's makedumpfile ${opts[*]} failed"
+		fi
+		read -r secs rss <"$t/time"
 		if [ -z "$best" ] || awk -v a="$secs" -v b="$best" 'BEGIN { exit !(a < b) }'; then
 			best=$secs
-			best_rss=$rss
 		fi
+		[ "$rss" -le "$rss_max" ] || rss_max=$rss
 	done
-	size=$(stat -c %s "$WORK/out")
+	[ -n "${total:-}" ] || total=$(sed -n 's/^Total pages *: *//p' "$t/log.1")
+	if grep -q 'The kernel version is not supported' "$t/log.1"; then
+		case " ${unsupported[*]} " in *" $suite "*) ;; *) unsupported+=("$suite") ;; esac
+	fi
+	kept=$(sed -n 's/^ *Remaining pages *: *//p' "$t/log.1")
+	free=$(sed -n 's/^ *Free pages *: *//p' "$t/log.1")
+	size=$(stat -c %s "$t/out")
+	rm -f "$t/dmesg.txt"
+	readable=NO
+	if in_tree "$suite" makedumpfile --dump-dmesg /tmp/out /tmp/dmesg.txt >"$t/dmesg.log" 2>&1 &&
+		grep -q "$KDVM_PAT_PANIC" "$t/dmesg.txt"; then
+		readable=yes
+	else
+		failed=1
+	fi
 	# shellcheck disable=SC2016 # backquotes are Markdown
-	printf '| `%s` | %.1f | %.2f | %.1f |\n' "$label" "$(echo "$size / 1048576" | bc -l)" "$best" \
-		"$(echo "$best_rss / 1024" | bc -l)" >>"$MD"
-	echo "collector-options: $label: $size bytes, ${best}s" >&2
+	printf '| `%s` | %.1f | %.2f | %.1f | %s | %s | %s |\n' "$label" "$(echo "$size / 1048576" | bc -l)" "$best" \
+		"$(echo "$rss_max / 1024" | bc -l)" "$(hex_mib "${kept:-0}")" "$(hex_mib "${free:-0}")" "$readable" >>"$MD"
+	echo "collector-options: $suite: $label: $size bytes, ${best}s, ${rss_max} KiB, dmesg $readable" >&2
 done
+
+{
+	echo
+	echo "- Guest memory: $(hex_mib "${total:-0}") MiB (makedumpfile's \"Total pages\")."
+	for s in "$DISTRO_ID" $REF_SUITES; do
+		case " ${unsupported[*]} " in
+		*" $s "*) echo "- $s's makedumpfile $(mdf_version "$s") printed \"The kernel version is not supported.\" for ${osrelease:-this kernel}." ;;
+		*) echo "- $s's makedumpfile $(mdf_version "$s") did not print \"The kernel version is not supported.\"" ;;
+		esac
+	done
+} >>"$MD"
 echo "collector-options: wrote $MD" >&2
 cat "$MD"
+[ "$failed" = 0 ] || die "an output's dmesg did not show the panic (rows marked NO)"
