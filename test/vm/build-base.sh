@@ -86,10 +86,13 @@ forky)
 	[ -z "$SECURITY_MIRROR" ] || SOURCES+=("deb $SECURITY_MIRROR $SUITE-security main")
 	;;
 esac
-KERNEL_TARGET=()
+# The backports kernel in the same apt run as everything else: alone, its
+# initramfs dependency would pull in dracut instead of initramfs-tools.
 if [ "$KERNEL" = backports ]; then
 	SOURCES+=("deb $MIRROR $SUITE-backports main")
-	KERNEL_TARGET=(-t "$SUITE-backports")
+	for i in "${!GUEST_PKGS[@]}"; do
+		[ "${GUEST_PKGS[i]}" != linux-image-amd64 ] || GUEST_PKGS[i]=linux-image-amd64/$SUITE-backports
+	done
 fi
 
 mkdir -p "$SUITE_DIR/debs" "$SUITE_DIR/apt-archives/partial"
@@ -156,7 +159,7 @@ make_tree() {
 	shift
 	CUR=$dir
 	hash1=$(printf '%s\n' "$SUITE" "$DEBOOTSTRAP_SCRIPT" minbase "$MIRROR" | sha256sum | cut -c1-16)
-	hash2=$(printf '%s\n' "$hash1" "${SOURCES[@]}" "$APT_CONF" "${KERNEL_TARGET[@]}" "$@" |
+	hash2=$(printf '%s\n' "$hash1" "${SOURCES[@]}" "$APT_CONF" "$@" |
 		LC_ALL=C sort | sha256sum | cut -c1-16)
 	if [ "${FORCE:-0}" = 1 ] || ! marker_ok .stage1 "$hash1" || ! marker_ok .stage2 "$hash2"; then
 		# Stage 2 changes the tree, so a new package list restarts from
@@ -190,9 +193,6 @@ make_tree() {
 		lines=("$@")
 		if [ "$CUR" = "$TREE" ]; then
 			mapfile -t -O "${#lines[@]}" lines < <(guest_lib_pkgs)
-			if [ "${#KERNEL_TARGET[@]}" -gt 0 ]; then
-				in_tree apt-get -q -y --no-install-recommends "${KERNEL_TARGET[@]}" install linux-image-amd64
-			fi
 		fi
 		in_tree apt-get -q -y --no-install-recommends install "${lines[@]}"
 		mounts_down
@@ -207,7 +207,14 @@ make_tree() {
 t0=$(now)
 for kind in "${kinds[@]}"; do
 	case "$kind" in
-	build) make_tree "$BTREE" "${BUILD_PKGS[@]}" ;;
+	build)
+		if [ -n "$KERNEL" ]; then
+			# the suite's own build tree, under the suite's own lock
+			KERNEL='' "$0" build
+		else
+			make_tree "$BTREE" "${BUILD_PKGS[@]}"
+		fi
+		;;
 	guest)
 		make_tree "$TREE" "${GUEST_PKGS[@]}"
 		# Stage 3: kernel and first-kernel initrd beside the tree, for qemu -kernel/-initrd.

@@ -19,8 +19,10 @@ BUILD_TIMEOUT=${BUILD_TIMEOUT:-1200}
 [ "$(id -u)" = 0 ] || die "must run as root (chroot)"
 [ -e "$BTREE/.stage2" ] || die "no build tree $BTREE: run build-base.sh build"
 
-exec 8>"$SUITE_DIR/.product.lock"
-flock -w "$BUILD_TIMEOUT" 8 || die "another build-product.sh holds $SUITE_DIR/.product.lock"
+# per suite, not per kernel: KERNEL=backports builds into the same $PRODUCT_B
+mkdir -p "$CACHE/$DISTRO"
+exec 8>"$CACHE/$DISTRO/.product.lock"
+flock -w "$BUILD_TIMEOUT" 8 || die "another build-product.sh holds $CACHE/$DISTRO/.product.lock"
 
 SRC=$BTREE/src
 trap 'chroot_mounts_down; umount "$SRC" 2>/dev/null || true' EXIT

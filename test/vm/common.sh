@@ -11,7 +11,8 @@ CACHE=${KDUMPKIT_VM_CACHE:-/var/tmp/kdumpkit-vm}
 # The guest's Debian suite (DISTRO) and kernel (KERNEL=backports: the
 # suite's -backports kernel).  Each combination has its own cached trees:
 #   $SUITE_DIR/tree     the guest's root file system
-#   $SUITE_DIR/build    a build tree of the same suite: kdumpkit is compiled
+#   $BTREE              a build tree of the same suite ($CACHE/<suite>/build,
+#                       also for KERNEL=backports): kdumpkit is compiled
 #                       there, against the guest's own compiler and libraries
 #   $SUITE_DIR/{kver,vmlinuz,initrd.img}   the guest's first kernel
 # and its own runs ($RUNS/<scenario>) and verdicts ($RESULTS/<scenario>).
@@ -31,7 +32,8 @@ esac
 SUITE=$DISTRO
 SUITE_DIR=$CACHE/$DISTRO_ID
 TREE=$SUITE_DIR/tree
-BTREE=$SUITE_DIR/build
+# A backports kernel changes the guest, not the userspace it is built for.
+BTREE=$CACHE/$DISTRO/build
 RUNS=$CACHE/runs/$DISTRO_ID
 RESULTS=$CACHE/results/$DISTRO_ID
 # kdumpkit built in $BTREE (build-product.sh): make's B= below the source
