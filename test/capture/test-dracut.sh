@@ -29,12 +29,19 @@ if dracutbasedir=$R/dracut timeout 600 dracut -q -f --no-hostonly --no-kernel --
 else
 	not_ok "dracut --add kdumpbase"; sed 's/^/# /' "$R/log"; echo "$pass passed, $fail failed"; exit 1
 fi
-# unpack IMAGE DIR, as lsinitrd does: past an early (uncompressed) cpio with
-# dracut's skipcpio, then by the magic of what follows (dracut picks zstd
-# when it is installed, else gzip; the configuration may name others).
+# unpack IMAGE DIR, as lsinitrd does: with 3cpio where dracut uses it (112
+# on Debian 14, which has no cpio nor skipcpio), which reads every archive of
+# the image; else past an early (uncompressed) cpio with dracut's skipcpio,
+# then by the magic of what follows (dracut picks zstd when it is installed,
+# else gzip; the configuration may name others).
 magic() { od -An -tx1 -N6 "$1" | tr -d ' \n'; }
 unpack() {
 	local img=$1 dir=$2 magic rest=$R/rest.img
+	if command -v 3cpio >/dev/null; then
+		echo "# unpacking with 3cpio"
+		3cpio --extract -C "$dir" --make-directories "$img"
+		return
+	fi
 	cp "$img" "$rest"
 	if [ "$(magic "$img")" = 303730373031 ] && cpio -t --quiet <"$img" 2>/dev/null | grep -qx early_cpio; then
 		/usr/lib/dracut/skipcpio "$img" >"$rest" || return 1
