@@ -18,9 +18,10 @@ BENCH_QUICK  ?= 0
 bench: deps all
 	BENCH_CYCLES=$(BENCH_CYCLES) BENCH_QUICK=$(BENCH_QUICK) bench/run-bench.sh
 
-# makedumpfile options over one ELF vmcore (the collector-cp scenario's)
+# makedumpfile options over one ELF vmcore (the collector-cp scenario's), with
+# the makedumpfile of the guest suite DISTRO (chrooted in its cached tree)
 bench-collector: deps
-	bench/collector-options.sh $(VMCORE)
+	DISTRO=$(or $(DISTRO),trixie) KERNEL=$(KERNEL) bench/collector-options.sh $(VMCORE)
 
 bench-lint:
 	shellcheck -x bench/collector-options.sh bench/run-bench.sh bench/build-peer.sh bench/guest/kdump-bench-probe \
