@@ -15,7 +15,7 @@ SELECTION  ?=
 DISTRO     ?=
 KERNEL     ?=
 VM_SCRIPTS := $(addprefix $(VM_DIR)/,common.sh hostsrv.sh build-base.sh build-product.sh mkimage.sh \
-	run-guest.sh run-scenarios.sh check-vm.sh verify-dump.sh guest/kdumpkit-vmtest)
+	run-guest.sh run-scenarios.sh check-vm.sh verify-dump.sh crash-check.sh guest/kdumpkit-vmtest)
 
 CHECK_VM   += check-vm-run
 CHECK_FAST += check-vm-lint
