@@ -11,7 +11,8 @@ $(eval $(call program,kdump-nfs-writer,helpers/kdump-nfs-writer.c $(FLAT_SRCS),$
 $(eval $(call program,kdump-raw-writer,helpers/kdump-raw-writer.c $(FLAT_SRCS),$(shell $(PKG_CONFIG) --libs zlib)))
 
 # rpcbind and iproute2: the NFSv3 test runs its own portmapper in a network
-# namespace (test/net/test-nfs-writer.sh)
+# namespace (test/net/test-nfs-writer.sh); netbase: /etc/services, where
+# rpcbind finds its port (Debian 12's rpcbind does not pull it in)
 DEB_DEPS += libssh2-1-dev libnfs-dev zlib1g-dev makedumpfile openssh-server \
 	openssh-client openssh-sftp-server nfs-ganesha nfs-ganesha-vfs rpcbind \
-	iproute2 dracut-network python3 util-linux
+	netbase iproute2 dracut-network python3 util-linux
