@@ -9,13 +9,16 @@
 #   - makedumpfile --dump-dmesg extracts the crashed kernel's log, which must
 #     show "sysrq: Trigger a crash" and "Kernel panic - not syncing";
 #   - libkdumpfile (python3-libkdumpfile) opens it and reads the kernel
-#     release, which must be the guest's (KVER, default $SUITE_DIR/kver).
+#     release, which must be the guest's (KVER, default $SUITE_DIR/kver);
+#   - crash(8) with the kernel's debug symbols reads it as an analyst would
+#     (crash-check.sh: panic task's bt, the whole ps); its output is kept in
+#     crash.log beside the vmcore.  --no-crash or KDVM_CRASH_CHECK=0 skip it.
 # ELF (core_collector cp) and kdump-compressed (makedumpfile) vmcores are both
 # accepted; a flattened one (makedumpfile -F) is reassembled first (and is
 # format "flattened": --format kdump refuses it).
 #
 # Usage: verify-dump.sh [--none] [--format any|elf|kdump|flattened] [--kver KVER]
-#                       [--out DIR] [--vmcore-only] IMAGE [PATH]
+#                       [--out DIR] [--vmcore-only] [--no-crash] IMAGE [PATH]
 #        verify-dump.sh [options] --dir ROOT [PATH]
 #   --none    pass only if PATH holds no dump directory (and nothing incomplete)
 #   --out     keep the extracted dump in DIR (default: a temporary directory)
@@ -23,6 +26,7 @@
 #             (the directory an ssh or nfs server on the host writes into)
 #   --vmcore-only  no vmcore-dmesg.txt expected (a dump retrieved from a raw
 #             target); the kernel log is still read out of the vmcore
+#   --no-crash  skip the crash(8) check
 # Prints one line "VERIFY PASS <details>" or "VERIFY FAIL <reason>"; exit 0/1.
 set -euo pipefail
 # shellcheck source=common.sh
@@ -34,6 +38,7 @@ kver=""
 outdir=""
 hostdir=""
 dmesg_file=1
+crash_check=${KDVM_CRASH_CHECK:-1}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--none) none=1 ;;
@@ -42,7 +47,8 @@ while [ $# -gt 0 ]; do
 	--out) outdir=$2; shift ;;
 	--dir) hostdir=$2; shift ;;
 	--vmcore-only) dmesg_file=0 ;;
-	-*) echo "usage: ${0##*/} [--none] [--format F] [--kver KVER] [--out DIR] [--vmcore-only] IMAGE|--dir ROOT [PATH]" >&2; exit 64 ;;
+	--no-crash) crash_check=0 ;;
+	-*) echo "usage: ${0##*/} [--none] [--format F] [--kver KVER] [--out DIR] [--vmcore-only] [--no-crash] IMAGE|--dir ROOT [PATH]" >&2; exit 64 ;;
 	*) break ;;
 	esac
 	shift
@@ -51,7 +57,7 @@ if [ -n "$hostdir" ]; then
 	IMAGE=$hostdir
 	DPATH=${1:-/var/crash}
 else
-	[ $# -ge 1 ] || { echo "usage: ${0##*/} [--none] [--format F] [--kver KVER] [--out DIR] [--vmcore-only] IMAGE|--dir ROOT [PATH]" >&2; exit 64; }
+	[ $# -ge 1 ] || { echo "usage: ${0##*/} [--none] [--format F] [--kver KVER] [--out DIR] [--vmcore-only] [--no-crash] IMAGE|--dir ROOT [PATH]" >&2; exit 64; }
 	IMAGE=$1
 	DPATH=${2:-/var/crash}
 fi
@@ -148,4 +154,12 @@ EOF
 ) || fail "libkdumpfile cannot open the vmcore: $(tail -n 1 "$tmp/err")"
 [ -z "$kver" ] || [ "$release" = "$kver" ] || fail "vmcore is from kernel '$release', the guest runs '$kver'"
 
-pass "dir=$DPATH/$dir format=$kind size=$((vmsize / 1048576))MiB release=$release"
+# Last, as it is the slow one (a first run per kernel fetches ~1 GB).
+crash=""
+if [ "$crash_check" != 0 ]; then
+	cres=$("$VM_DIR/crash-check.sh" --log "$out/$dir/crash.log" "$vmcore" "$release") ||
+		fail "crash: $([ -n "$cres" ] && echo "${cres#CRASH FAIL }" || echo "crash-check.sh gave no verdict")"
+	crash=" crash: ${cres#CRASH PASS }"
+fi
+
+pass "dir=$DPATH/$dir format=$kind size=$((vmsize / 1048576))MiB release=$release$crash"
