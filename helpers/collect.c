@@ -83,7 +83,7 @@
 #define KMSG_MAX (8 * 1024 * 1024)
 #define DIR_SUFFIX_MAX 99
 /* writer mkdir, and put of small files: past the writers' own retries (up
- * to 660 s while an ssh server refuses this address) */
+ * to 660 s while an ssh server turns connections away) */
 #define WRITER_TIMEOUT_SEC 900
 #define WRITER_FINISH_TIMEOUT_SEC 900   /* writer fsync + rename after the data */
 #define PIPE_TAIL_TIMEOUT_SEC 60        /* one side of the pipe, once the other is gone */

@@ -490,7 +490,7 @@ static int net_connect(const struct flat_fs *fs, struct flat_net *n) {
                         refused = true;
                         if (flat_now() + n->refused_retry_secs > deadline)
                                 deadline = flat_now() + n->refused_retry_secs;
-                        log_info("%s refuses this address for now; waiting up to %.0f s for it.", n->target,
+                        log_info("%s turns connections away for now; waiting up to %.0f s for it.", n->target,
                                  deadline - flat_now());
                 }
                 if (!flat_backoff(attempt, deadline))

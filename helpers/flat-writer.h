@@ -122,7 +122,7 @@ struct flat_fs_ops {
         /* One attempt to connect, reading the writer's own environment too.
          * -EAGAIN: not reachable (yet), worth retrying (logged as a warning;
          * for a probe, also why it failed, as an error).  -EBUSY: the server
-         * is up but turns this address away for now (sshd's PerSourcePenalties
+         * is up but turns connections away for now (sshd's PerSourcePenalties
          * or MaxStartups): retried for refused_retry_secs from the first such
          * answer (logged as for -EAGAIN). */
         int (*connect)(void *fs, struct flat_net *n);

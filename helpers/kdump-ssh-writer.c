@@ -321,7 +321,7 @@ static bool refused_before_banner(const struct ssh_conn *c, const char **ret_sai
 }
 
 /* One attempt.  -EAGAIN: worth retrying (network not up yet); -EBUSY: the
- * server refuses this address for now, worth retrying for longer; other
+ * server turns connections away for now, worth retrying for longer; other
  * errors are final (host key, authentication, SFTP refused): sshd charges a
  * failed login 5 s (PerSourcePenalties authfail) and bars the address once
  * 15 s add up (min), so retrying those would lock us out.  A retried
@@ -366,8 +366,8 @@ static int ssh_open_once(struct ssh_conn *c, const struct kdump_conf *conf) {
                 const char *said;
 
                 if (refused_before_banner(c, &said)) {
-                        log_warning("%s port %u closed the connection before its SSH banner%s%s%s: it refuses "
-                                    "this address for now (sshd's PerSourcePenalties or MaxStartups).",
+                        log_warning("%s port %u closed the connection before its SSH banner%s%s%s: it turns "
+                                    "connections away for now (sshd's PerSourcePenalties or MaxStartups).",
                                     c->host, arg_port, said ? " (it said \"" : "", strempty(said),
                                     said ? "\")" : "");
                         r = -EBUSY;
@@ -739,8 +739,8 @@ static int sftp_connect(void *userdata, struct flat_net *n) {
                 log_error_errno(EHOSTUNREACH, "cannot reach the ssh server %s (one attempt, %u s timeout).",
                                 server_addr(c), CONNECT_TIMEOUT_SECS);
         else if (r == -EBUSY && n->probe)
-                log_error_errno(EBUSY, "the ssh server %s refuses connections from this address for now "
-                                "(sshd's PerSourcePenalties or MaxStartups); a dump would wait up to %u s for it.",
+                log_error_errno(EBUSY, "the ssh server %s turns connections away for now (sshd's "
+                                "PerSourcePenalties or MaxStartups); a dump would wait up to %u s for it.",
                                 server_addr(c), n->refused_retry_secs);
         return r;
 }
