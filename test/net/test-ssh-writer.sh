@@ -281,6 +281,29 @@ else
         skip "disk full (cannot mount a tmpfs here)"
 fi
 
+# --- MaxStartups: an sshd with as many unauthenticated connections as it
+# allows turns new ones away before its banner; the writer waits, past
+# KDUMP_NET_RETRY_SECS (3 s here), until a slot frees up
+stop_sshd
+SSHD_EXTRA+=("MaxStartups 1")
+if start_sshd; then
+        exec 3<>"/dev/tcp/127.0.0.1/$PORT"     # takes the only slot
+        start=$(date +%s)
+        run --config "$WORK/kdump.conf" mkdir busy 3<&- &
+        wpid=$!
+        sleep 5
+        exec 3<&-
+        wait $wpid
+        rc=$?
+        secs=$(($(date +%s) - start))
+        check "MaxStartups full for 5 s: the writer waits for the slot and succeeds ($secs s)" \
+                test $rc = 0 -a -d "$DUMPS/busy" -a $secs -ge 5 -a $secs -le 20
+        check "  ... after being turned away ($(grep -m1 -o 'closed the connection before its SSH banner[^:]*' "$WORK/log"))" \
+                grep -q "closed the connection before its SSH banner" "$WORK/log"
+else
+        not_ok "sshd with MaxStartups 1 did not start: $(tail -3 "$WORK/sshd.log")"
+fi
+
 # --- OpenSSH's default PerSourcePenalties: failed logins (authfail:5s each)
 # bar the address once 15 s add up (min:15s), and sshd turns it away before
 # its banner until the penalty runs out.  The writer waits that out, far past
@@ -293,13 +316,13 @@ if [ "$HAVE_PENALTIES" = 1 ]; then
                 while [ $n -lt 8 ]; do
                         n=$((n + 1))
                         probe --config "$WORK/kdump-unauth.conf"
-                        grep -q "refuses connections from this address" "$WORK/probe.err" && break
+                        grep -q "turns connections away for now" "$WORK/probe.err" && break
                 done
                 check "default penalties: refused keys bar the address (attempt $n: $(tail -1 "$WORK/probe.err"))" \
-                        grep -q "refuses connections from this address" "$WORK/probe.err"
+                        grep -q "turns connections away for now" "$WORK/probe.err"
                 probe --config "$WORK/kdump.conf"
                 check "  ... the right key too, for now: the probe fails at once" \
-                        grep -q "refuses connections from this address" "$WORK/probe.err"
+                        grep -q "turns connections away for now" "$WORK/probe.err"
                 KDUMP_NET_REFUSED_RETRY_SECS=2 run --config "$WORK/kdump.conf" mkdir penalty-short
                 check "  ... a writer allowed to wait 2 s gives up" test $? = 1 -a ! -e "$DUMPS/penalty-short"
                 start=$(date +%s)
@@ -307,7 +330,7 @@ if [ "$HAVE_PENALTIES" = 1 ]; then
                 rc=$?
                 check "  ... the writer waits the penalty out and succeeds ($(($(date +%s) - start)) s)" \
                         test $rc = 0 -a -d "$DUMPS/penalty"
-                check "  ... and said why it waited" grep -q "refuses this address for now; waiting up to" "$WORK/log"
+                check "  ... and said why it waited" grep -q "turns connections away for now; waiting up to" "$WORK/log"
                 check "  ... sshd turned it away for the penalty" grep -q "drop connection .* penalty" "$WORK/sshd.log"
         else
                 not_ok "sshd with the default PerSourcePenalties did not start: $(tail -3 "$WORK/sshd.log")"
