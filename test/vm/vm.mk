@@ -45,6 +45,9 @@ check-vm-lint:
 		$(wildcard $(VM_DIR)/scenarios/*/files/usr/local/sbin/*)
 	/usr/bin/python3 -c 'import ast, sys; [ast.parse(open(f).read(), f) for f in sys.argv[1:]]' \
 		$(VM_DIR)/fsread.py $(VM_DIR)/tstamp.py
+	@# every selection resolves, and names only scenarios that exist
+	$(Q)for s in $$(sed 's/#.*//' $(VM_DIR)/selections | awk 'NF { print $$1 }' | sort -u); do \
+		$(VM_DIR)/check-vm.sh --list $$s >/dev/null || exit 1; done; echo "ok - test/vm/selections resolves"
 
 vm-base:
 	DISTRO=$(or $(DISTRO),trixie) KERNEL=$(KERNEL) $(VM_DIR)/build-base.sh
