@@ -182,6 +182,7 @@ help:
 	@echo "  make check        the whole suite, as CI runs it (fast tests + VM scenarios)"
 	@echo "  make check-fast   everything that needs no VM (unit, golden, lint, fuzz, ASan)"
 	@echo "  make check-vm     VM crash scenarios; SCENARIOS=\"default xfs ...\" picks some"
+	@echo "  make check-fast-chroot DISTRO=forky  check-fast in a chroot of that suite (root)"
 	@echo "  make bench        benchmarks against Debian's kdump-tools (not part of check)"
 	@echo "  make bench-collector  makedumpfile options timed over one ELF vmcore"
 	@echo "  make install      DESTDIR= PREFIX= (default $(PREFIX))"
