@@ -6,8 +6,9 @@
 # ELF vmcore of that suite (as `core_collector cp` saves it: the VM scenario
 # collector-cp leaves one under the harness cache) with each candidate, and
 # writes a Markdown table: output size, wall time, peak RSS, the pages
-# makedumpfile kept and excluded as free, and whether `--dump-dmesg` reads the
-# panic back out of the output.  Host CPU, not the capture kernel's: the
+# makedumpfile kept and excluded as free, whether `--dump-dmesg` reads the
+# panic back out of the output, and (when the kernel's vmlinux is cached)
+# whether crash(8) reads it whole (test/vm/crash-check.sh).  Host CPU, not the capture kernel's: the
 # ratios between options carry over, the absolute times do not (qemu TCG is
 # several times slower, and the host may be busy).  Sizes are exact.
 #
@@ -105,6 +106,9 @@ mkdir -p "$RESULTS"
 MD=$RESULTS/$(date -u +%F)-collector-$DISTRO_ID.md
 in_mib=$(( $(stat -c %s "$VMCORE") / 1048576 ))
 osrelease=$(head -c 16M "$VMCORE" | grep -a -m1 -o 'OSRELEASE=[[:graph:]]*' | cut -d= -f2 || true)
+# crash(8) only with a vmlinux already cached: fetching one is ~1 GB
+crash_kver=
+[ -z "$osrelease" ] || [ ! -s "$SUITE_DIR/vmlinux-$osrelease" ] || crash_kver=$osrelease
 
 # label|options: the shipped default first, then what else makedumpfile
 # offers; -d 17/23 keep user (and cache) pages, for their cost
@@ -135,9 +139,14 @@ done
 	echo "- Each line: best time of 3 runs, largest peak RSS of the 3 (GNU time); output to tmpfs."
 	echo "  kept / free: pages makedumpfile wrote (before compression) and excluded as free, from its report."
 	echo "  dmesg: \`makedumpfile --dump-dmesg\` of the output (same makedumpfile) shows \"$KDVM_PAT_PANIC\"."
+	if [ -n "$crash_kver" ]; then
+		echo "  crash: test/vm/crash-check.sh (crash(8) with vmlinux-$crash_kver: sysrq panic, bt, every task's backtrace, no read error)."
+	else
+		echo "  crash: not run, no cached vmlinux-${osrelease:-?} (\`DISTRO=$DISTRO test/vm/crash-check.sh --fetch-only ${osrelease:-}\` fetches it, ~1 GB)."
+	fi
 	echo
-	echo "| options | output (MiB) | time (s) | peak RSS (MiB) | kept (MiB) | free excluded (MiB) | dmesg |"
-	echo "|---|---|---|---|---|---|---|"
+	echo "| options | output (MiB) | time (s) | peak RSS (MiB) | kept (MiB) | free excluded (MiB) | dmesg | crash |"
+	echo "|---|---|---|---|---|---|---|---|"
 } >"$MD"
 
 unsupported=()
@@ -152,7 +161,7 @@ for r in "${rows[@]}"; do
 	case " ${opts[*]} " in *" -p "*) letter=p ;; *" -z "*) letter=z ;; esac
 	if [ -n "$letter" ] && ! built_in "$suite" "$letter"; then
 		# shellcheck disable=SC2016 # backquotes are Markdown
-		printf '| `%s` | not built into %s | | | | | |\n' "$label" "$suite" >>"$MD"
+		printf '| `%s` | not built into %s | | | | | | |\n' "$label" "$suite" >>"$MD"
 		echo "collector-options: $label: not built in, skipped" >&2
 		continue
 	fi
@@ -180,7 +189,7 @@ for r in "${rows[@]}"; do
 	done
 	if [ -n "$why" ]; then
 		# shellcheck disable=SC2016 # backquotes are Markdown
-		printf '| `%s` | failed: %s | | | | | |\n' "$label" "${why//|/\\|}" >>"$MD"
+		printf '| `%s` | failed: %s | | | | | | |\n' "$label" "${why//|/\\|}" >>"$MD"
 		echo "collector-options: $suite: $label: failed: $why" >&2
 		continue
 	fi
@@ -199,10 +208,21 @@ for r in "${rows[@]}"; do
 	else
 		failed=1
 	fi
+	crash=-
+	if [ -n "$crash_kver" ]; then
+		if cres=$(DISTRO=$DISTRO KERNEL=$KERNEL "$BENCH_DIR/../test/vm/crash-check.sh" --log "$t/crash.log" \
+			"$t/out" "$crash_kver" 2>"$t/crash.err"); then
+			crash=yes
+		else
+			crash=NO
+			failed=1
+			echo "collector-options: $label: $cres" >&2
+		fi
+	fi
 	# shellcheck disable=SC2016 # backquotes are Markdown
-	printf '| `%s` | %.1f | %.2f | %.1f | %s | %s | %s |\n' "$label" "$(echo "$size / 1048576" | bc -l)" "$best" \
-		"$(echo "$rss_max / 1024" | bc -l)" "$(hex_mib "${kept:-0}")" "$(hex_mib "${free:-0}")" "$readable" >>"$MD"
-	echo "collector-options: $suite: $label: $size bytes, ${best}s, ${rss_max} KiB, dmesg $readable" >&2
+	printf '| `%s` | %.1f | %.2f | %.1f | %s | %s | %s | %s |\n' "$label" "$(echo "$size / 1048576" | bc -l)" "$best" \
+		"$(echo "$rss_max / 1024" | bc -l)" "$(hex_mib "${kept:-0}")" "$(hex_mib "${free:-0}")" "$readable" "$crash" >>"$MD"
+	echo "collector-options: $suite: $label: $size bytes, ${best}s, ${rss_max} KiB, dmesg $readable, crash $crash" >&2
 done
 
 {
@@ -217,4 +237,4 @@ done
 } >>"$MD"
 echo "collector-options: wrote $MD" >&2
 cat "$MD"
-[ "$failed" = 0 ] || die "an output's dmesg did not show the panic (rows marked NO)"
+[ "$failed" = 0 ] || die "an output failed its dmesg or crash check (rows marked NO)"
