@@ -27,9 +27,11 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags mount libssh2 libnfs libcrypto 2>/d
 DRACUTMODDIR  ?= $(or $(shell $(PKG_CONFIG) --variable=dracutmodulesdir dracut 2>/dev/null),/usr/lib/dracut/modules.d)
 SYSTEMDUNITDIR ?= $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
 
-B  := build
-O  := build/obj
-OA := build/asan-obj
+# B=: another output directory (the VM harness builds each guest suite's
+# binaries in a chroot of that suite into build/guest-<suite>).
+B  ?= build
+O  := $(B)/obj
+OA := $(B)/asan-obj
 
 WARNFLAGS := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Werror=implicit-function-declaration
@@ -190,4 +192,4 @@ help:
 	@echo "  make clean"
 	@echo "Variables: V=1 (verbose), WERROR=1, CFLAGS=..."
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(O) $(OA) -name '*.d' 2>/dev/null)

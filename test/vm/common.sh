@@ -132,15 +132,15 @@ load_scenario() {
 	EXPECT_HOSTDIR="" # EXPECT_DISK=host: the host directory standing for the target's root
 	EXPECT_DMESG=1    # the dump directory holds vmcore-dmesg.txt (0: vmcore only)
 	SECOND_MODE=""    # boot the same images again in this driver mode after the first run
-	# shellcheck disable=SC2317 # hooks, called by mkimage.sh and run-scenarios.sh
+	# shellcheck disable=SC2317,SC2329 # hooks, called by mkimage.sh and run-scenarios.sh
 	setup_tree() { :; }
-	# shellcheck disable=SC2317
+	# shellcheck disable=SC2317,SC2329
 	setup_host() { :; }
-	# shellcheck disable=SC2317
+	# shellcheck disable=SC2317,SC2329
 	teardown_host() { :; }
-	# shellcheck disable=SC2317
+	# shellcheck disable=SC2317,SC2329
 	after_first_boot() { :; }
-	# shellcheck disable=SC2317
+	# shellcheck disable=SC2317,SC2329
 	verify_extra() { :; }
 	# shellcheck source=/dev/null
 	. "$dir/scenario.conf"
