@@ -123,6 +123,13 @@ static bool param_matches(const char *word, const char *name) {
         return strncmp(word, name, n) == 0 && (word[n] == '\0' || word[n] == '=');
 }
 
+static bool has_param(char * const *l, const char *name) {
+        STRV_FOREACH(w, l)
+                if (param_matches(*w, name))
+                        return true;
+        return false;
+}
+
 static int remove_params(char ***l, char * const *names) {
         _cleanup_strv_free_ char **out = calloc(1, sizeof(char *));
 
@@ -179,6 +186,25 @@ static int append_string(char ***l, const char *s) {
         int r = cmdline_split(s, &w);
 
         return r < 0 ? r : append_params(l, w);
+}
+
+/* The capture names local dump directories <hostname>-<date>, but its
+ * initramfs need not know the name: an image built for others (rebuild
+ * --sysroot, no hostonly) carries no /etc/hostname, and dracut 112 leaves it
+ * out of those.  The running system knows it when it loads the capture
+ * kernel; systemd in the capture initrd sets it from systemd.hostname=.
+ * Returns 1 and the name, 0 when there is none worth passing. */
+static int running_hostname(const struct kdump_ctx *ctx, char **ret) {
+        _cleanup_free_ char *p = root_path(ctx, "/proc/sys/kernel/hostname"), *name = NULL;
+
+        if (!p)
+                return -ENOMEM;
+        if (read_one_line(p, &name) < 0 || !*name || streq(name, "(none)") || streq(name, "localhost") ||
+            strlen(name) > 64 || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") !=
+                                         strlen(name))
+                return 0;
+        *ret = TAKE_PTR(name);
+        return 1;
 }
 
 /* x86: the boot CPU's APIC id must not be brought up again by the capture
@@ -265,6 +291,15 @@ int capture_cmdline(const struct kdump_ctx *ctx, char **ret) {
         for (size_t i = 0; i < ELEMENTSOF(always_append); i++)
                 if (!strv_contains(words, always_append[i]) && strv_push(&words, always_append[i]) < 0)
                         return -ENOMEM;
+        if (!has_param(words, "systemd.hostname")) {
+                _cleanup_free_ char *name = NULL, *w = NULL;
+
+                r = running_hostname(ctx, &name);
+                if (r < 0)
+                        return r;
+                if (r > 0 && (asprintf(&w, "systemd.hostname=%s", name) < 0 || strv_push(&words, w) < 0))
+                        return -ENOMEM;
+        }
         if (streq(kdump_arch(), "x86_64")) {
                 r = boot_cpu_apicid(ctx, &apic);
                 if (r < 0)

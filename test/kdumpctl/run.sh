@@ -38,6 +38,7 @@ make_root() {
         echo "BOOT_IMAGE=/vmlinuz-$KVER root=UUID=1111-root ro quiet crashkernel=256M hugepages=16 console=ttyS0,115200" \
                 > "$r"/proc/cmdline
         echo "$KVER" > "$r"/proc/sys/kernel/osrelease
+        echo kdumptest > "$r"/proc/sys/kernel/hostname
         printf 'processor\t: 0\ninitial apicid\t: 0\n\nprocessor\t: 1\ninitial apicid\t: 2\n' > "$r"/proc/cpuinfo
         printf 'MemTotal:        4000000 kB\n' > "$r"/proc/meminfo
         : > "$r"/proc/sysrq-trigger
@@ -215,6 +216,17 @@ printf 'path /var/crash\nextra_bins /usr/bin/lftp nosuchtool\n' > "$R/etc/kdump.
 printf 'path /var/crash\nextra_bins /usr/bin/lftp\nextra_bins lft\n' > "$R/etc/kdump.conf"; kd check-config
 [ "$RC" = 1 ] && echo "$OUT" | grep -q "kdump.conf:3: extra_bins 'lft' not found" \
         && ok "a missing extra_bins word is reported on its own line" || not_ok "extra_bins line" "$OUT"
+
+# ---- the capture learns the host name from the command line ---------------
+fresh hostname
+kd start
+grep -q -- '--command-line=.* systemd.hostname=kdumptest ' "$LOG/kexec.args" \
+        && ok "the running host name goes to the capture as systemd.hostname=" || not_ok "systemd.hostname" "$(cat "$LOG/kexec.args")"
+fresh hostname-odd
+echo 'bad name;x' > "$R/proc/sys/kernel/hostname"
+kd start
+[ "$RC" = 0 ] && ! grep -q 'systemd.hostname' "$LOG/kexec.args" \
+        && ok "a host name that is not a plain DNS name is not passed" || not_ok "odd host name" "$(cat "$LOG/kexec.args")"
 
 # ---- makedumpfile and the kernel it will dump (kdumpctl/collector.c) -------
 fresh mdf-old
