@@ -41,6 +41,14 @@ RESULTS=$CACHE/results/$DISTRO_ID
 PRODUCT_B=build/guest-$DISTRO
 STAGE=$REPO_DIR/$PRODUCT_B/destdir
 
+# Suites whose own crash(8) may lag their kernel, so that "crash cannot open
+# this kernel's dumps at all" is reported on the PASS line instead of failing
+# it (verify-dump.sh): Debian 14 (testing), where crash 9.0.2 stops at
+# start-up on Linux 7.2 ("invalid structure member offset:
+# module_num_gpl_syms", also with --no_modules).  Named in the README; a
+# stable suite's crash must read its dumps.
+KDVM_CRASH_MAY_LAG=${KDVM_CRASH_MAY_LAG:-forky}
+
 # The guest's Python is irrelevant; on the host the Debian interpreter is the
 # one that sees python3-libkdumpfile (a pyenv shim may shadow it on PATH).
 HOST_PYTHON=${KDUMPKIT_VM_PYTHON:-/usr/bin/python3}
