@@ -235,7 +235,9 @@ evaluate() {
 	d+=("$EXPECT_END at $(host_t "$endl")s")
 	[ "$EXPECT_SAVED" != 1 ] || d+=("$(sed -nE 's/^VERIFY PASS .*format=([a-z]+) size=([0-9]+MiB).*/vmcore \2 \1/p' "$run/verify.log")")
 	# what crash(8) made of it (verify-dump.sh: crash-check.sh)
-	[ "$EXPECT_SAVED" != 1 ] || d+=("$(sed -nE 's/^VERIFY PASS .* crash: (.*)$/crash \1/p' "$run/verify.log" | cut -c1-200)")
+	local cr
+	cr=$(sed -nE 's/^VERIFY PASS .* crash: (.*)$/crash \1/p' "$run/verify.log" | cut -c1-200)
+	[ -z "$cr" ] || d+=("$cr")
 	[ "$EXPECT_SAVED" != 0 ] || d+=("no dump")
 	[ -z "$boot2" ] || d+=("$boot2")
 	[ -z "$extra" ] || d+=("$extra")
