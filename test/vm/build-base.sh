@@ -45,7 +45,8 @@ GUEST_LIB_DEVS=(libmount-dev libssh2-1-dev libnfs-dev libssl-dev libblkid-dev li
 
 # Build tree: what `make all` needs.  systemd.pc moved to systemd-dev in 13.
 BUILD_PKGS=(build-essential pkg-config libmount-dev libssh2-1-dev libnfs-dev libssl-dev
-	zlib1g-dev libblkid-dev libzstd-dev systemd dracut-core)
+	zlib1g-dev libblkid-dev libzstd-dev systemd dracut-core
+	zstd cpio) # lsinitrd of the capture images (hostsrv.sh: initramfs_list)
 [ "$DISTRO" = bookworm ] || BUILD_PKGS+=(systemd-dev)
 [ "$DISTRO" = bookworm ] || BUILD_PKGS+=(crash) # crash-check.sh (12's crash 8.0.2 misreads 6.1 dumps)
 

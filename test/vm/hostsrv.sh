@@ -205,7 +205,9 @@ ssh_guest_keys() {
 
 # --- host-side checks ---------------------------------------------------------
 # initramfs_list RUN_DIR OUT: the file list of the capture initramfs that the
-# run left in root.img (/var/lib/kdump/initramfs-*kdump.img), via lsinitrd.
+# run left in root.img (/var/lib/kdump/initramfs-*kdump.img), via the guest
+# suite's own lsinitrd, chrooted in its build tree: the host's dracut 059
+# lists only the early cpio of a dracut 112 image (zstd after it).
 initramfs_list() {
 	local run=$1 out=$2 name
 	name=$("$HOST_PYTHON" "$VM_DIR/fsread.py" "$run/root.img" ls /var/lib/kdump 2>/dev/null |
@@ -215,8 +217,12 @@ initramfs_list() {
 	mkdir -p "$run/initramfs"
 	timeout 120 "$HOST_PYTHON" "$VM_DIR/fsread.py" "$run/root.img" get "/var/lib/kdump/$name" "$run/initramfs" ||
 		{ echo "cannot copy $name out of root.img"; return 1; }
-	timeout 120 lsinitrd "$run/initramfs/$name" >"$out" 2>"$run/initramfs/lsinitrd.err" ||
-		{ echo "lsinitrd $name failed: $(head -c 200 "$run/initramfs/lsinitrd.err")"; return 1; }
+	local tmp=/tmp/kdvm-lsinitrd-$BASHPID.img rc=0
+	cp "$run/initramfs/$name" "$BTREE$tmp" || { echo "cannot copy $name into $BTREE"; return 1; }
+	timeout 120 chroot "$BTREE" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
+		lsinitrd "$tmp" >"$out" 2>"$run/initramfs/lsinitrd.err" || rc=$?
+	rm -f "$BTREE$tmp"
+	[ "$rc" = 0 ] || { echo "lsinitrd $name failed: $(head -c 200 "$run/initramfs/lsinitrd.err")"; return 1; }
 	echo "$name"
 }
 
