@@ -12,6 +12,8 @@ trap "${KEEP_TMP:+:} rm -rf \"\$tmp\"" EXIT
 pass=0 fail=0
 ok() { echo "ok - $*"; pass=$((pass + 1)); }
 not_ok() { echo "not ok - $*"; fail=$((fail + 1)); }
+# One command only: `check D [ a ] && [ b ]` would assert [ a ] alone, so
+# compound conditions are written as `if ...; then ok D; else not_ok D; fi`.
 check() { # check DESCRIPTION COMMAND...
 	local d=$1; shift
 	if "$@"; then ok "$d"; else not_ok "$d"; fi
@@ -148,9 +150,8 @@ check "success: order pre, dmesg, collector, post, log" \
 check "success: kdump_post gets status 0 and the directory" grep -qx "post 0 $d" "$tmp/ok/calls"
 check "success: console line 'kdump: saved vmcore to DIR'" grep -qx "kdump: saved vmcore to $d" "$tmp/ok/out"
 check "success: peak memory line" grep -Eq '^kdump: peak memory .*MemAvailable min [0-9]+ kB' "$tmp/ok/out"
-check "success: directory 0700, files 0600" \
-	[ "$(mode "$d")" = 700 ] && [ "$(mode "$d/vmcore")" = 600 ] && \
-	[ "$(mode "$d/vmcore-dmesg.txt")" = 600 ] && [ "$(mode "$d/kdump-capture.log")" = 600 ]
+if [ "$(mode "$d")" = 700 ] && [ "$(mode "$d/vmcore")" = 600 ] && \
+	[ "$(mode "$d/vmcore-dmesg.txt")" = 600 ] && [ "$(mode "$d/kdump-capture.log")" = 600 ]; then ok "success: directory 0700, files 0600"; else not_ok "success: directory 0700, files 0600"; fi
 check "success: no 'capture failed'" bash -c "! grep -q 'capture failed' '$tmp/ok/out'"
 check "success: no sanitizer report" no_sanitizer "$tmp/ok/out"
 
@@ -199,8 +200,8 @@ check "no journalctl: kernel log from kmsg" \
 
 # --- refusals ----------------------------------------------------------------------
 run_collect novmcore "" KDUMP_VMCORE="$tmp/nonexistent"
-check "no vmcore: exit 1, reason" [ "$(cat "$tmp/novmcore/status")" = 1 ] && \
-	grep -q "kdump: capture failed: cannot read $tmp/nonexistent" "$tmp/novmcore/out"
+if [ "$(cat "$tmp/novmcore/status")" = 1 ] && \
+	grep -q "kdump: capture failed: cannot read $tmp/nonexistent" "$tmp/novmcore/out"; then ok "no vmcore: exit 1, reason"; else not_ok "no vmcore: exit 1, reason"; fi
 mkdir -p "$tmp/notmounted"
 printf '' >"$tmp/notmounted.conf"
 env PATH="$dbl" KDUMP_CONF="$tmp/notmounted.conf" "$collect" --target-root "$tmp/notmounted" >"$tmp/notmounted.out" 2>&1
@@ -209,9 +210,8 @@ check "--target-root not a mount point: exit 1" [ "$st" = 1 ]
 check "--target-root not a mount point: reason" grep -qx "kdump: capture failed: dump target $tmp/notmounted is not mounted" "$tmp/notmounted.out"
 check "--target-root not a mount point: nothing written" [ -z "$(ls -A "$tmp/notmounted")" ]
 run_collect lenient "pth /x\nfailure_action explode\ncore_collector\n"
-check "lenient config: problems logged, dump saved with defaults" \
-	[ "$(cat "$tmp/lenient/status")" = 0 ] && grep -q "unknown directive 'pth'" "$tmp/lenient/out" && \
-	[ -e "$tmp/lenient/root/var/crash/$name/vmcore" ]
+if [ "$(cat "$tmp/lenient/status")" = 0 ] && grep -q "unknown directive 'pth'" "$tmp/lenient/out" && \
+	[ -e "$tmp/lenient/root/var/crash/$name/vmcore" ]; then ok "lenient config: problems logged, dump saved with defaults"; else not_ok "lenient config: problems logged, dump saved with defaults"; fi
 "$collect" --bogus >/dev/null 2>&1
 check "bad usage: exit 2" [ $? = 2 ]
 
@@ -235,36 +235,31 @@ d=$tmp/ssh/remote/$name
 loc=ssh://kdump@192.0.2.5/srv/crash/$name
 check "ssh: exit 0" [ "$(status ssh)" = 0 ]
 check "ssh: vmcore on the server is the dump" cmp -s "$tmp/vmcore" "$d/vmcore"
-check "ssh: vmcore-dmesg.txt and kdump-capture.log put" \
-	grep -q 'Linux version' "$d/vmcore-dmesg.txt" && grep -q 'journal line' "$d/kdump-capture.log"
+if grep -q 'Linux version' "$d/vmcore-dmesg.txt" && grep -q 'journal line' "$d/kdump-capture.log"; then ok "ssh: vmcore-dmesg.txt and kdump-capture.log put"; else not_ok "ssh: vmcore-dmesg.txt and kdump-capture.log put"; fi
 check "ssh: no -incomplete left" [ -z "$(find "$d" -name '*incomplete*')" ]
-check "ssh: order pre, mkdir, dmesg, put dmesg, collector | put --flattened, post, log" \
-	[ "$(order ssh | sed 's/|makedumpfile -l --message-level|/|/')" = "pre |kdump-ssh-writer mkdir $name|makedumpfile --dump-dmesg $tmp/vmcore|kdump-ssh-writer put $name|kdump-ssh-writer put --flattened|post 0 $loc|journalctl -b -o|kdump-ssh-writer put $name|" ] && \
-	[ "$(grep -c '^makedumpfile -l' "$tmp/ssh/calls")" = 1 ]
+if [ "$(order ssh | sed 's/|makedumpfile -l --message-level|/|/')" = "pre |kdump-ssh-writer mkdir $name|makedumpfile --dump-dmesg $tmp/vmcore|kdump-ssh-writer put $name|kdump-ssh-writer put --flattened|post 0 $loc|journalctl -b -o|kdump-ssh-writer put $name|" ] && \
+	[ "$(grep -c '^makedumpfile -l' "$tmp/ssh/calls")" = 1 ]; then ok "ssh: order pre, mkdir, dmesg, put dmesg, collector | put --flattened, post, log"; else not_ok "ssh: order pre, mkdir, dmesg, put dmesg, collector | put --flattened, post, log"; fi
 check "ssh: makedumpfile gets -F and /proc/vmcore, output on stdout" \
 	grep -qx "makedumpfile -l --message-level 7 -d 31 -F $tmp/vmcore" "$tmp/ssh/calls"
 check "ssh: writer put --flattened DIR vmcore" grep -qx "kdump-ssh-writer put --flattened $name vmcore" "$tmp/ssh/calls"
-check "ssh: dmesg made in the runtime dir, put as vmcore-dmesg.txt" \
-	grep -q "^makedumpfile --dump-dmesg $tmp/vmcore $tmp/ssh/run/kdump-collect\.[^/]*/vmcore-dmesg.txt\$" "$tmp/ssh/calls" && \
-	grep -qx "kdump-ssh-writer put $name vmcore-dmesg.txt" "$tmp/ssh/calls"
+if grep -q "^makedumpfile --dump-dmesg $tmp/vmcore $tmp/ssh/run/kdump-collect\.[^/]*/vmcore-dmesg.txt\$" "$tmp/ssh/calls" && \
+	grep -qx "kdump-ssh-writer put $name vmcore-dmesg.txt" "$tmp/ssh/calls"; then ok "ssh: dmesg made in the runtime dir, put as vmcore-dmesg.txt"; else not_ok "ssh: dmesg made in the runtime dir, put as vmcore-dmesg.txt"; fi
 check "ssh: scratch directory removed" [ -z "$(ls -A "$tmp/ssh/run")" ]
 check "ssh: console line 'kdump: saved vmcore to ssh://user@host/path/DIR'" grep -qx "kdump: saved vmcore to $loc" "$tmp/ssh/out"
 check "ssh: no sanitizer report" no_sanitizer "$tmp/ssh/out"
 
 run_remote nfs "nfs 192.0.2.20:/export/crash/\nkdump_post $tmp/post\n"
 loc=nfs://192.0.2.20/export/crash/var/crash/$name
-check "nfs: exit 0, dump saved" [ "$(status nfs)" = 0 ] && cmp -s "$tmp/vmcore" "$tmp/nfs/remote/$name/vmcore"
+if [ "$(status nfs)" = 0 ] && cmp -s "$tmp/vmcore" "$tmp/nfs/remote/$name/vmcore"; then ok "nfs: exit 0, dump saved"; else not_ok "nfs: exit 0, dump saved"; fi
 check "nfs: console line 'kdump: saved vmcore to nfs://host/export/path/DIR'" grep -qx "kdump: saved vmcore to $loc" "$tmp/nfs/out"
 check "nfs: kdump_post gets the location" grep -qx "post 0 $loc" "$tmp/nfs/calls"
 
 mkdir -p "$tmp/nfs-exist/remote/$name" "$tmp/nfs-exist/remote/$name-1"
 echo old >"$tmp/nfs-exist/remote/$name/vmcore"
 run_remote nfs-exist "nfs 192.0.2.20:/x\n"
-check "writer mkdir exit 3: NAME, NAME-1 tried, NAME-2 used" \
-	[ "$(grep mkdir "$tmp/nfs-exist/calls" | tr '\n' '|')" = "kdump-nfs-writer mkdir $name|kdump-nfs-writer mkdir $name-1|kdump-nfs-writer mkdir $name-2|" ] && \
-	cmp -s "$tmp/vmcore" "$tmp/nfs-exist/remote/$name-2/vmcore"
-check "writer mkdir exit 3: earlier dump untouched" \
-	[ "$(cat "$tmp/nfs-exist/remote/$name/vmcore")" = old ] && [ -z "$(ls -A "$tmp/nfs-exist/remote/$name-1")" ]
+if [ "$(grep mkdir "$tmp/nfs-exist/calls" | tr '\n' '|')" = "kdump-nfs-writer mkdir $name|kdump-nfs-writer mkdir $name-1|kdump-nfs-writer mkdir $name-2|" ] && \
+	cmp -s "$tmp/vmcore" "$tmp/nfs-exist/remote/$name-2/vmcore"; then ok "writer mkdir exit 3: NAME, NAME-1 tried, NAME-2 used"; else not_ok "writer mkdir exit 3: NAME, NAME-1 tried, NAME-2 used"; fi
+if [ "$(cat "$tmp/nfs-exist/remote/$name/vmcore")" = old ] && [ -z "$(ls -A "$tmp/nfs-exist/remote/$name-1")" ]; then ok "writer mkdir exit 3: earlier dump untouched"; else not_ok "writer mkdir exit 3: earlier dump untouched"; fi
 check "writer mkdir exit 3: saved to NAME-2" grep -qx "kdump: saved vmcore to nfs://192.0.2.20/x/var/crash/$name-2" "$tmp/nfs-exist/out"
 
 run_remote ssh-cfail "ssh kdump@192.0.2.5\nkdump_post $tmp/post\n" FAKE_FAIL=1
@@ -282,19 +277,17 @@ check "ssh, writer fails: reason" \
 check "ssh, writer fails: no vmcore claimed" never_claimed ssh-wfail
 
 run_remote ssh-mkfail "ssh kdump@192.0.2.5\n" FAKE_WRITER_FAIL=mkdir
-check "ssh, writer mkdir fails: exit 1, reason" [ "$(status ssh-mkfail)" = 1 ] && \
-	grep -qx "kdump: capture failed: kdump-ssh-writer mkdir exited with status 1" "$tmp/ssh-mkfail/out"
+if [ "$(status ssh-mkfail)" = 1 ] && \
+	grep -qx "kdump: capture failed: kdump-ssh-writer mkdir exited with status 1" "$tmp/ssh-mkfail/out"; then ok "ssh, writer mkdir fails: exit 1, reason"; else not_ok "ssh, writer mkdir fails: exit 1, reason"; fi
 check "ssh, writer mkdir fails: collector not run" bash -c "! grep -q makedumpfile '$tmp/ssh-mkfail/calls'"
 
 run_remote ssh-cat "ssh kdump@192.0.2.5\ncore_collector cat\n"
-check "other collector: VMCORE as last argument, stdout to a plain put" \
-	[ "$(status ssh-cat)" = 0 ] && grep -qx "kdump-ssh-writer put $name vmcore" "$tmp/ssh-cat/calls" && \
-	cmp -s "$tmp/vmcore" "$tmp/ssh-cat/remote/$name/vmcore"
+if [ "$(status ssh-cat)" = 0 ] && grep -qx "kdump-ssh-writer put $name vmcore" "$tmp/ssh-cat/calls" && \
+	cmp -s "$tmp/vmcore" "$tmp/ssh-cat/remote/$name/vmcore"; then ok "other collector: VMCORE as last argument, stdout to a plain put"; else not_ok "other collector: VMCORE as last argument, stdout to a plain put"; fi
 
 run_remote ssh-cp "ssh kdump@192.0.2.5\ncore_collector cp --sparse=always\n"
-check "cp collector, remote: becomes cat VMCORE" \
-	[ "$(status ssh-cp)" = 0 ] && cmp -s "$tmp/vmcore" "$tmp/ssh-cp/remote/$name/vmcore" && \
-	grep -q "saving vmcore with cp --sparse=always" "$tmp/ssh-cp/out"
+if [ "$(status ssh-cp)" = 0 ] && cmp -s "$tmp/vmcore" "$tmp/ssh-cp/remote/$name/vmcore" && \
+	grep -q "saving vmcore with cp --sparse=always" "$tmp/ssh-cp/out"; then ok "cp collector, remote: becomes cat VMCORE"; else not_ok "cp collector, remote: becomes cat VMCORE"; fi
 
 run_remote ssh-ip "ssh kdump@127.0.0.1\n" KDUMP_HOSTNAME=
 check "no KDUMP_HOSTNAME: named after the local address on the route" \
@@ -305,16 +298,15 @@ check "writer missing: clear reason" \
 	grep -qx "kdump: capture failed: $tmp/nonexistent/kdump-ssh-writer is not in the image" "$tmp/ssh-nowriter/out"
 
 run_remote raw "raw /dev/sdb1\nkdump_post $tmp/post\n"
-check "raw: exit 0, writer put --flattened, no dir, no dmesg" \
-	[ "$(status raw)" = 0 ] && [ "$(grep -c . "$tmp/raw/calls")" = 3 ] && \
-	grep -qx "kdump-raw-writer put --flattened" "$tmp/raw/calls" && cmp -s "$tmp/vmcore" "$tmp/raw/remote/raw"
+if [ "$(status raw)" = 0 ] && [ "$(grep -c . "$tmp/raw/calls")" = 3 ] && \
+	grep -qx "kdump-raw-writer put --flattened" "$tmp/raw/calls" && cmp -s "$tmp/vmcore" "$tmp/raw/remote/raw"; then ok "raw: exit 0, writer put --flattened, no dir, no dmesg"; else not_ok "raw: exit 0, writer put --flattened, no dir, no dmesg"; fi
 check "raw: console line 'kdump: saved vmcore to raw:DEVICE'" grep -qx "kdump: saved vmcore to raw:/dev/sdb1" "$tmp/raw/out"
 run_remote raw-wfail "raw /dev/sdb1\n" FAKE_WRITER_FAIL=raw
-check "raw, writer fails: exit 1, nothing claimed" [ "$(status raw-wfail)" = 1 ] && \
-	[ ! -e "$tmp/raw-wfail/remote/raw" ] && ! grep -q 'saved vmcore' "$tmp/raw-wfail/out"
+if [ "$(status raw-wfail)" = 1 ] && \
+	[ ! -e "$tmp/raw-wfail/remote/raw" ] && ! grep -q 'saved vmcore' "$tmp/raw-wfail/out"; then ok "raw, writer fails: exit 1, nothing claimed"; else not_ok "raw, writer fails: exit 1, nothing claimed"; fi
 run_remote raw-cfail "raw /dev/sdb1\n" FAKE_FAIL=1
-check "raw, collector fails: exit 1, nothing claimed" [ "$(status raw-cfail)" = 1 ] && \
-	[ ! -e "$tmp/raw-cfail/remote/raw" ] && ! grep -q 'saved vmcore' "$tmp/raw-cfail/out"
+if [ "$(status raw-cfail)" = 1 ] && \
+	[ ! -e "$tmp/raw-cfail/remote/raw" ] && ! grep -q 'saved vmcore' "$tmp/raw-cfail/out"; then ok "raw, collector fails: exit 1, nothing claimed"; else not_ok "raw, collector fails: exit 1, nothing claimed"; fi
 for c in nfs nfs-exist ssh-cfail ssh-wfail ssh-mkfail ssh-cat raw raw-wfail raw-cfail; do
 	check "$c: no sanitizer report" no_sanitizer "$tmp/$c/out"
 done
@@ -349,8 +341,8 @@ FA_ENV=FAKE_COLLECT_STATUS=1 run_action fa-rootfs-fail "default dump_to_rootfs\n
 check "dump_to_rootfs failing: final_action still runs" \
 	[ "$(calls fa-rootfs-fail)" = "kdump-collect --target-root /run/kdump/rootfs|systemctl --no-block reboot|" ]
 run_action final "failure_action shell\nfinal_action poweroff\n" --final
-check "--final: final_action only" [ "$(calls final)" = "systemctl --no-block poweroff|" ] && \
-	grep -qx 'kdump: final action poweroff' "$tmp/final/out"
+if [ "$(calls final)" = "systemctl --no-block poweroff|" ] && \
+	grep -qx 'kdump: final action poweroff' "$tmp/final/out"; then ok "--final: final_action only"; else not_ok "--final: final_action only"; fi
 FA_ENV=FAKE_SYSTEMCTL_STATUS=1 run_action fa-broken "" --final
 check "systemctl failing: exit 1 (reboot(2) suppressed by KDUMP_NO_REBOOT)" [ "$(cat "$tmp/fa-broken/status")" = 1 ]
 for c in fa-reboot fa-shell fa-rootfs final fa-broken; do
