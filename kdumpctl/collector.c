@@ -49,7 +49,7 @@ static int cmp3(const unsigned a[3], const unsigned b[3]) {
 
 /* "6.12.118+deb13-amd64" -> 6 12 118; missing parts are 0.  Returns 0 or
  * -EINVAL when it does not start with a number. */
-int parse_version3(const char *s, unsigned ret[3]) {
+static int parse_version3(const char *s, unsigned ret[3]) {
         ret[0] = ret[1] = ret[2] = 0;
         for (int i = 0; i < 3; i++) {
                 char *end;

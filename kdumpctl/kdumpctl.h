@@ -119,8 +119,6 @@ static inline int spawn_capture_output(char * const *argv, char * const *envp, u
 }
 
 /* collector.c */
-/* "6.12.118+deb13-amd64" -> {6, 12, 118}; 0 or -EINVAL. */
-int parse_version3(const char *s, unsigned ret[3]);
 /* Warns when the makedumpfile collector does not know ctx->kver; 1 if it
  * warned, else 0.  Never fails: it is advice. */
 int collector_check_kernel(const struct kdump_ctx *ctx);
