@@ -3,40 +3,42 @@
  * kdump-collect [--target-root DIR]
  *
  * Saves the crashed kernel's memory, run by kdump-capture.service in the
- * capture initramfs.  To a local file system (mounted by the generator's
- * units):
+ * capture initramfs.  One flow for every target, over a sink: a mounted file
+ * system (the generator's units mount it), or a writer program for ssh, nfs
+ * and raw targets (LIBEXECDIR/kdump-{ssh,nfs,raw}-writer, no mount):
  *
  *   1. kdump_pre (a non-zero exit declines the dump: exit 0, final_action)
- *   2. a new directory <root><path>/<host>-<YYYY-MM-DD-HH:MM:SS>/, mode 0700;
+ *   2. a new dump directory <path>/<host>-<YYYY-MM-DD-HH:MM:SS>/, mode 0700;
  *      when that name exists (two dumps in one second, a clock reset), the
- *      next free of "-1" ... "-99" is taken: an earlier dump is never reused
- *   3. vmcore-dmesg-incomplete.txt -> vmcore-dmesg.txt
- *      (makedumpfile --dump-dmesg; a failure here is only a warning)
- *   4. core_collector ARGS... /proc/vmcore DIR/vmcore-incomplete, then fsync
- *      of file and directory and rename to vmcore
- *   5. kdump_post STATUS DIR
+ *      next free of "-1" ... "-99" is taken: an earlier dump is never reused.
+ *      <host> is the host name on a file system, this machine's address on
+ *      the route to the server for ssh and nfs (Fedora's <host-ip>-<date>).
+ *      A raw device holds one dump and nothing else: no directory, no files
+ *      besides the vmcore.
+ *   3. vmcore-dmesg.txt (makedumpfile --dump-dmesg; a failure here is only a
+ *      warning)
+ *   4. the vmcore: core_collector ARGS... /proc/vmcore FILE on a file system;
+ *      for a writer, the collector's stdout relayed by us into `writer put`
+ *      (makedumpfile gets -F, cp and scp become cat; relay.c).  The dump is
+ *      committed in one place, save_vmcore(), and only when the collector
+ *      exited 0, made progress within stall_timeout, and every byte reached
+ *      the sink: fsync and rename of vmcore-incomplete on a file system, the
+ *      COMMIT line a writer waits for (flat-writer.h).  Anything else leaves
+ *      the -incomplete name (raw: no header).
+ *   5. kdump_post STATUS LOCATION (STATUS: 0 saved; the collector's status
+ *      when it failed, 128+N when killed by signal N; 1 when it succeeded
+ *      but the dump could not be stored)
  *   6. kdump-capture.log: journalctl -b, else the kernel log from /dev/kmsg
  *
- * To an ssh or nfs target, through LIBEXECDIR/kdump-{ssh,nfs}-writer (no
- * mount): the same steps, with the directory named after this machine's
- * address on the route to the server (Fedora's <host-ip>-<date>), created by
- * `writer mkdir NAME` (exit 3, exists: the next suffix); vmcore-dmesg.txt and
- * kdump-capture.log are made in a tmpfs scratch directory under /run and
- * sent with `writer put DIR NAME`; the core_collector's stdout goes to
- * `writer put [--flattened] DIR vmcore` (makedumpfile gets -F, any other
- * collector /proc/vmcore as its last argument and must write to stdout; cp
- * and scp become `cat`).
- * kdump-collect relays that pipe itself and gives the writer the end of the
- * data only when the collector exited 0, so that a failed collector never
- * leaves a complete-looking vmcore.  To a raw target: the same pipe into
- * `kdump-raw-writer put [--flattened]`, and nothing else (a raw device holds
- * one dump).  The location in messages and for kdump_post is
- * ssh://USER@HOST/PATH/DIR, nfs://HOST/EXPORT/PATH/DIR or raw:DEVICE.
+ * Small files are made where the sink says (the dump directory, or a tmpfs
+ * scratch directory under /run for a writer, then `writer put`) as
+ * NAME-incomplete and committed like the vmcore.  The location in messages
+ * and for kdump_post is the directory, ssh://USER@HOST/PATH/DIR,
+ * nfs://HOST/EXPORT/PATH/DIR or raw:DEVICE.
  *
- * Files are 0600, directories 0700 (umask 077).  A partial dump keeps its
- * -incomplete name.  Exit status: 0 when the dump was saved (or kdump_pre
- * declined it), 1 when it failed (the unit's OnFailure= then runs the
- * failure action), 2 on bad usage.
+ * Files are 0600, directories 0700 (umask 077).  Exit status: 0 when the
+ * dump was saved (or kdump_pre declined it), 1 when it failed (the unit's
+ * OnFailure= then runs the failure action), 2 on bad usage.
  *
  * --target-root DIR writes under DIR instead of the dump target mount; the
  * failure action dump_to_rootfs uses it with /run/kdump/rootfs.  kdump_pre
@@ -46,7 +48,8 @@
  * skips the mount point check), KDUMP_NOW (epoch seconds), KDUMP_HOSTNAME,
  * KDUMP_KMSG (file read instead of /dev/kmsg), KDUMP_LOG_STDERR=1 (log to
  * stderr instead of the console and kmsg), KDUMP_LIBEXECDIR (where the
- * writers are), KDUMP_RUNTIME_DIR (/run: the scratch directory's parent).
+ * writers are), KDUMP_RUNTIME_DIR (/run: the scratch directory's parent),
+ * KDUMP_STALL_SECS (overrides stall_timeout, so tests can be quick).
  * Programs are found via PATH.
  */
 #include <arpa/inet.h>
@@ -55,7 +58,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <netdb.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -63,44 +65,42 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
+#include "cmdline.h"
 #include "conf-diags.h"
 #include "dumpdir.h"
 #include "kdump-conf.h"
 #include "log.h"
 #include "macro.h"
+#include "relay.h"
 #include "run.h"
 #include "strv.h"
 
 #define HOOK_TIMEOUT_SEC 1800           /* kdump_pre, kdump_post */
 #define DMESG_TIMEOUT_SEC 300
 #define JOURNAL_TIMEOUT_SEC 60
-#define PROGRESS_EVERY_TICKS 50         /* 10 s at 200 ms */
 #define KMSG_MAX (8 * 1024 * 1024)
 #define DIR_SUFFIX_MAX 99
 /* writer mkdir, and put of small files: past the writers' own retries (up
  * to 660 s while an ssh server turns connections away) */
 #define WRITER_TIMEOUT_SEC 900
-#define WRITER_FINISH_TIMEOUT_SEC 900   /* writer fsync + rename after the data */
-#define PIPE_TAIL_TIMEOUT_SEC 60        /* one side of the pipe, once the other is gone */
-#define RELAY_BUF_SIZE (128 * 1024)
+/* the writer's fsync/COMMIT and rename after the data: a base, and a second
+ * for every 8 MiB, since a server may hold that much unstable data */
+#define WRITER_FINISH_BASE_SEC 300
+#define WRITER_FINISH_BYTES_PER_SEC (8ULL << 20)
+/* what a dump leaves free on the machine's root file system: the next boot
+ * needs room (5% of it, at most 256 MiB) */
+#define ROOT_KEEP_FREE_MAX (256ULL << 20)
+#define ROOT_KEEP_FREE_PERCENT 5
 
 static const char *arg_target_root;
 static bool arg_override_root;          /* --target-root */
 static bool arg_check_mount = true;
-
-struct collect_state {
-        int dir_fd;
-        const char *incomplete;         /* file being written, relative to dir_fd */
-        unsigned long mem_total_kb;
-        unsigned long mem_available_min_kb;
-        unsigned ticks;
-        uint64_t sent;                  /* bytes handed to a writer */
-};
 
 static const char *getenv_default(const char *name, const char *def) {
         const char *e = secure_getenv(name);
@@ -108,36 +108,8 @@ static const char *getenv_default(const char *name, const char *def) {
         return e && *e ? e : def;
 }
 
-/* ---- memory low-water mark and progress ------------------------------- */
-
-static void sample_meminfo(struct collect_state *s) {
-        _cleanup_fclose_ FILE *f = fopen("/proc/meminfo", "re");
-        char line[128];
-        unsigned long v;
-
-        if (!f)
-                return;
-        while (fgets(line, sizeof line, f)) {
-                if (sscanf(line, "MemTotal: %lu kB", &v) == 1)
-                        s->mem_total_kb = v;
-                else if (sscanf(line, "MemAvailable: %lu kB", &v) == 1 &&
-                         (s->mem_available_min_kb == 0 || v < s->mem_available_min_kb))
-                        s->mem_available_min_kb = v;
-        }
-}
-
-static void collect_tick(void *userdata) {
-        struct collect_state *s = userdata;
-        struct stat st;
-
-        sample_meminfo(s);
-        if (++s->ticks % PROGRESS_EVERY_TICKS != 0)
-                return;
-        if (s->incomplete && fstatat(s->dir_fd, s->incomplete, &st, 0) == 0)
-                log_info("saving vmcore: %" PRIu64 " MiB written", (uint64_t) st.st_size >> 20);
-        else if (!s->incomplete && s->sent > 0)
-                log_info("saving vmcore: %" PRIu64 " MiB sent", s->sent >> 20);
-}
+static int host_name(char **ret);
+static time_t capture_time(void);
 
 /* ---- files --------------------------------------------------------------- */
 
@@ -191,25 +163,6 @@ static int mkdir_parents(const char *path) {
                 if (c == '\0')
                         return 0;
         }
-}
-
-/* Creates a new directory under base; never an existing one. */
-static int make_dump_dir(const char *base, const char *name, char **ret_path) {
-        for (unsigned i = 0; i <= DIR_SUFFIX_MAX; i++) {
-                _cleanup_free_ char *p = NULL;
-                int r = i == 0 ? asprintf(&p, "%s/%s", base, name)
-                               : asprintf(&p, "%s/%s-%u", base, name, i);
-
-                if (r < 0)
-                        return -ENOMEM;
-                if (mkdir(p, DUMP_DIR_MODE) == 0) {
-                        *ret_path = TAKE_PTR(p);
-                        return 0;
-                }
-                if (errno != EEXIST)
-                        return negative_errno();
-        }
-        return -EEXIST;
 }
 
 static bool is_mount_point(const char *path) {
@@ -275,67 +228,6 @@ static int dump_dmesg(const char *vmcore, const char *output) {
         describe_status(r, desc, sizeof desc);
         log_warning("saving the kernel log failed: makedumpfile --dump-dmesg %s, continuing", desc);
         return r < 0 ? r : -EIO;
-}
-
-/* Local target: written as -incomplete in the dump directory, then renamed
- * (a failed one keeps that name). */
-static void save_dmesg(int dir_fd, const char *dir, const char *vmcore) {
-        _cleanup_free_ char *incomplete = NULL, *path = NULL;
-        int r;
-
-        if (dump_incomplete_name("vmcore-dmesg.txt", &incomplete) < 0 ||
-            asprintf(&path, "%s/%s", dir, incomplete) < 0) {
-                log_oom();
-                return;
-        }
-        if (dump_dmesg(vmcore, path) < 0)
-                return;
-        r = commit_file(dir_fd, incomplete, "vmcore-dmesg.txt");
-        if (r < 0)
-                log_warning_errno(r, "cannot complete %s/vmcore-dmesg.txt, continuing: %m", dir);
-        else
-                log_info("saved %s/vmcore-dmesg.txt", dir);
-}
-
-/* Returns 0, or the collector's failure; *reason says why. */
-static int run_collector(const struct kdump_conf *c, int dir_fd, const char *dir, const char *vmcore,
-                         char *reason, size_t reason_size) {
-        _cleanup_strv_free_ char **argv = strv_copy(c->core_collector_argv);
-        _cleanup_free_ char *incomplete = NULL, *path = NULL;
-        struct collect_state s = { .dir_fd = dir_fd };
-        struct spawn_opts o = {
-                .stdin_fd = SPAWN_NULL, .stdout_fd = SPAWN_INHERIT, .stderr_fd = SPAWN_INHERIT,
-                .tick = collect_tick, .userdata = &s,
-        };
-        char desc[128];
-        int r;
-
-        if (!argv || strv_length(argv) == 0 ||
-            dump_incomplete_name("vmcore", &incomplete) < 0 ||
-            asprintf(&path, "%s/%s", dir, incomplete) < 0 ||
-            strv_push(&argv, vmcore) < 0 || strv_push(&argv, path) < 0) {
-                snprintf(reason, reason_size, "out of memory");
-                return -ENOMEM;
-        }
-        s.incomplete = incomplete;
-
-        log_info("saving vmcore with %s", c->core_collector);
-        sample_meminfo(&s);
-        r = spawn_run(argv, &o);
-        sample_meminfo(&s);
-        log_info("peak memory during collection: MemAvailable min %lu kB of MemTotal %lu kB",
-                 s.mem_available_min_kb, s.mem_total_kb);
-        if (r != 0) {
-                describe_status(r, desc, sizeof desc);
-                snprintf(reason, reason_size, "core_collector %s %s", argv[0], desc);
-                return r < 0 ? r : -EIO;
-        }
-        r = commit_file(dir_fd, incomplete, "vmcore");
-        if (r < 0) {
-                snprintf(reason, reason_size, "cannot complete %s/vmcore: %s", dir, strerror(-r));
-                return r;
-        }
-        return 0;
 }
 
 /* ---- the capture boot's own log ------------------------------------------ */
@@ -431,81 +323,7 @@ static int capture_log_to(int dir_fd, const char *name) {
         return write_capture_log(fd, f) < 0 ? -EIO : 0;
 }
 
-static void save_capture_log(int dir_fd, const char *dir) {
-        _cleanup_free_ char *incomplete = NULL;
-        int r;
-
-        if (dump_incomplete_name("kdump-capture.log", &incomplete) < 0) {
-                log_oom();
-                return;
-        }
-        r = capture_log_to(dir_fd, incomplete);
-        if (r < 0) {
-                log_warning_errno(r, "cannot write %s/%s, ignoring: %m", dir, incomplete);
-                return;
-        }
-        r = commit_file(dir_fd, incomplete, "kdump-capture.log");
-        if (r < 0)
-                log_warning_errno(r, "cannot complete %s/kdump-capture.log, ignoring: %m", dir);
-}
-
-static int host_name(char **ret);
-static time_t capture_time(void);
-
-/* ---- ssh, nfs and raw targets: the writers ------------------------------------ */
-
-/*
- * The writers (kdump-ssh-writer, kdump-nfs-writer, kdump-raw-writer) read the
- * data of `put` from stdin and give the file its final name only at the end
- * of that data.  kdump-collect sits in the middle of the pipe, collector ->
- * kdump-collect -> writer, so that the writer sees the end of the data only
- * when the collector has exited 0: when the collector fails, the writer is
- * killed first and the dump keeps its -incomplete name.
- */
-struct remote {
-        const struct kdump_conf *c;
-        const char *config;             /* the writer's --config */
-        char *writer;                   /* LIBEXECDIR/kdump-<type>-writer */
-        char *dirname;                  /* ssh, nfs: the new dump directory */
-        char *location;                 /* for messages and kdump_post */
-        char *tmpdir;                   /* tmpfs scratch for dmesg and the log */
-};
-
-static void remote_done(struct remote *rm) {
-        if (rm->tmpdir) {
-                _cleanup_free_ char *dmesg = NULL, *logf = NULL;
-
-                if (asprintf(&dmesg, "%s/vmcore-dmesg.txt", rm->tmpdir) >= 0)
-                        (void) unlink(dmesg);
-                if (asprintf(&logf, "%s/kdump-capture.log", rm->tmpdir) >= 0)
-                        (void) unlink(logf);
-                (void) rmdir(rm->tmpdir);
-        }
-        free(rm->writer);
-        free(rm->dirname);
-        free(rm->location);
-        free(rm->tmpdir);
-}
-
-/* writer [--config FILE] VERB [--flattened] [DIRNAME [NAME]] */
-static char **writer_argv(const struct remote *rm, const char *verb, bool flattened,
-                          const char *dirname, const char *name) {
-        _cleanup_strv_free_ char **argv = NULL;
-
-        if (strv_push(&argv, rm->writer) < 0 || strv_push(&argv, "--config") < 0 ||
-            strv_push(&argv, rm->config) < 0 || strv_push(&argv, verb) < 0 ||
-            (flattened && strv_push(&argv, "--flattened") < 0) ||
-            (dirname && strv_push(&argv, dirname) < 0) ||
-            (name && strv_push(&argv, name) < 0))
-                return NULL;
-        return TAKE_PTR(argv);
-}
-
-static const char *writer_name(const struct remote *rm) {
-        const char *slash = strrchr(rm->writer, '/');
-
-        return slash ? slash + 1 : rm->writer;
-}
+/* ---- ssh, nfs and raw targets: naming ------------------------------------------ */
 
 /* This machine's address on the route to host, the host part of the dump
  * directory's name as Fedora's kdump names remote dumps.  Only a numeric host
@@ -558,305 +376,6 @@ static void strip_trailing_slashes(char *s) {
                 s[n - 1] = '\0';
 }
 
-static int remote_location(struct remote *rm) {
-        const struct kdump_conf *c = rm->c;
-        _cleanup_free_ char *path = strdup(c->path ? c->path : KDUMP_DEFAULT_PATH);
-        _cleanup_free_ char *export = strdup(strempty(c->target.export));
-        bool v6 = c->target.host && strchr(c->target.host, ':');
-        int r;
-
-        if (!path || !export)
-                return -ENOMEM;
-        strip_trailing_slashes(path);
-        strip_trailing_slashes(export);
-        if (c->target.type == KDUMP_TARGET_SSH)
-                r = asprintf(&rm->location, "ssh://%s%s%s%s%s%s/%s",
-                             strempty(c->target.user), c->target.user ? "@" : "",
-                             v6 ? "[" : "", strempty(c->target.host), v6 ? "]" : "", path, rm->dirname);
-        else if (c->target.type == KDUMP_TARGET_NFS)
-                r = asprintf(&rm->location, "nfs://%s%s%s%s%s/%s",
-                             v6 ? "[" : "", strempty(c->target.host), v6 ? "]" : "",
-                             export, path, rm->dirname);
-        else
-                r = asprintf(&rm->location, "raw:%s", strempty(c->target.device));
-        return r < 0 ? -ENOMEM : 0;
-}
-
-/* writer mkdir NAME, then NAME-1 ... NAME-99 while the writer says it exists
- * (exit 3): an earlier dump is never reused. */
-static int remote_mkdir(struct remote *rm, const char *name, char *reason, size_t reason_size) {
-        struct spawn_opts o = {
-                .stdin_fd = SPAWN_NULL, .stdout_fd = SPAWN_INHERIT, .stderr_fd = SPAWN_INHERIT,
-                .timeout_sec = WRITER_TIMEOUT_SEC,
-        };
-        char desc[128];
-        int r = 0;
-
-        for (unsigned i = 0; i <= DIR_SUFFIX_MAX; i++) {
-                _cleanup_strv_free_ char **argv = NULL;
-                _cleanup_free_ char *d = NULL;
-
-                if ((i == 0 ? asprintf(&d, "%s", name) : asprintf(&d, "%s-%u", name, i)) < 0 ||
-                    !(argv = writer_argv(rm, "mkdir", false, d, NULL))) {
-                        snprintf(reason, reason_size, "out of memory");
-                        return -ENOMEM;
-                }
-                r = spawn_run(argv, &o);
-                if (r == 0) {
-                        rm->dirname = TAKE_PTR(d);
-                        return 0;
-                }
-                if (r != 3)
-                        break;
-                log_info("dump directory %s exists already, trying the next name", d);
-        }
-        if (r == 3)
-                snprintf(reason, reason_size, "cannot create a new dump directory %s: all names up to -%d exist",
-                         name, DIR_SUFFIX_MAX);
-        else {
-                describe_status(r, desc, sizeof desc);
-                snprintf(reason, reason_size, "%s mkdir %s", writer_name(rm), desc);
-        }
-        return -EIO;
-}
-
-/* writer put DIR NAME < FILE, for the small files; failures are warnings. */
-static void remote_put_file(struct remote *rm, const char *file, const char *name) {
-        _cleanup_strv_free_ char **argv = writer_argv(rm, "put", false, rm->dirname, name);
-        _cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        struct spawn_opts o = {
-                .stdin_fd = fd, .stdout_fd = SPAWN_INHERIT, .stderr_fd = SPAWN_INHERIT,
-                .timeout_sec = WRITER_TIMEOUT_SEC,
-        };
-        char desc[128];
-        int r;
-
-        if (!argv) {
-                log_oom();
-                return;
-        }
-        if (fd < 0) {
-                log_warning_errno(errno, "cannot open %s, %s not saved: %m", file, name);
-                return;
-        }
-        r = spawn_run(argv, &o);
-        if (r != 0) {
-                describe_status(r, desc, sizeof desc);
-                log_warning("%s put %s %s, continuing", writer_name(rm), name, desc);
-        } else
-                log_info("saved %s/%s", rm->location, name);
-}
-
-static int make_tmpdir(struct remote *rm) {
-        if (asprintf(&rm->tmpdir, "%s/kdump-collect.XXXXXX", getenv_default("KDUMP_RUNTIME_DIR", "/run")) < 0)
-                return -ENOMEM;
-        if (!mkdtemp(rm->tmpdir)) {
-                int r = negative_errno();
-                free(rm->tmpdir);
-                rm->tmpdir = NULL;
-                return r;
-        }
-        return 0;
-}
-
-/* dump_dmesg() cannot write to a pipe: made in tmpfs, then put. */
-static void remote_save_dmesg(struct remote *rm, const char *vmcore) {
-        _cleanup_free_ char *path = NULL;
-
-        if (!rm->tmpdir || asprintf(&path, "%s/vmcore-dmesg.txt", rm->tmpdir) < 0) {
-                log_warning("no scratch directory, vmcore-dmesg.txt not saved");
-                return;
-        }
-        if (dump_dmesg(vmcore, path) == 0)
-                remote_put_file(rm, path, "vmcore-dmesg.txt");
-        (void) unlink(path);
-}
-
-static void remote_save_capture_log(struct remote *rm) {
-        _cleanup_free_ char *path = NULL;
-        int r;
-
-        if (!rm->tmpdir || asprintf(&path, "%s/kdump-capture.log", rm->tmpdir) < 0) {
-                log_warning("no scratch directory, kdump-capture.log not saved");
-                return;
-        }
-        r = capture_log_to(AT_FDCWD, path);
-        if (r < 0)
-                log_warning_errno(r, "cannot write %s, ignoring: %m", path);
-        else
-                remote_put_file(rm, path, "kdump-capture.log");
-        (void) unlink(path);
-}
-
-static long long now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void close_fd(int *fd) {
-        if (*fd >= 0)
-                close(*fd);
-        *fd = -1;
-}
-
-struct pipe_result {
-        int collector;          /* status as spawn_run() returns it */
-        int writer;
-        bool writer_early;      /* the writer exited before the end of the data */
-        bool relay_failed;      /* reading the collector's output failed */
-};
-
-/* collector | kdump-collect | writer.  Every wait is bounded except the
- * collector's run itself (a dump takes as long as the memory is large; the
- * writer's own I/O timeout ends a stalled network). */
-static int run_pipe(char **collector, char **writer, struct collect_state *s, struct pipe_result *res) {
-        _cleanup_free_ char *buf = malloc(RELAY_BUF_SIZE);
-        int in[2] = { -1, -1 }, out[2] = { -1, -1 };
-        pid_t cpid, wpid;
-        bool c_done = false, w_done = false, eof = false;
-        long long c_deadline = 0, w_deadline = 0;
-        size_t len = 0, off = 0;
-        int r;
-
-        *res = (struct pipe_result) { .collector = -EIO, .writer = -EIO };
-        if (!buf)
-                return -ENOMEM;
-        if (pipe2(in, O_CLOEXEC) < 0)
-                return negative_errno();
-        if (pipe2(out, O_CLOEXEC) < 0) {
-                r = negative_errno();
-                close_fd(&in[0]);
-                close_fd(&in[1]);
-                return r;
-        }
-        r = spawn_start(writer, &(const struct spawn_opts) {
-                .stdin_fd = out[0], .stdout_fd = SPAWN_INHERIT, .stderr_fd = SPAWN_INHERIT,
-        }, &wpid);
-        close_fd(&out[0]);
-        if (r < 0) {
-                res->writer = r;
-                close_fd(&in[0]);
-                close_fd(&in[1]);
-                close_fd(&out[1]);
-                return 0;
-        }
-        r = spawn_start(collector, &(const struct spawn_opts) {
-                .stdin_fd = SPAWN_NULL, .stdout_fd = in[1], .stderr_fd = SPAWN_INHERIT,
-        }, &cpid);
-        close_fd(&in[1]);
-        if (r < 0) {
-                res->collector = r;
-                spawn_kill(wpid);       /* it must not see the end of the data */
-                res->writer = 128 + SIGKILL;
-                close_fd(&in[0]);
-                close_fd(&out[1]);
-                return 0;
-        }
-        (void) fcntl(in[0], F_SETFL, O_NONBLOCK);
-        (void) fcntl(out[1], F_SETFL, O_NONBLOCK);
-
-        for (;;) {
-                struct pollfd p[2];
-                nfds_t n = 0;
-                long long now;
-
-                if (!c_done && spawn_try_reap(cpid, &res->collector) > 0)
-                        c_done = true;
-                if (!w_done && spawn_try_reap(wpid, &res->writer) > 0) {
-                        w_done = true;
-                        if (out[1] >= 0) {
-                                /* gone before it was given the end of the data */
-                                res->writer_early = true;
-                                close_fd(&out[1]);
-                        }
-                }
-                if (c_done && w_done)
-                        break;
-
-                now = now_ms();
-                if (out[1] < 0 && in[0] >= 0) {
-                        /* the writer is gone: the collector gets EPIPE */
-                        close_fd(&in[0]);
-                        eof = true;
-                }
-                if (eof && !c_done && c_deadline == 0)
-                        c_deadline = now + PIPE_TAIL_TIMEOUT_SEC * 1000LL;
-                if (eof && c_done && len == off && out[1] >= 0) {
-                        if (res->collector == 0 && !res->relay_failed) {
-                                close_fd(&out[1]);      /* the end of the data: the writer commits */
-                                w_deadline = now + WRITER_FINISH_TIMEOUT_SEC * 1000LL;
-                        } else {
-                                spawn_kill(wpid);       /* never let a partial dump look complete */
-                                res->writer = 128 + SIGKILL;
-                                w_done = true;
-                                close_fd(&out[1]);
-                        }
-                        continue;
-                }
-                if (!c_done && c_deadline && now >= c_deadline) {
-                        log_warning("%s did not exit after its output ended, killing it", collector[0]);
-                        spawn_kill(cpid);
-                        res->collector = -ETIMEDOUT;
-                        c_done = true;
-                        continue;
-                }
-                if (!w_done && out[1] < 0) {
-                        if (w_deadline == 0)
-                                w_deadline = now + PIPE_TAIL_TIMEOUT_SEC * 1000LL;
-                        if (now >= w_deadline) {
-                                log_warning("%s did not finish in time, killing it", writer[0]);
-                                spawn_kill(wpid);
-                                res->writer = -ETIMEDOUT;
-                                w_done = true;
-                                continue;
-                        }
-                }
-
-                if (in[0] >= 0 && len == off)
-                        p[n++] = (struct pollfd) { .fd = in[0], .events = POLLIN };
-                if (out[1] >= 0 && len > off)
-                        p[n++] = (struct pollfd) { .fd = out[1], .events = POLLOUT };
-                r = poll(p, n, 200);
-                if (r < 0 && errno != EINTR)
-                        return negative_errno();
-                collect_tick(s);
-                if (r <= 0)
-                        continue;
-
-                if (in[0] >= 0 && len == off) {
-                        ssize_t k = read(in[0], buf, RELAY_BUF_SIZE);
-
-                        if (k > 0) {
-                                len = (size_t) k;
-                                off = 0;
-                        } else if (k == 0 || (errno != EAGAIN && errno != EINTR)) {
-                                if (k < 0) {
-                                        log_warning_errno(errno, "cannot read from %s: %m", collector[0]);
-                                        res->relay_failed = true;
-                                }
-                                close_fd(&in[0]);
-                                eof = true;
-                        }
-                } else if (out[1] >= 0 && len > off) {
-                        ssize_t k = write(out[1], buf + off, len - off);
-
-                        if (k > 0) {
-                                off += (size_t) k;
-                                s->sent += (uint64_t) k;
-                        } else if (k < 0 && errno != EAGAIN && errno != EINTR) {
-                                /* EPIPE: the writer is gone, it is reaped above */
-                                res->writer_early = true;
-                                close_fd(&out[1]);
-                                len = off = 0;
-                        }
-                }
-        }
-        close_fd(&in[0]);
-        close_fd(&out[1]);
-        return 0;
-}
 
 /* core_collector for a writer: makedumpfile gets -F (its flattened format on
  * stdout, which the writer turns back into a normal dump file); any other
@@ -886,120 +405,602 @@ static char **pipe_collector_argv(const struct kdump_conf *c, const char *vmcore
         return TAKE_PTR(argv);
 }
 
-static int remote_collector(struct remote *rm, const char *vmcore, char *reason, size_t reason_size) {
-        _cleanup_strv_free_ char **cargv = NULL, **wargv = NULL;
-        struct collect_state s = { .dir_fd = -1 };
-        struct pipe_result res;
-        bool flattened = false;
-        char desc[128];
+/* ---- sinks: where a dump goes ----------------------------------------------- */
+
+struct sink;
+
+struct sink_ops {
+        /* Creates the new dump directory `name`: 0, -EEXIST (the caller tries
+         * the next name), other <0 with *reason set.  NULL: no directories. */
+        int (*mkdir)(struct sink *s, const char *name, char *reason, size_t reason_size);
+        /* Where a small file NAME is made before it is stored (*ret_path must
+         * not exist), and storing it; NULL: the sink keeps the vmcore only. */
+        int (*file_path)(struct sink *s, const char *name, char **ret_path);
+        int (*file_store)(struct sink *s, const char *name, const char *path);
+        /* The vmcore's data path (relay.h), argvs owned by the sink;
+         * -ENOSPC: no room for a dump at all. */
+        int (*vmcore_params)(struct sink *s, const char *vmcore, struct relay_params *p);
+        /* Optional: after a failed dump. */
+        void (*vmcore_failed)(struct sink *s);
+        /* Makes a whole vmcore final: 0, or <0 with *reason set. */
+        int (*vmcore_commit)(struct sink *s, struct relay *r, char *reason, size_t reason_size);
+};
+
+struct sink {
+        const struct sink_ops *ops;
+        const struct kdump_conf *c;
+        char *host_part;                /* of the directory name */
+        char *location;                 /* for messages and kdump_post */
+        char **collector;               /* the vmcore's argvs */
+        char **writer;
+
+        /* a file system */
+        char *base;                     /* <root><path> */
+        char *dir;
+        int dir_fd;
+        uint64_t keep_free;             /* the root file system: bytes left free */
+
+        /* a writer */
+        const char *config;             /* its --config */
+        char *program;                  /* LIBEXECDIR/kdump-<type>-writer */
+        char *dirname;                  /* ssh, nfs: the new dump directory */
+        char *tmpdir;                   /* tmpfs scratch for the small files */
+};
+
+static void sink_done(struct sink *s) {
+        if (s->dir_fd >= 0)
+                close(s->dir_fd);
+        if (s->tmpdir)
+                (void) rmdir(s->tmpdir);
+        free(s->host_part);
+        free(s->location);
+        strv_free(s->collector);
+        strv_free(s->writer);
+        free(s->base);
+        free(s->dir);
+        free(s->program);
+        free(s->dirname);
+        free(s->tmpdir);
+}
+
+static int remote_location(struct sink *rm) {
+        const struct kdump_conf *c = rm->c;
+        _cleanup_free_ char *path = strdup(c->path ? c->path : KDUMP_DEFAULT_PATH);
+        _cleanup_free_ char *export = strdup(strempty(c->target.export));
+        bool v6 = c->target.host && strchr(c->target.host, ':');
         int r;
 
-        cargv = pipe_collector_argv(rm->c, vmcore, &flattened);
-        if (cargv)
-                wargv = rm->c->target.type == KDUMP_TARGET_RAW
-                        ? writer_argv(rm, "put", flattened, NULL, NULL)
-                        : writer_argv(rm, "put", flattened, rm->dirname, "vmcore");
-        if (!cargv || !wargv) {
+        if (!path || !export)
+                return -ENOMEM;
+        strip_trailing_slashes(path);
+        strip_trailing_slashes(export);
+        if (c->target.type == KDUMP_TARGET_SSH)
+                r = asprintf(&rm->location, "ssh://%s%s%s%s%s%s/%s",
+                             strempty(c->target.user), c->target.user ? "@" : "",
+                             v6 ? "[" : "", strempty(c->target.host), v6 ? "]" : "", path, strempty(rm->dirname));
+        else if (c->target.type == KDUMP_TARGET_NFS)
+                r = asprintf(&rm->location, "nfs://%s%s%s%s%s/%s",
+                             v6 ? "[" : "", strempty(c->target.host), v6 ? "]" : "",
+                             export, path, strempty(rm->dirname));
+        else
+                r = asprintf(&rm->location, "raw:%s", strempty(c->target.device));
+        return r < 0 ? -ENOMEM : 0;
+}
+
+/* -- a mounted file system: the collector writes the file itself -- */
+
+static uint64_t free_bytes(int fd) {
+        struct statvfs sv;
+
+        return fstatvfs(fd, &sv) == 0 ? (uint64_t) sv.f_bavail * sv.f_frsize : UINT64_MAX;
+}
+
+/* Whether dir_fd is on the crashed machine's root file system: the device
+ * of kdump.root= (root= as kexec hid it), or dump_to_rootfs.  A btrfs
+ * subvolume's anonymous device never matches: it is treated as another file
+ * system (a gap, named in kdump.conf(5)). */
+static bool on_root_fs(int dir_fd) {
+        _cleanup_free_ char *cmdline = NULL, *spec = NULL, *node = NULL;
+        const char *e = secure_getenv("KDUMP_ROOT_FS");
+        struct stat dir, dev;
+
+        if (e && *e)
+                return streq(e, "1");
+        if (arg_override_root)
+                return true;
+        if (cmdline_read(&cmdline) < 0)
+                return false;
+        if (cmdline_get_key(cmdline, "kdump.root", &spec) <= 0 && cmdline_get_key(cmdline, "root", &spec) <= 0)
+                return false;
+        node = kdump_device_spec_to_node(spec);
+        return node && fstat(dir_fd, &dir) == 0 && stat(node, &dev) == 0 && S_ISBLK(dev.st_mode) &&
+               dev.st_rdev == dir.st_dev;
+}
+
+static int fs_mkdir(struct sink *s, const char *name, char *reason, size_t reason_size) {
+        _cleanup_free_ char *p = NULL;
+
+        if (asprintf(&p, "%s/%s", s->base, name) < 0) {
                 snprintf(reason, reason_size, "out of memory");
                 return -ENOMEM;
         }
+        if (mkdir(p, DUMP_DIR_MODE) < 0) {
+                if (errno == EEXIST)
+                        return -EEXIST;
+                snprintf(reason, reason_size, "cannot create a new directory %s: %s", p, strerror(errno));
+                return negative_errno();
+        }
+        s->dir_fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (s->dir_fd < 0) {
+                snprintf(reason, reason_size, "cannot open %s: %s", p, strerror(errno));
+                return negative_errno();
+        }
+        s->location = strdup(p);
+        s->dir = TAKE_PTR(p);
+        if (!s->location) {
+                snprintf(reason, reason_size, "out of memory");
+                return -ENOMEM;
+        }
+        if (on_root_fs(s->dir_fd)) {
+                struct statvfs sv;
 
-        log_info("saving vmcore with %s to %s", rm->c->core_collector, rm->location);
-        sample_meminfo(&s);
-        r = run_pipe(cargv, wargv, &s, &res);
-        sample_meminfo(&s);
-        log_info("peak memory during collection: MemAvailable min %lu kB of MemTotal %lu kB",
-                 s.mem_available_min_kb, s.mem_total_kb);
-        if (r < 0) {
-                snprintf(reason, reason_size, "cannot run %s | %s: %s", cargv[0], writer_name(rm), strerror(-r));
-                return r;
-        }
-        /* a writer gone early is the cause: the collector then dies of EPIPE */
-        if (res.writer_early && res.writer == 0) {
-                snprintf(reason, reason_size, "%s put exited before the end of the dump", writer_name(rm));
-                return -EIO;
-        }
-        if (res.writer_early) {
-                describe_status(res.writer, desc, sizeof desc);
-                snprintf(reason, reason_size, "%s put %s", writer_name(rm), desc);
-                return -EIO;
-        }
-        if (res.collector != 0) {
-                describe_status(res.collector, desc, sizeof desc);
-                snprintf(reason, reason_size, "core_collector %s %s", cargv[0], desc);
-                return -EIO;
-        }
-        if (res.relay_failed) {
-                snprintf(reason, reason_size, "cannot read the output of core_collector %s", cargv[0]);
-                return -EIO;
-        }
-        if (res.writer != 0) {
-                describe_status(res.writer, desc, sizeof desc);
-                snprintf(reason, reason_size, "%s put %s", writer_name(rm), desc);
-                return -EIO;
+                if (fstatvfs(s->dir_fd, &sv) == 0) {
+                        s->keep_free = (uint64_t) sv.f_blocks * sv.f_frsize / 100 * ROOT_KEEP_FREE_PERCENT;
+                        if (s->keep_free > ROOT_KEEP_FREE_MAX)
+                                s->keep_free = ROOT_KEEP_FREE_MAX;
+                }
         }
         return 0;
 }
 
-static int collect_remote(const struct kdump_conf *c, const char *vmcore, char *reason, size_t reason_size) {
-        _cleanup_(remote_done) struct remote rm = { .c = c };
-        _cleanup_free_ char *host = NULL, *name = NULL;
-        char status[16];
-        bool raw = c->target.type == KDUMP_TARGET_RAW;
-        int r, result;
+static int fs_file_path(struct sink *s, const char *name, char **ret_path) {
+        _cleanup_free_ char *incomplete = NULL;
 
-        rm.config = getenv_default("KDUMP_CONF", KDUMP_CONF_PATH);
-        if (asprintf(&rm.writer, "%s/kdump-%s-writer", getenv_default("KDUMP_LIBEXECDIR", LIBEXECDIR),
-                     kdump_target_type_to_string(c->target.type)) < 0) {
+        if (dump_incomplete_name(name, &incomplete) < 0 || asprintf(ret_path, "%s/%s", s->dir, incomplete) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static int fs_file_store(struct sink *s, const char *name, const char *path) {
+        return commit_file(s->dir_fd, strrchr(path, '/') + 1, name);
+}
+
+static int fs_vmcore_params(struct sink *s, const char *vmcore, struct relay_params *p) {
+        _cleanup_free_ char *path = NULL;
+
+        if (fs_file_path(s, "vmcore", &path) < 0)
+                return -ENOMEM;
+        s->collector = strv_copy(s->c->core_collector_argv);
+        if (!s->collector || strv_length(s->collector) == 0 ||
+            strv_push(&s->collector, vmcore) < 0 || strv_push(&s->collector, path) < 0)
+                return -ENOMEM;
+        p->collector = s->collector;
+        p->file_dir_fd = s->dir_fd;
+        p->file_name = strrchr(s->collector[strv_length(s->collector) - 1], '/') + 1;
+        if (s->keep_free > 0) {
+                uint64_t avail = free_bytes(s->dir_fd);
+
+                log_info("%" PRIu64 " MiB free on the root file system, the dump stops before less than %"
+                         PRIu64 " MiB are left", avail >> 20, s->keep_free >> 20);
+                if (avail <= s->keep_free)
+                        return -ENOSPC;
+                p->keep_free_fd = s->dir_fd;
+                p->keep_free = s->keep_free;
+        }
+        return 0;
+}
+
+/* A failed dump on the root file system gives back what it took below the
+ * reserve (the collector may have hit ENOSPC first): the partial stays,
+ * shorter, and the next boot has room. */
+static void fs_vmcore_failed(struct sink *s) {
+        _cleanup_free_ char *incomplete = NULL;
+        _cleanup_close_ int fd = -1;
+        uint64_t avail;
+        struct stat st;
+
+        if (s->keep_free == 0 || dump_incomplete_name("vmcore", &incomplete) < 0)
+                return;
+        avail = free_bytes(s->dir_fd);
+        if (avail >= s->keep_free)
+                return;
+        fd = openat(s->dir_fd, incomplete, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return;
+        /* blocks, not the size: a sparse file gives back what it holds */
+        uint64_t held = (uint64_t) st.st_blocks * 512, give = s->keep_free - avail + (1 << 20);
+        uint64_t keep = held > give ? held - give : 0;
+
+        if (keep > (uint64_t) st.st_size)
+                keep = (uint64_t) st.st_size;
+        if (ftruncate(fd, (off_t) keep) == 0 && fsync(fd) == 0)
+                log_warning("the root file system was nearly full: %s/%s cut to %" PRIu64 " MiB, %" PRIu64
+                            " MiB free again", s->dir, incomplete, keep >> 20, free_bytes(s->dir_fd) >> 20);
+}
+
+static int fs_vmcore_commit(struct sink *s, struct relay *r _unused_, char *reason, size_t reason_size) {
+        _cleanup_free_ char *incomplete = NULL;
+        int k;
+
+        if (dump_incomplete_name("vmcore", &incomplete) < 0) {
                 snprintf(reason, reason_size, "out of memory");
                 return -ENOMEM;
         }
-        if (!find_in_path(rm.writer)) {
-                snprintf(reason, reason_size, "%s is not in the image", rm.writer);
+        k = commit_file(s->dir_fd, incomplete, "vmcore");
+        if (k < 0)
+                snprintf(reason, reason_size, "cannot complete %s/vmcore: %s", s->dir, strerror(-k));
+        return k;
+}
+
+static const struct sink_ops fs_sink_ops = {
+        .mkdir = fs_mkdir,
+        .file_path = fs_file_path,
+        .file_store = fs_file_store,
+        .vmcore_params = fs_vmcore_params,
+        .vmcore_commit = fs_vmcore_commit,
+        .vmcore_failed = fs_vmcore_failed,
+};
+
+/* The dump target is a mounted file system (or --target-root). */
+static int fs_sink_open(struct sink *s, char *reason, size_t reason_size) {
+        int r;
+
+        if (arg_check_mount && !is_mount_point(arg_target_root)) {
+                snprintf(reason, reason_size, "dump target %s is not mounted", arg_target_root);
                 return -ENOENT;
         }
-
-        if (!raw) {
-                r = remote_host_part(c, &host);
-                if (r < 0) {
-                        snprintf(reason, reason_size, "out of memory");
-                        return r;
-                }
-                r = dump_dir_name(host, capture_time(), &name);
-                if (r < 0) {
-                        snprintf(reason, reason_size, "cannot name the dump directory: %s", strerror(-r));
-                        return r;
-                }
-                r = remote_mkdir(&rm, name, reason, reason_size);
-                if (r < 0)
-                        return r;
-        }
-        if (remote_location(&rm) < 0) {
+        if (asprintf(&s->base, "%s%s", streq(arg_target_root, "/") ? "" : arg_target_root, s->c->path) < 0 ||
+            host_name(&s->host_part) < 0) {
                 snprintf(reason, reason_size, "out of memory");
                 return -ENOMEM;
         }
-        log_info("saving the dump to %s", rm.location);
+        r = mkdir_parents(s->base);
+        if (r < 0) {
+                snprintf(reason, reason_size, "cannot create %s: %s", s->base, strerror(-r));
+                return r;
+        }
+        s->ops = &fs_sink_ops;
+        return 0;
+}
 
-        r = make_tmpdir(&rm);
-        if (r < 0)
-                log_warning_errno(r, "cannot create a scratch directory, dmesg and log not saved: %m");
-        if (raw)
+/* -- a writer: ssh, nfs, raw -- */
+
+/* writer [--config FILE] VERB [--flattened] [DIRNAME [NAME]] */
+static char **writer_argv(const struct sink *s, const char *verb, bool flattened, const char *name) {
+        _cleanup_strv_free_ char **argv = NULL;
+
+        if (strv_push(&argv, s->program) < 0 || strv_push(&argv, "--config") < 0 ||
+            strv_push(&argv, s->config) < 0 || strv_push(&argv, verb) < 0 ||
+            (flattened && strv_push(&argv, "--flattened") < 0) ||
+            (s->dirname && strv_push(&argv, s->dirname) < 0) ||
+            (name && strv_push(&argv, name) < 0))
+                return NULL;
+        return TAKE_PTR(argv);
+}
+
+static const char *writer_name(const struct sink *s) {
+        const char *slash = strrchr(s->program, '/');
+
+        return slash ? slash + 1 : s->program;
+}
+
+static int writer_mkdir(struct sink *s, const char *name, char *reason, size_t reason_size) {
+        _cleanup_strv_free_ char **argv = NULL;
+        char desc[128];
+        int r;
+
+        s->dirname = strdup(name);
+        if (!s->dirname || !(argv = writer_argv(s, "mkdir", false, NULL))) {
+                snprintf(reason, reason_size, "out of memory");
+                return -ENOMEM;
+        }
+        r = spawn_run(argv, &(const struct spawn_opts) {
+                .stdin_fd = SPAWN_NULL, .stdout_fd = SPAWN_INHERIT, .stderr_fd = SPAWN_INHERIT,
+                .timeout_sec = WRITER_TIMEOUT_SEC,
+        });
+        if (r == 0)
+                return remote_location(s) < 0 ? -ENOMEM : 0;
+        free(s->dirname);
+        s->dirname = NULL;
+        if (r == 3)
+                return -EEXIST;
+        describe_status(r, desc, sizeof desc);
+        snprintf(reason, reason_size, "%s mkdir %s", writer_name(s), desc);
+        return -EIO;
+}
+
+static int writer_file_path(struct sink *s, const char *name, char **ret_path) {
+        if (!s->tmpdir)
+                return -ENOENT;
+        return asprintf(ret_path, "%s/%s", s->tmpdir, name) < 0 ? -ENOMEM : 0;
+}
+
+/* writer put DIR NAME < FILE, committed: the file is whole */
+static int writer_file_store(struct sink *s, const char *name, const char *path) {
+        _cleanup_strv_free_ char **argv = writer_argv(s, "put", false, name);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        int commit[2] = { -1, -1 }, r;
+        char line[64];
+        struct stat st;
+
+        if (!argv)
+                r = -ENOMEM;
+        else if (fd < 0 || fstat(fd, &st) < 0)
+                r = negative_errno();
+        else if (pipe2(commit, O_CLOEXEC) < 0)
+                r = negative_errno();
+        else {
+                /* a pipe holds the line until the writer reads it */
+                int n = snprintf(line, sizeof line, "COMMIT %" PRIu64 "\n", (uint64_t) st.st_size);
+                r = write(commit[1], line, (size_t) n) == n ? 0 : negative_errno();
+                close(commit[1]);
+                if (r == 0)
+                        r = spawn_run(argv, &(const struct spawn_opts) {
+                                .stdin_fd = fd, .stdout_fd = SPAWN_INHERIT, .stderr_fd = SPAWN_INHERIT,
+                                .fd3 = commit[0], .timeout_sec = WRITER_TIMEOUT_SEC,
+                        });
+                close(commit[0]);
+        }
+        (void) unlink(path);
+        if (r != 0) {
+                char desc[128];
+
+                describe_status(r, desc, sizeof desc);
+                log_warning("%s put %s %s", writer_name(s), name, desc);
+                return r < 0 ? r : -EIO;
+        }
+        return 0;
+}
+
+static int writer_vmcore_params(struct sink *s, const char *vmcore, struct relay_params *p) {
+        bool flattened = false;
+        struct stat st;
+
+        s->collector = pipe_collector_argv(s->c, vmcore, &flattened);
+        if (!s->collector)
+                return -ENOMEM;
+        s->writer = writer_argv(s, "put", flattened, s->dirname ? "vmcore" : NULL);
+        if (!s->writer)
+                return -ENOMEM;
+        p->collector = s->collector;
+        p->writer = s->writer;
+        /* an unfiltered copy is as large as /proc/vmcore */
+        if (!flattened && streq(s->collector[0], "cat") && stat(vmcore, &st) == 0)
+                p->expected = (uint64_t) st.st_size;
+        return 0;
+}
+
+static int writer_vmcore_commit(struct sink *s, struct relay *r, char *reason, size_t reason_size) {
+        unsigned timeout = WRITER_FINISH_BASE_SEC + (unsigned) (r->bytes / WRITER_FINISH_BYTES_PER_SEC);
+        char desc[128];
+        int k;
+
+        k = relay_commit(r, timeout);
+        if (k == 0)
+                return 0;
+        describe_status(k, desc, sizeof desc);
+        snprintf(reason, reason_size, "%s put %s after the data", writer_name(s), desc);
+        return -EIO;
+}
+
+static const struct sink_ops writer_sink_ops = {
+        .mkdir = writer_mkdir,
+        .file_path = writer_file_path,
+        .file_store = writer_file_store,
+        .vmcore_params = writer_vmcore_params,
+        .vmcore_commit = writer_vmcore_commit,
+};
+
+static const struct sink_ops raw_sink_ops = {
+        .vmcore_params = writer_vmcore_params,
+        .vmcore_commit = writer_vmcore_commit,
+};
+
+static int writer_sink_open(struct sink *s, char *reason, size_t reason_size) {
+        bool raw = s->c->target.type == KDUMP_TARGET_RAW;
+        int r;
+
+        s->config = getenv_default("KDUMP_CONF", KDUMP_CONF_PATH);
+        if (asprintf(&s->program, "%s/kdump-%s-writer", getenv_default("KDUMP_LIBEXECDIR", LIBEXECDIR),
+                     kdump_target_type_to_string(s->c->target.type)) < 0) {
+                snprintf(reason, reason_size, "out of memory");
+                return -ENOMEM;
+        }
+        if (!find_in_path(s->program)) {
+                snprintf(reason, reason_size, "%s is not in the image", s->program);
+                return -ENOENT;
+        }
+        if (raw) {
+                s->ops = &raw_sink_ops;
                 log_info("a raw target holds the vmcore only: vmcore-dmesg.txt and kdump-capture.log not saved");
-        else if (find_in_path("makedumpfile"))
-                remote_save_dmesg(&rm, vmcore);
-        else
-                log_warning("makedumpfile is not in the image, vmcore-dmesg.txt not saved");
+                return remote_location(s) < 0 ? -ENOMEM : 0;
+        }
+        r = remote_host_part(s->c, &s->host_part);
+        if (r < 0) {
+                snprintf(reason, reason_size, "out of memory");
+                return r;
+        }
+        if (asprintf(&s->tmpdir, "%s/kdump-collect.XXXXXX", getenv_default("KDUMP_RUNTIME_DIR", "/run")) < 0) {
+                snprintf(reason, reason_size, "out of memory");
+                return -ENOMEM;
+        }
+        if (!mkdtemp(s->tmpdir)) {
+                log_warning_errno(errno, "cannot create a scratch directory, dmesg and log not saved: %m");
+                free(s->tmpdir);
+                s->tmpdir = NULL;
+        }
+        s->ops = &writer_sink_ops;
+        return 0;
+}
 
-        result = remote_collector(&rm, vmcore, reason, reason_size);
-        if (result == 0)
-                log_notice("saved vmcore to %s", rm.location);
+/* ---- the flow ----------------------------------------------------------------- */
+
+/* A new directory, never an existing one: NAME, NAME-1 ... NAME-99. */
+static int sink_new_dir(struct sink *s, char *reason, size_t reason_size) {
+        _cleanup_free_ char *name = NULL;
+        int r;
+
+        r = dump_dir_name(s->host_part, capture_time(), &name);
+        if (r < 0) {
+                snprintf(reason, reason_size, "cannot name the dump directory: %s", strerror(-r));
+                return r;
+        }
+        for (unsigned i = 0; i <= DIR_SUFFIX_MAX; i++) {
+                _cleanup_free_ char *d = NULL;
+
+                if ((i == 0 ? asprintf(&d, "%s", name) : asprintf(&d, "%s-%u", name, i)) < 0) {
+                        snprintf(reason, reason_size, "out of memory");
+                        return -ENOMEM;
+                }
+                r = s->ops->mkdir(s, d, reason, reason_size);
+                if (r != -EEXIST)
+                        return r;
+                log_info("dump directory %s exists already, trying the next name", d);
+        }
+        snprintf(reason, reason_size, "cannot create a new dump directory %s: all names up to -%d exist", name,
+                 DIR_SUFFIX_MAX);
+        return -EEXIST;
+}
+
+/* A small file made by `make` at a path, then stored; failures are warnings. */
+static void sink_save_file(struct sink *s, const char *name, int (*make)(const char *path, const char *arg),
+                           const char *arg) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (!s->ops->file_path)
+                return;
+        r = s->ops->file_path(s, name, &path);
+        if (r < 0) {
+                log_warning_errno(r, "no place for %s, not saved: %m", name);
+                return;
+        }
+        if (make(path, arg) < 0) {
+                (void) unlink(path);
+                return;
+        }
+        r = s->ops->file_store(s, name, path);
+        if (r < 0)
+                log_warning_errno(r, "cannot complete %s/%s, continuing: %m", s->location, name);
+        else
+                log_info("saved %s/%s", s->location, name);
+}
+
+static int make_dmesg(const char *path, const char *vmcore) {
+        return dump_dmesg(vmcore, path);
+}
+
+static int make_capture_log(const char *path, const char *arg _unused_) {
+        int r = capture_log_to(AT_FDCWD, path);
+
+        if (r < 0)
+                log_warning_errno(r, "cannot write %s, ignoring: %m", path);
+        return r;
+}
+
+static unsigned stall_secs(const struct kdump_conf *c) {
+        const char *e = secure_getenv("KDUMP_STALL_SECS");
+        char *end;
+        unsigned long v;
+
+        if (e && *e) {
+                v = strtoul(e, &end, 10);
+                if (*end == '\0' && v > 0 && v <= KDUMP_STALL_TIMEOUT_MAX)
+                        return (unsigned) v;
+        }
+        return c->stall_timeout;
+}
+
+/* The vmcore, committed here and nowhere else.  Returns 0 when saved, else
+ * the status for kdump_post (>0) with *reason set. */
+static int save_vmcore(struct sink *s, const char *vmcore, char *reason, size_t reason_size) {
+        struct relay_params p = { .file_dir_fd = -1, .keep_free_fd = -1, .stall_secs = stall_secs(s->c) };
+        struct relay r;
+        char desc[128];
+        int k;
+
+        k = s->ops->vmcore_params(s, vmcore, &p);
+        if (k == -ENOSPC) {
+                snprintf(reason, reason_size, "no room for a dump on the root file system: %" PRIu64
+                         " MiB free, %" PRIu64 " MiB must stay free", free_bytes(s->dir_fd) >> 20, s->keep_free >> 20);
+                return 1;
+        }
+        if (k < 0) {
+                snprintf(reason, reason_size, "out of memory");
+                return 1;
+        }
+        log_info("saving vmcore with %s to %s", s->c->core_collector, s->location);
+        k = relay_run(&p, &r);
+        if (k < 0) {
+                snprintf(reason, reason_size, "cannot run %s%s%s: %s", p.collector[0], p.writer ? " | " : "",
+                         p.writer ? writer_name(s) : "", strerror(-k));
+                return 1;
+        }
+        log_info("peak memory during collection: MemAvailable min %lu kB of MemTotal %lu kB",
+                 r.mem_available_min_kb, r.mem_total_kb);
+
+        if (relay_complete(&r)) {
+                k = s->ops->vmcore_commit(s, &r, reason, reason_size);
+                if (k < 0)
+                        return 1;
+                log_notice("saved vmcore to %s (%.1f MiB in %.1f s)", s->location,
+                           (double) r.bytes / (1024.0 * 1024.0), r.secs);
+                return 0;
+        }
+        relay_abort(&r);
+        if (s->ops->vmcore_failed)
+                s->ops->vmcore_failed(s);
+
+        /* the first cause: a stall, a writer gone (the collector then dies of
+         * EPIPE), the collector, the relay, an empty dump */
+        if (r.no_space)
+                snprintf(reason, reason_size, "the root file system is nearly full, %s stopped to keep %" PRIu64
+                         " MiB free (vmcore left incomplete)", p.collector[0], p.keep_free >> 20);
+        else if (r.stalled)
+                snprintf(reason, reason_size, "no progress for %u s, %s stopped (vmcore left incomplete)",
+                         p.stall_secs, p.collector[0]);
+        else if (r.writer_gone) {
+                describe_status(r.writer, desc, sizeof desc);
+                snprintf(reason, reason_size, "%s put %s before the end of the dump", writer_name(s),
+                         r.writer == 0 ? "exited" : desc);
+        } else if (r.collector != 0) {
+                describe_status(r.collector, desc, sizeof desc);
+                snprintf(reason, reason_size, "core_collector %s %s", p.collector[0], desc);
+        } else if (r.read_failed)
+                snprintf(reason, reason_size, "cannot read the output of core_collector %s", p.collector[0]);
+        else
+                snprintf(reason, reason_size, "core_collector %s exited 0 but wrote nothing", p.collector[0]);
+        return r.collector > 0 ? r.collector : 1;
+}
+
+static int save_dump(const struct kdump_conf *c, const char *vmcore, char *reason, size_t reason_size) {
+        _cleanup_(sink_done) struct sink s = { .c = c, .dir_fd = -1 };
+        bool remote = !arg_override_root && c->target.type != KDUMP_TARGET_FS &&
+                      c->target.type != KDUMP_TARGET_ROOTFS;
+        char status[16];
+        int r, result;
+
+        r = remote ? writer_sink_open(&s, reason, reason_size) : fs_sink_open(&s, reason, reason_size);
+        if (r < 0)
+                return -EIO;
+        if (s.ops->mkdir && sink_new_dir(&s, reason, reason_size) < 0)
+                return -EIO;
+        log_info("saving the dump to %s", s.location);
+
+        if (s.ops->file_path) {
+                if (find_in_path("makedumpfile"))
+                        sink_save_file(&s, "vmcore-dmesg.txt", make_dmesg, vmcore);
+                else
+                        log_warning("makedumpfile is not in the image, vmcore-dmesg.txt not saved");
+        }
+
+        result = save_vmcore(&s, vmcore, reason, reason_size);
 
         if (c->kdump_post) {
-                snprintf(status, sizeof status, "%d", result == 0 ? 0 : 1);
-                (void) run_hook("kdump_post", c->kdump_post, status, rm.location);
+                snprintf(status, sizeof status, "%d", result);
+                (void) run_hook("kdump_post", c->kdump_post, status, s.location);
         }
-        if (!raw)
-                remote_save_capture_log(&rm);
+        sink_save_file(&s, "kdump-capture.log", make_capture_log, NULL);
         return result == 0 ? 0 : -EIO;
 }
 
@@ -1078,17 +1079,13 @@ static time_t capture_time(void) {
 }
 
 static int collect(const struct kdump_conf *c, char *reason, size_t reason_size) {
-        _cleanup_free_ char *base = NULL, *host = NULL, *name = NULL, *dir = NULL;
-        _cleanup_close_ int dir_fd = -1;
         const char *vmcore = getenv_default("KDUMP_VMCORE", KDUMP_VMCORE_PATH);
-        char status[16];
-        int r, result;
+        int r;
 
-#define FAIL(...) do { snprintf(reason, reason_size, __VA_ARGS__); return -EIO; } while (0)
-
-        if (access(vmcore, R_OK) < 0)
-                FAIL("cannot read %s: %s", vmcore, strerror(errno));
-
+        if (access(vmcore, R_OK) < 0) {
+                snprintf(reason, reason_size, "cannot read %s: %s", vmcore, strerror(errno));
+                return -EIO;
+        }
         if (!arg_override_root && c->kdump_pre) {
                 r = run_hook("kdump_pre", c->kdump_pre, NULL, NULL);
                 if (r > 0) {
@@ -1098,47 +1095,7 @@ static int collect(const struct kdump_conf *c, char *reason, size_t reason_size)
                 if (r < 0)
                         log_warning("kdump_pre could not run, saving the dump anyway");
         }
-
-        if (!arg_override_root && c->target.type != KDUMP_TARGET_FS && c->target.type != KDUMP_TARGET_ROOTFS)
-                /* ssh, nfs, raw: no mount, the writer helpers store the dump */
-                return collect_remote(c, vmcore, reason, reason_size);
-
-        if (arg_check_mount && !is_mount_point(arg_target_root))
-                FAIL("dump target %s is not mounted", arg_target_root);
-
-        if (asprintf(&base, "%s%s", streq(arg_target_root, "/") ? "" : arg_target_root, c->path) < 0 ||
-            host_name(&host) < 0)
-                FAIL("out of memory");
-        r = mkdir_parents(base);
-        if (r < 0)
-                FAIL("cannot create %s: %s", base, strerror(-r));
-        r = dump_dir_name(host, capture_time(), &name);
-        if (r < 0)
-                FAIL("cannot name the dump directory: %s", strerror(-r));
-        r = make_dump_dir(base, name, &dir);
-        if (r < 0)
-                FAIL("cannot create a new directory %s/%s: %s", base, name, strerror(-r));
-        dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dir_fd < 0)
-                FAIL("cannot open %s: %s", dir, strerror(errno));
-        log_info("saving the dump to %s", dir);
-
-        if (find_in_path("makedumpfile"))
-                save_dmesg(dir_fd, dir, vmcore);
-        else
-                log_warning("makedumpfile is not in the image, vmcore-dmesg.txt not saved");
-
-        result = run_collector(c, dir_fd, dir, vmcore, reason, reason_size);
-        if (result == 0)
-                log_notice("saved vmcore to %s", dir);
-
-        if (c->kdump_post) {
-                snprintf(status, sizeof status, "%d", result == 0 ? 0 : result > 0 ? result : 1);
-                (void) run_hook("kdump_post", c->kdump_post, status, dir);
-        }
-        save_capture_log(dir_fd, dir);
-        return result == 0 ? 0 : -EIO;
-#undef FAIL
+        return save_dump(c, vmcore, reason, reason_size);
 }
 
 int main(int argc, char *argv[]) {

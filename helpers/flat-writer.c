@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,6 +213,57 @@ bool flat_backoff(unsigned attempt, double deadline) {
         return true;
 }
 
+int flat_await_commit(uint64_t bytes_in, const char *what) {
+        char buf[64];
+        size_t len = 0;
+        double deadline = flat_now() + FLAT_COMMIT_TIMEOUT_SECS;
+        unsigned long long n;
+        char *end;
+
+        for (;;) {
+                struct pollfd p = { .fd = FLAT_COMMIT_FD, .events = POLLIN };
+                double left = deadline - flat_now();
+                ssize_t k;
+                int r;
+
+                if (len > 0 && buf[len - 1] == '\n')
+                        break;
+                if (left <= 0)
+                        return log_error_errno(ETIMEDOUT, "No commit from kdump-collect in %d s, '%s' left incomplete.",
+                                               FLAT_COMMIT_TIMEOUT_SECS, what);
+                r = poll(&p, 1, (int) (left * 1000) + 1);
+                if (r < 0 && errno != EINTR)
+                        return log_error_errno(errno, "Cannot wait for the commit, '%s' left incomplete: %m", what);
+                if (r <= 0)
+                        continue;
+                if (p.revents & POLLNVAL)
+                        return log_error_errno(EBADF, "put needs the commit channel on fd %d, '%s' left incomplete.",
+                                               FLAT_COMMIT_FD, what);
+                k = read(FLAT_COMMIT_FD, buf + len, sizeof buf - 1 - len);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return log_error_errno(errno, "Cannot read the commit, '%s' left incomplete: %m", what);
+                if (k == 0)
+                        return log_error_errno(ECANCELED, "The data was not committed (the collector or kdump-collect failed), '%s' left incomplete.",
+                                               what);
+                len += (size_t) k;
+                if (len == sizeof buf - 1)
+                        break;
+        }
+        buf[len] = '\0';
+        if (strncmp(buf, "COMMIT ", 7) != 0 || buf[len - 1] != '\n')
+                return log_error_errno(EPROTO, "Malformed commit, '%s' left incomplete.", what);
+        errno = 0;
+        n = strtoull(buf + 7, &end, 10);
+        if (errno != 0 || end == buf + 7 || *end != '\n')
+                return log_error_errno(EPROTO, "Malformed commit, '%s' left incomplete.", what);
+        if (n != bytes_in)
+                return log_error_errno(EPIPE, "kdump-collect relayed %llu bytes but %llu arrived, '%s' left incomplete.",
+                                       n, (unsigned long long) bytes_in, what);
+        return 0;
+}
+
 static void watchdog_fired(int sig _unused_) {
         static const char msg[] = ": a network operation did not return in time, giving up.\n";
         const char *p = program_invocation_short_name;
@@ -396,6 +448,9 @@ static int flat_fs_put(const struct flat_fs *fs, const char *base, const struct 
         if (r == -EOPNOTSUPP)
                 log_warning("%s cannot fsync, renaming unsynced.", fs->host);
         else if (r < 0)
+                goto fail;
+        r = flat_await_commit(stats.bytes_in, partial);
+        if (r < 0)
                 goto fail;
         r = ops->close(TAKE_PTR(st.file));
         if (r < 0)

@@ -16,6 +16,12 @@
  * `free_bytes=N` or `free_bytes=unknown`.  A writer offers it by registering
  * a function with flat_writer_set_probe(); the others answer exit 2.
  *
+ * `put` gives the file its final name (the raw writer: writes the header)
+ * only on kdump-collect's word that the data is whole: "COMMIT <bytes>\n" on
+ * fd 3 (FLAT_COMMIT_FD), sent after the collector exited 0 and every byte
+ * was relayed.  The end of stdin alone commits nothing: when kdump-collect
+ * fails or dies, fd 3 ends without that line and the dump stays incomplete.
+ *
  * Exit codes: 0 done, 1 failed (a partial file keeps its -incomplete name),
  * 2 probe not supported by this writer, 3 mkdir found DIRNAME already there
  * (pick another name).
@@ -72,6 +78,14 @@ unsigned flat_env_secs(const char *name, unsigned def);
 
 /* An environment override of a TCP port (tests run servers on their own), or def. */
 unsigned flat_env_port(const char *name, unsigned def);
+
+#define FLAT_COMMIT_FD 3
+#define FLAT_COMMIT_TIMEOUT_SECS 120    /* after the end of stdin */
+
+/* Waits for "COMMIT <bytes_in>\n" on FLAT_COMMIT_FD.  Returns 0, or a
+ * negative errno after saying why (no commit, another byte count, no fd 3);
+ * `what` names the file left incomplete. */
+int flat_await_commit(uint64_t bytes_in, const char *what);
 
 /* Monotonic seconds. */
 double flat_now(void);

@@ -8,8 +8,9 @@
  *
  * Order: invalidate the old header, write the data (a flattened stream is
  * rebuilt at its offsets, holes zeroed, so the data is the normal dump file),
- * fsync, checksum what is on the device, write the header, fsync.  A dump cut
- * short therefore never carries a valid header.
+ * fsync, checksum what is on the device, wait for kdump-collect's commit
+ * (flat-writer.h), write the header, fsync.  A dump cut short, or one whose
+ * collector failed, therefore never carries a valid header.
  *
  * A device that carries a filesystem, RAID/LVM/LUKS signature or partition
  * table is refused.  kdumpctl checks with blkid when it builds the initramfs;
@@ -261,6 +262,8 @@ int main(int argc, char **argv) {
                 return FLAT_EXIT_FAILURE;
         }
         h.data_crc32 = crc;
+        if (flat_await_commit(stats.bytes_in, node) < 0)
+                return FLAT_EXIT_FAILURE;       /* no header: nothing to retrieve */
         h.time = (uint64_t) time(NULL);
         if (gethostname(h.hostname, sizeof h.hostname - 1) < 0 || !h.hostname[0])
                 strcpy(h.hostname, "localhost");

@@ -23,6 +23,7 @@ enum directive_id {
         D_EXTRA_BINS, D_EXTRA_MODULES, D_FAILURE_ACTION, D_DEFAULT,
         D_FINAL_ACTION, D_FORCE_REBUILD, D_FORCE_NO_REBUILD, D_DRACUT_ARGS,
         D_FENCE_KDUMP_ARGS, D_FENCE_KDUMP_NODES, D_AUTO_RESET_CRASHKERNEL,
+        D_STALL_TIMEOUT,
         _D_MAX,
 };
 
@@ -48,6 +49,7 @@ const struct kdump_directive_info kdump_directives[] = {
         { "fence_kdump_args", false, NULL },
         { "fence_kdump_nodes", false, NULL },
         { "auto_reset_crashkernel", false, NULL },
+        { "stall_timeout", false, NULL },
         { "net", true, "use 'ssh user@host' or 'nfs host:/export'" },
         { "options", true, "pass module options with 'dracut_args --kernel-cmdline \"module.param=value\"'" },
         { "link_delay", true, "the capture kernel waits for the network by itself, with a bounded timeout" },
@@ -290,6 +292,7 @@ static int lookup_directive(const char *name) {
                 { "fence_kdump_args", D_FENCE_KDUMP_ARGS },
                 { "fence_kdump_nodes", D_FENCE_KDUMP_NODES },
                 { "auto_reset_crashkernel", D_AUTO_RESET_CRASHKERNEL },
+                { "stall_timeout", D_STALL_TIMEOUT },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(map); i++)
@@ -396,6 +399,7 @@ static unsigned *line_field(struct kdump_conf *c, enum directive_id id) {
         case D_FORCE_REBUILD:           return &c->lines.force_rebuild;
         case D_FORCE_NO_REBUILD:        return &c->lines.force_no_rebuild;
         case D_AUTO_RESET_CRASHKERNEL:  return &c->lines.auto_reset_crashkernel;
+        case D_STALL_TIMEOUT:           return &c->lines.stall_timeout;
         default:                        return NULL;
         }
 }
@@ -609,6 +613,22 @@ static int parse_directive(struct parse_state *s, unsigned line, const char *dir
                         return invalid(c, line, directive, value, "expected yes or no");
                 return 0;
 
+        case D_STALL_TIMEOUT: {
+                _Static_assert(KDUMP_STALL_TIMEOUT_MIN == 10 && KDUMP_STALL_TIMEOUT_MAX == 86400,
+                               "the message below names the range");
+                char *end;
+                unsigned long v;
+
+                errno = 0;
+                v = strtoul(value, &end, 10);
+                if (!isdigit((unsigned char) value[0]) || *end || errno ||
+                    v < KDUMP_STALL_TIMEOUT_MIN || v > KDUMP_STALL_TIMEOUT_MAX)
+                        return invalid(c, line, directive, value,
+                                       "expected a number of seconds from 10 to 86400");
+                c->stall_timeout = (unsigned) v;
+                return 0;
+        }
+
         default:
                 return -EINVAL;
         }
@@ -737,6 +757,7 @@ int kdump_conf_new(struct kdump_conf **ret) {
                 .failure_action = KDUMP_ACTION_REBOOT,
                 .final_action = KDUMP_ACTION_REBOOT,
                 .auto_reset_crashkernel = true,
+                .stall_timeout = KDUMP_DEFAULT_STALL_TIMEOUT,
         };
         c->path = strdup(KDUMP_DEFAULT_PATH);
         c->sshkey = strdup(KDUMP_DEFAULT_SSHKEY);
@@ -941,6 +962,10 @@ int kdump_conf_write(const struct kdump_conf *c, FILE *f) {
         fprintf(f, "force_rebuild %d\n", c->force_rebuild);
         fprintf(f, "force_no_rebuild %d\n", c->force_no_rebuild);
         fprintf(f, "auto_reset_crashkernel %s\n", c->auto_reset_crashkernel ? "yes" : "no");
+        /* only when set: the bytes (and kdumpctl's hash) of every earlier
+         * configuration stay the same */
+        if (c->stall_timeout != KDUMP_DEFAULT_STALL_TIMEOUT)
+                fprintf(f, "stall_timeout %u\n", c->stall_timeout);
 
         return fflush(f) == 0 && !ferror(f) ? 0 : -EIO;
 }

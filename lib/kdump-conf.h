@@ -67,6 +67,7 @@ struct kdump_conf_lines {
         unsigned force_rebuild;
         unsigned force_no_rebuild;
         unsigned auto_reset_crashkernel;
+        unsigned stall_timeout;
         /* one entry per word of the list of the same name: repeated lines
          * accumulate, and each word keeps the line it was written on */
         unsigned *extra_bins;
@@ -92,6 +93,7 @@ struct kdump_conf {
         bool force_rebuild;
         bool force_no_rebuild;
         bool auto_reset_crashkernel;
+        unsigned stall_timeout;         /* seconds without progress that end a dump */
         struct kdump_conf_lines lines;
 
         char *filename;                 /* for messages */
@@ -155,4 +157,7 @@ char *kdump_device_spec_to_node(const char *s);
 #define KDUMP_DEFAULT_PATH "/var/crash"
 #define KDUMP_DEFAULT_CORE_COLLECTOR "makedumpfile -l --message-level 7 -d 31"
 #define KDUMP_DEFAULT_SSHKEY "/root/.ssh/kdump_id_rsa"
+#define KDUMP_DEFAULT_STALL_TIMEOUT 300
+#define KDUMP_STALL_TIMEOUT_MIN 10
+#define KDUMP_STALL_TIMEOUT_MAX 86400
 #define KDUMP_CONF_MAX_SIZE (1024 * 1024)   /* larger files are refused */

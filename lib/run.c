@@ -111,10 +111,11 @@ static int add_stdio(posix_spawn_file_actions_t *fa, int fd, int target) {
 }
 
 int spawn_start(char * const *argv, const struct spawn_opts *opts, pid_t *ret_pid) {
+        _cleanup_close_ int fd3_moved = -1;
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t attr;
         sigset_t none, pipe_only;
-        int r;
+        int r, fd3 = opts->fd3;
 
         if (!argv || !argv[0])
                 return -EINVAL;
@@ -123,6 +124,13 @@ int spawn_start(char * const *argv, const struct spawn_opts *opts, pid_t *ret_pi
         if (!find_in_path(argv[0]))
                 return -ENOENT;
 
+        /* dup2() of an fd onto itself would keep its O_CLOEXEC (not every
+         * glibc of the supported suites clears it in posix_spawn) */
+        if (fd3 == 3) {
+                fd3 = fd3_moved = fcntl(fd3, F_DUPFD_CLOEXEC, 10);
+                if (fd3 < 0)
+                        return negative_errno();
+        }
         r = posix_spawn_file_actions_init(&fa);
         if (r != 0)
                 return -r;
@@ -146,6 +154,8 @@ int spawn_start(char * const *argv, const struct spawn_opts *opts, pid_t *ret_pi
                 r = add_stdio(&fa, opts->stdout_fd, STDOUT_FILENO);
         if (r == 0)
                 r = add_stdio(&fa, opts->stderr_fd, STDERR_FILENO);
+        if (r == 0 && fd3 > 0)
+                r = posix_spawn_file_actions_adddup2(&fa, fd3, 3);
         if (r == 0)
                 r = posix_spawnp(ret_pid, argv[0], &fa, &attr, argv, opts->envp ? opts->envp : environ);
         posix_spawn_file_actions_destroy(&fa);

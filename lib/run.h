@@ -22,6 +22,8 @@ struct spawn_opts {
         int stdin_fd;
         int stdout_fd;
         int stderr_fd;
+        int fd3;                        /* > 0: given to the child as its fd 3 (the
+                                         * writers' commit channel); 0: none */
         char * const *envp;             /* NULL: our environment */
         unsigned timeout_sec;           /* 0: no timeout (a dump takes as long as memory is large) */
         size_t capture_max;             /* SPAWN_CAPTURE: bytes kept of each stream; more is read and dropped */

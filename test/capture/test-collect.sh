@@ -33,17 +33,29 @@ if [ "$1" = --dump-dmesg ]; then
 	echo "[ 0.000000] Linux version test" >"$3"; exit 0
 fi
 for a; do src=$out; out=$a; [ "$a" = -F ] && flat=1; done
+# FAKE_FAIL: 1 exit 1 half way, 2 exit 2 half way, KILL killed by SIGKILL
+# half way, stall: half, then nothing for 10 min, empty: nothing, exit 0
+half() { head -c 150000 "$1"; }
+fail() {
+	case ${FAKE_FAIL:-0} in
+	1|2) exit "$FAKE_FAIL" ;;
+	KILL) kill -KILL $$ ;;
+	stall) echo $$ >"$KDUMP_TEST_LOG.stalled"; exec sleep 600 ;;
+	esac
+}
 if [ "${flat:-0}" = 1 ]; then       # -F: the dump on stdout, the vmcore is last
-	if [ "${FAKE_FAIL:-0}" = 1 ]; then head -c 100 "$out"; exit 1; fi
+	[ "${FAKE_FAIL:-0}" = empty ] && exit 0
+	if [ "${FAKE_FAIL:-0}" != 0 ]; then half "$out"; fail; fi
 	cat "$out"; exit
 fi
 [ -e "$out" ] && exit 9
-if [ "${FAKE_FAIL:-0}" = 1 ]; then head -c 100 "$src" >"$out"; exit 1; fi
+[ "${FAKE_FAIL:-0}" = empty ] && exit 0
+if [ "${FAKE_FAIL:-0}" != 0 ]; then half "$src" >"$out"; fail; fi
 cat "$src" >"$out"
 EOS
 # The writers' contract (kdump-ssh-writer(1) ...): mkdir DIR (0 created,
 # 3 exists, 1 error); put [--flattened] [DIR NAME] < DATA writes
-# NAME-incomplete and renames it only at the end of the data.  The "server"
+# NAME-incomplete and renames it only after "COMMIT <bytes>" on fd 3.  The "server"
 # is $FAKE_REMOTE; FAKE_WRITER_FAIL=mkdir|NAME makes that step fail.
 wl=$tmp/writers
 mkdir -p "$wl"
@@ -66,7 +78,13 @@ put)
 	else f=$FAKE_REMOTE/$1/$2; n=$2; fi
 	[ -e "$f" ] && exit 9
 	if [ "${FAKE_WRITER_FAIL:-}" = "$n" ]; then head -c 10 >"$f-incomplete"; exit 1; fi
-	cat >"$f-incomplete" && mv "$f-incomplete" "$f" ;;
+	# a server that stops answering: the writer takes nothing more
+	if [ "${FAKE_WRITER_FAIL:-}" = "stall-$n" ]; then head -c 10 >"$f-incomplete"; exec sleep 600; fi
+	cat >"$f-incomplete" || exit 1
+	# the commit on fd 3 names the bytes relayed; no line: stay incomplete
+	read -r word bytes <&3 || { echo "$me: no commit" >>"$KDUMP_TEST_LOG"; exit 1; }
+	[ "$word $bytes" = "COMMIT $(stat -c %s "$f-incomplete")" ] || exit 1
+	mv "$f-incomplete" "$f" ;;
 *) exit 2 ;;
 esac
 EOS
@@ -128,6 +146,13 @@ run_collect() {
 	cp "$KDUMP_TEST_LOG" "$tmp/$c/calls"
 }
 mode() { stat -c %a "$1"; }
+# saved_line LOCATION FILE: the one line that claims the dump, with its size and time
+saved_line() {
+	local loc=$1 n
+	n=$(grep -c '^kdump: saved vmcore to ' "$2")
+	[ "$n" = 1 ] && grep -Fq "kdump: saved vmcore to $loc (" "$2" &&
+		grep -Eqx "kdump: saved vmcore to .* \([0-9.]+ MiB in [0-9.]+ s\)" "$2"
+}
 no_sanitizer() { ! grep -q 'Sanitizer\|runtime error' "$1"; }
 
 # --- a successful dump -------------------------------------------------------
@@ -148,7 +173,7 @@ check "success: collector gets its options, then /proc/vmcore and the -incomplet
 check "success: order pre, dmesg, collector, post, log" \
 	[ "$(cut -d' ' -f1-2 "$tmp/ok/calls" | tr '\n' '|')" = "pre |makedumpfile --dump-dmesg|makedumpfile -l|post 0|journalctl -b|" ]
 check "success: kdump_post gets status 0 and the directory" grep -qx "post 0 $d" "$tmp/ok/calls"
-check "success: console line 'kdump: saved vmcore to DIR'" grep -qx "kdump: saved vmcore to $d" "$tmp/ok/out"
+check "success: console line 'kdump: saved vmcore to DIR'" saved_line "$d" "$tmp/ok/out"
 check "success: peak memory line" grep -Eq '^kdump: peak memory .*MemAvailable min [0-9]+ kB' "$tmp/ok/out"
 if [ "$(mode "$d")" = 700 ] && [ "$(mode "$d/vmcore")" = 600 ] && \
 	[ "$(mode "$d/vmcore-dmesg.txt")" = 600 ] && [ "$(mode "$d/kdump-capture.log")" = 600 ]; then ok "success: directory 0700, files 0600"; else not_ok "success: directory 0700, files 0600"; fi
@@ -167,6 +192,73 @@ check "failure: no 'saved vmcore'" bash -c "! grep -q 'saved vmcore' '$tmp/faile
 check "failure: kdump_post gets the status" grep -qx "post 1 $d" "$tmp/failed/calls"
 check "failure: the log is still saved" [ -s "$d/kdump-capture.log" ]
 check "failure: no sanitizer report" no_sanitizer "$tmp/failed/out"
+
+# --- every way the collector can fail: nothing claimed, kdump_post told -------
+# fault CASE FAKE_FAIL STATUS-FOR-KDUMP_POST REASON
+fault() {
+	local c=$1 mode=$2 post=$3 reason=$4 d st
+	run_collect "$c" "kdump_post $tmp/post\n" FAKE_FAIL="$mode" KDUMP_STALL_SECS=3
+	d=$tmp/$c/root/var/crash/$name
+	st=$(cat "$tmp/$c/status")
+	if [ "$st" = 1 ] && [ ! -e "$d/vmcore" ] && ! grep -q 'saved vmcore' "$tmp/$c/out" &&
+		grep -qx "kdump: capture failed: $reason" "$tmp/$c/out" &&
+		grep -qx "post $post $d" "$tmp/$c/calls" && no_sanitizer "$tmp/$c/out"; then
+		ok "$c: exit 1, no vmcore, reason, kdump_post $post"
+	else
+		not_ok "$c: exit 1, no vmcore, reason, kdump_post $post (exit $st: $(grep 'capture failed' "$tmp/$c/out"); $(grep '^post' "$tmp/$c/calls"))"
+	fi
+}
+fault exit2 2 2 'core_collector makedumpfile exited with status 2'
+check "exit2: the partial keeps its -incomplete name" [ -s "$tmp/exit2/root/var/crash/$name/vmcore-incomplete" ]
+fault killed KILL 137 'core_collector makedumpfile was killed by signal 9'
+fault empty empty 1 'core_collector makedumpfile exited 0 but wrote nothing'
+start=$(date +%s)
+fault stalled stall 137 'no progress for 3 s, makedumpfile stopped (vmcore left incomplete)'
+secs=$(($(date +%s) - start))
+check "stalled: the watchdog ended it within bounds (${secs} s for a 3 s stall)" [ "$secs" -le 30 ]
+check "stalled: the stalled collector was killed" bash -c "! kill -0 $(cat "$KDUMP_TEST_LOG.stalled")"
+
+# --- a full file system: ENOSPC ---------------------------------------------------
+# A 4 MiB tmpfs and a 6 MiB vmcore.  On the root file system the dump must
+# leave 5% of it free (and the partial is kept, shorter); elsewhere the
+# partial stays as it is.  Needs root for the mount (CI runs as root).
+free_kib() { df -k --output=avail "$1" | tail -1 | tr -d ' '; }
+head -c 6000000 /dev/urandom >"$tmp/bigcore"
+for kind in root dedicated; do
+	c=full-$kind
+	mkdir -p "$tmp/$c/root"
+	if ! mount -t tmpfs -o size=4m tmpfs "$tmp/$c/root" 2>/dev/null; then
+		echo "skip - $c: cannot mount a tmpfs here (not root)"
+		continue
+	fi
+	run_collect "$c" "kdump_post $tmp/post\n" KDUMP_VMCORE="$tmp/bigcore" \
+		KDUMP_ROOT_FS=$([ $kind = root ] && echo 1 || echo 0) PATH="$dbl"
+	d=$tmp/$c/root/var/crash/$name
+	avail=$(free_kib "$tmp/$c/root")
+	if [ "$(cat "$tmp/$c/status")" = 1 ] && [ ! -e "$d/vmcore" ] && [ -e "$d/vmcore-incomplete" ] &&
+		! grep -q 'saved vmcore' "$tmp/$c/out" && grep -q '^post [1-9]' "$tmp/$c/calls"; then
+		ok "$c: ENOSPC fails the dump, partial kept, nothing claimed"
+	else not_ok "$c: ENOSPC fails the dump, partial kept, nothing claimed ($(grep 'capture failed' "$tmp/$c/out"))"; fi
+	if [ $kind = root ]; then
+		# 5% of 4096 KiB
+		check "$c: at least 5% left free for the next boot ($avail KiB)" [ "$avail" -ge 204 ]
+	fi
+	umount "$tmp/$c/root"
+done
+# no room at all: refused before the collector runs
+c=full-before
+mkdir -p "$tmp/$c/root"
+if mount -t tmpfs -o size=1m tmpfs "$tmp/$c/root" 2>/dev/null; then
+	mkdir -p "$tmp/$c/root/var/crash"
+	head -c 1040000 /dev/zero >"$tmp/$c/root/filler" 2>/dev/null
+	run_collect "$c" "" KDUMP_ROOT_FS=1 PATH="$dbl"
+	if [ "$(cat "$tmp/$c/status")" = 1 ] && grep -q 'capture failed: no room for a dump on the root file system' "$tmp/$c/out" &&
+		! grep -q 'makedumpfile -l' "$tmp/$c/calls"; then ok "$c: no room on the root file system: refused, collector not run"
+	else not_ok "$c: no room on the root file system: refused, collector not run ($(grep 'capture failed' "$tmp/$c/out"))"; fi
+	umount "$tmp/$c/root"
+else
+	echo "skip - $c: cannot mount a tmpfs here (not root)"
+fi
 
 # --- an existing dump directory is never touched ------------------------------
 mkdir -p "$tmp/exist/root/var/crash/$name" "$tmp/exist/root/var/crash/$name-1"
@@ -245,13 +337,13 @@ check "ssh: writer put --flattened DIR vmcore" grep -qx "kdump-ssh-writer put --
 if grep -q "^makedumpfile --dump-dmesg $tmp/vmcore $tmp/ssh/run/kdump-collect\.[^/]*/vmcore-dmesg.txt\$" "$tmp/ssh/calls" && \
 	grep -qx "kdump-ssh-writer put $name vmcore-dmesg.txt" "$tmp/ssh/calls"; then ok "ssh: dmesg made in the runtime dir, put as vmcore-dmesg.txt"; else not_ok "ssh: dmesg made in the runtime dir, put as vmcore-dmesg.txt"; fi
 check "ssh: scratch directory removed" [ -z "$(ls -A "$tmp/ssh/run")" ]
-check "ssh: console line 'kdump: saved vmcore to ssh://user@host/path/DIR'" grep -qx "kdump: saved vmcore to $loc" "$tmp/ssh/out"
+check "ssh: console line 'kdump: saved vmcore to ssh://user@host/path/DIR'" saved_line "$loc" "$tmp/ssh/out"
 check "ssh: no sanitizer report" no_sanitizer "$tmp/ssh/out"
 
 run_remote nfs "nfs 192.0.2.20:/export/crash/\nkdump_post $tmp/post\n"
 loc=nfs://192.0.2.20/export/crash/var/crash/$name
 if [ "$(status nfs)" = 0 ] && cmp -s "$tmp/vmcore" "$tmp/nfs/remote/$name/vmcore"; then ok "nfs: exit 0, dump saved"; else not_ok "nfs: exit 0, dump saved"; fi
-check "nfs: console line 'kdump: saved vmcore to nfs://host/export/path/DIR'" grep -qx "kdump: saved vmcore to $loc" "$tmp/nfs/out"
+check "nfs: console line 'kdump: saved vmcore to nfs://host/export/path/DIR'" saved_line "$loc" "$tmp/nfs/out"
 check "nfs: kdump_post gets the location" grep -qx "post 0 $loc" "$tmp/nfs/calls"
 
 mkdir -p "$tmp/nfs-exist/remote/$name" "$tmp/nfs-exist/remote/$name-1"
@@ -260,7 +352,7 @@ run_remote nfs-exist "nfs 192.0.2.20:/x\n"
 if [ "$(grep mkdir "$tmp/nfs-exist/calls" | tr '\n' '|')" = "kdump-nfs-writer mkdir $name|kdump-nfs-writer mkdir $name-1|kdump-nfs-writer mkdir $name-2|" ] && \
 	cmp -s "$tmp/vmcore" "$tmp/nfs-exist/remote/$name-2/vmcore"; then ok "writer mkdir exit 3: NAME, NAME-1 tried, NAME-2 used"; else not_ok "writer mkdir exit 3: NAME, NAME-1 tried, NAME-2 used"; fi
 if [ "$(cat "$tmp/nfs-exist/remote/$name/vmcore")" = old ] && [ -z "$(ls -A "$tmp/nfs-exist/remote/$name-1")" ]; then ok "writer mkdir exit 3: earlier dump untouched"; else not_ok "writer mkdir exit 3: earlier dump untouched"; fi
-check "writer mkdir exit 3: saved to NAME-2" grep -qx "kdump: saved vmcore to nfs://192.0.2.20/x/var/crash/$name-2" "$tmp/nfs-exist/out"
+check "writer mkdir exit 3: saved to NAME-2" saved_line "nfs://192.0.2.20/x/var/crash/$name-2" "$tmp/nfs-exist/out"
 
 run_remote ssh-cfail "ssh kdump@192.0.2.5\nkdump_post $tmp/post\n" FAKE_FAIL=1
 check "ssh, collector fails: exit 1" [ "$(status ssh-cfail)" = 1 ]
@@ -273,8 +365,36 @@ check "ssh, collector fails: log still put" [ -s "$tmp/ssh-cfail/remote/$name/kd
 run_remote ssh-wfail "ssh kdump@192.0.2.5\n" FAKE_WRITER_FAIL=vmcore
 check "ssh, writer fails: exit 1" [ "$(status ssh-wfail)" = 1 ]
 check "ssh, writer fails: reason" \
-	grep -qx 'kdump: capture failed: kdump-ssh-writer put exited with status 1' "$tmp/ssh-wfail/out"
+	grep -qx 'kdump: capture failed: kdump-ssh-writer put exited with status 1 before the end of the dump' "$tmp/ssh-wfail/out"
 check "ssh, writer fails: no vmcore claimed" never_claimed ssh-wfail
+
+# the collector stalls; then the writer (a server gone silent): the watchdog
+run_remote ssh-cstall "ssh kdump@192.0.2.5\n" FAKE_FAIL=stall KDUMP_STALL_SECS=3
+if [ "$(status ssh-cstall)" = 1 ] && never_claimed ssh-cstall &&
+	grep -qx 'kdump: capture failed: no progress for 3 s, makedumpfile stopped (vmcore left incomplete)' "$tmp/ssh-cstall/out"
+then ok "ssh, collector stalls: the watchdog ends it, nothing claimed"; else not_ok "ssh, collector stalls: the watchdog ends it, nothing claimed"; fi
+run_remote ssh-wstall "ssh kdump@192.0.2.5\n" FAKE_WRITER_FAIL=stall-vmcore KDUMP_STALL_SECS=3
+if [ "$(status ssh-wstall)" = 1 ] && never_claimed ssh-wstall &&
+	grep -q 'kdump: capture failed: no progress for 3 s' "$tmp/ssh-wstall/out" &&
+	[ -e "$tmp/ssh-wstall/remote/$name/vmcore-incomplete" ]
+then ok "ssh, writer stalls: the watchdog ends it, -incomplete kept"; else not_ok "ssh, writer stalls: the watchdog ends it, -incomplete kept"; fi
+
+# kdump-collect itself dies mid-stream: the writer gets no commit
+mkdir -p "$tmp/ssh-dies/remote" "$tmp/ssh-dies/run"
+printf 'ssh kdump@192.0.2.5\n' >"$tmp/ssh-dies/kdump.conf"
+: >"$KDUMP_TEST_LOG"
+env PATH="$dbl" KDUMP_CONF="$tmp/ssh-dies/kdump.conf" KDUMP_LIBEXECDIR="$wl" FAKE_REMOTE="$tmp/ssh-dies/remote" \
+	KDUMP_RUNTIME_DIR="$tmp/ssh-dies/run" FAKE_FAIL=stall "$collect" >"$tmp/ssh-dies/out" 2>&1 &
+cpid=$!
+for _ in $(seq 100); do [ -s "$KDUMP_TEST_LOG.stalled" ] && break; sleep 0.1; done
+sleep 0.5
+kill -KILL "$cpid"; wait "$cpid" 2>/dev/null
+kill "$(cat "$KDUMP_TEST_LOG.stalled")" 2>/dev/null       # the orphaned collector
+for _ in $(seq 50); do grep -q 'no commit' "$KDUMP_TEST_LOG" && break; sleep 0.1; done
+if grep -q 'kdump-ssh-writer: no commit' "$KDUMP_TEST_LOG" && [ -z "$(find "$tmp/ssh-dies/remote" -name vmcore)" ] &&
+	[ -n "$(find "$tmp/ssh-dies/remote" -name vmcore-incomplete)" ]
+then ok "kdump-collect killed mid-stream: the writer never commits, -incomplete kept"
+else not_ok "kdump-collect killed mid-stream: the writer never commits, -incomplete kept"; fi
 
 run_remote ssh-mkfail "ssh kdump@192.0.2.5\n" FAKE_WRITER_FAIL=mkdir
 if [ "$(status ssh-mkfail)" = 1 ] && \
@@ -300,7 +420,7 @@ check "writer missing: clear reason" \
 run_remote raw "raw /dev/sdb1\nkdump_post $tmp/post\n"
 if [ "$(status raw)" = 0 ] && [ "$(grep -c . "$tmp/raw/calls")" = 3 ] && \
 	grep -qx "kdump-raw-writer put --flattened" "$tmp/raw/calls" && cmp -s "$tmp/vmcore" "$tmp/raw/remote/raw"; then ok "raw: exit 0, writer put --flattened, no dir, no dmesg"; else not_ok "raw: exit 0, writer put --flattened, no dir, no dmesg"; fi
-check "raw: console line 'kdump: saved vmcore to raw:DEVICE'" grep -qx "kdump: saved vmcore to raw:/dev/sdb1" "$tmp/raw/out"
+check "raw: console line 'kdump: saved vmcore to raw:DEVICE'" saved_line raw:/dev/sdb1 "$tmp/raw/out"
 run_remote raw-wfail "raw /dev/sdb1\n" FAKE_WRITER_FAIL=raw
 if [ "$(status raw-wfail)" = 1 ] && \
 	[ ! -e "$tmp/raw-wfail/remote/raw" ] && ! grep -q 'saved vmcore' "$tmp/raw-wfail/out"; then ok "raw, writer fails: exit 1, nothing claimed"; else not_ok "raw, writer fails: exit 1, nothing claimed"; fi

@@ -80,7 +80,8 @@ EOC
         return 1
 }
 
-run() { "$W" "$@" >"$WORK/log" 2>&1; }
+# a put needs kdump-collect's commit on fd 3: commit-relay.py gives it
+run() { python3 "$TESTDIR/commit-relay.py" "$W" "$@" >"$WORK/log" 2>&1; }
 # timed_run ARGS...: run, and RATE says how fast stdin (a file) went, end to
 # end: mount, writes, COMMIT, CLOSE, LINK
 RATE=
@@ -120,6 +121,11 @@ put_cases() {
         else
                 not_ok "$v put --flattened failed: $(cat "$WORK/log")"
         fi
+        KDUMP_TEST_COMMIT=none run --config "$conf" put --flattened "$D" nocommit <"$WORK/s.flat"
+        check "$v no commit (the collector failed): exit 1, -incomplete kept, no file" \
+                test $? = 1 -a -e "$DUMPS/$D/nocommit-incomplete" -a ! -e "$DUMPS/$D/nocommit"
+        KDUMP_TEST_COMMIT=wrong run --config "$conf" put --flattened "$D" wrongcount <"$WORK/s.flat"
+        check "$v a commit for another byte count: exit 1, no file" test $? = 1 -a ! -e "$DUMPS/$D/wrongcount"
         if timed_run --config "$conf" put --flattened "$D" vmcore-big <"$WORK/big.flat"; then
                 check "$v put --flattened of the big stream == makedumpfile -R ($RATE)" \
                         cmp -s "$WORK/big.ref" "$DUMPS/$D/vmcore-big"

@@ -23,7 +23,9 @@ export KDUMP_RAW_WAIT_SECS=2
 put() {
         local dev=$1
         shift
-        KDUMP_RAW_DEVICE=$dev "$W" --config "$WORK/kdump.conf" put "$@" >"$WORK/log" 2>&1
+        # the commit on fd 3, as kdump-collect gives it (commit-relay.py)
+        KDUMP_RAW_DEVICE=$dev python3 "$TESTDIR/commit-relay.py" "$W" --config "$WORK/kdump.conf" put "$@" \
+                >"$WORK/log" 2>&1
 }
 newdev() {      # FILE MiB [BYTE]: a fresh stand-in device filled with BYTE
         head -c $(($2 * 1024 * 1024)) /dev/zero | tr '\0' "${3:-\\0}" >"$1"
@@ -38,6 +40,16 @@ if put "$WORK/dev" --flattened <"$WORK/s.flat"; then
 else
         not_ok "flattened put failed: $(cat "$WORK/log")"
 fi
+
+# no commit (the collector failed): no header, the earlier dump's invalidated
+cp "$WORK/dev" "$WORK/dev.saved"
+KDUMP_TEST_COMMIT=none put "$WORK/dev" --flattened <"$WORK/s.flat"
+rc=$?
+if [ $rc = 1 ] && ! python3 "$TESTDIR/rawcheck.py" "$WORK/dev" "$WORK/ref" 2>/dev/null &&
+        grep -q 'was not committed' "$WORK/log"; then ok "no commit: exit 1, no valid header"
+else not_ok "no commit: exit 1, no valid header (rc $rc: $(tail -1 "$WORK/log"))"; fi
+KDUMP_TEST_COMMIT=wrong put "$WORK/dev" --flattened <"$WORK/s.flat"
+check "a commit for another byte count: exit 1" test $? = 1
 
 # old bytes under the holes must not show through
 newdev "$WORK/dev" 16 '\253'

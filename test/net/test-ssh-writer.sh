@@ -124,7 +124,8 @@ conf "$WORK/kdump-unauth.conf" "$WORK/id_unauthorized"
 
 export KDUMP_SSH_PORT=$PORT KDUMP_KNOWN_HOSTS=$WORK/known_hosts
 export KDUMP_NET_RETRY_SECS=3 KDUMP_NET_IO_TIMEOUT_SECS=5
-run() { "$W" "$@" >"$WORK/log" 2>&1; }
+# a put needs kdump-collect's commit on fd 3: commit-relay.py gives it
+run() { python3 "$TESTDIR/commit-relay.py" "$W" "$@" >"$WORK/log" 2>&1; }
 no_vmcore() { test ! -e "$1/vmcore"; }
 
 python3 "$TESTDIR/mkflat.py" valid 2 "$WORK/s.flat"
@@ -146,6 +147,16 @@ if run --config "$WORK/kdump.conf" put --flattened "$D" vmcore <"$WORK/s.flat"; 
 else
         not_ok "put --flattened failed: $(cat "$WORK/log")"
 fi
+# --- the commit: only kdump-collect's word makes the file final
+run --config "$WORK/kdump.conf" mkdir nocommit
+KDUMP_TEST_COMMIT=none run --config "$WORK/kdump.conf" put --flattened nocommit vmcore <"$WORK/s.flat"
+check "no commit (the collector failed): exit 1, -incomplete kept, no vmcore" \
+        test $? = 1 -a -e "$DUMPS/nocommit/vmcore-incomplete" -a ! -e "$DUMPS/nocommit/vmcore"
+check "  ... and said why" grep -q 'was not committed' "$WORK/log"
+KDUMP_TEST_COMMIT=wrong run --config "$WORK/kdump.conf" put --flattened nocommit other <"$WORK/s.flat"
+check "a commit for another byte count: exit 1, no file" test $? = 1 -a ! -e "$DUMPS/nocommit/other"
+"$W" --config "$WORK/kdump.conf" put nocommit direct <"$WORK/s.flat" >"$WORK/log" 2>&1 3<&-
+check "put without the commit channel: exit 1, no file" test $? = 1 -a ! -e "$DUMPS/nocommit/direct"
 printf 'dmesg line %s\n' $(seq 2000) >"$WORK/dmesg"
 if run --config "$WORK/kdump.conf" put "$D" vmcore-dmesg.txt <"$WORK/dmesg"; then
         check "put vmcore-dmesg.txt (plain)" cmp -s "$WORK/dmesg" "$DUMPS/$D/vmcore-dmesg.txt"

@@ -109,6 +109,11 @@ static const struct conf_case cases[] = {
         { "both force flags, one 0", "force_rebuild 1\nforce_no_rebuild 0\n", 0, NULL, 0, "force_rebuild 1\n" },
         { "auto_reset_crashkernel no", "auto_reset_crashkernel no\n", 0, NULL, 0, "auto_reset_crashkernel no\n" },
         { "auto_reset_crashkernel bad", "auto_reset_crashkernel maybe\n", 1, "expected yes or no", 1, NULL },
+        { "stall_timeout 600", "stall_timeout 600\n", 0, NULL, 0, "stall_timeout 600\n" },
+        { "stall_timeout 9 refused", "\nstall_timeout 9\n", 1, "invalid value '9' for 'stall_timeout': expected a number of seconds from 10 to 86400", 2, NULL },
+        { "stall_timeout 86401 refused", "stall_timeout 86401\n", 1, "from 10 to 86400", 1, NULL },
+        { "stall_timeout 5m refused", "stall_timeout 5m\n", 1, "from 10 to 86400", 1, NULL },
+        { "stall_timeout -1 refused", "stall_timeout -1\n", 1, "from 10 to 86400", 1, NULL },
         /* errors */
         { "unknown directive", "\n\npth /var/crash\n", 1, "unknown directive 'pth' (did you mean 'path'?)", 3, NULL },
         { "unknown far directive", "frobnicate 1\n", 1, "unknown directive 'frobnicate'", 1, NULL },
