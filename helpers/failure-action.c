@@ -13,6 +13,14 @@
  *                            final_action, whatever its result
  * With --final (kdump-final-action.service, the OnSuccess= of
  * kdump-capture.service): carries out final_action.
+ * With --emergency (emergency.service and dracut-emergency.service, whose
+ * shell 99kdumpbase replaces): something in the capture boot gave up, such
+ * as dracut's initqueue on a device or a failed mount.  While
+ * kdump-capture.service is queued or saving, the capture is the one judge
+ * (its own waits are bounded, and its stall watchdog): this waits for it and
+ * leaves what follows to its OnSuccess=/OnFailure=.  Only when it never ran
+ * is failure_action carried out here.  A queued capture is waited for at
+ * most EMERGENCY_QUEUED_SEC.
  *
  * Actions are `systemctl --no-block reboot|halt|poweroff`, so that systemd
  * stops the units and unmounts the target cleanly; if systemctl fails, the
@@ -21,7 +29,8 @@
  * Exit status: 0 when the action was started, 1 otherwise, 2 on bad usage.
  * Environment, for tests: KDUMP_CONF, KDUMP_LIBEXECDIR (where kdump-collect
  * is), KDUMP_SHELL (default /bin/sh), KDUMP_CONSOLE (default /dev/console),
- * KDUMP_NO_REBOOT=1 (never call reboot(2)), KDUMP_LOG_STDERR=1.
+ * KDUMP_NO_REBOOT=1 (never call reboot(2)), KDUMP_LOG_STDERR=1,
+ * KDUMP_POLL_MS (how often --emergency asks systemd, default 1000).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +42,7 @@
 #include <sys/ioctl.h>
 #include <sys/reboot.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -43,8 +53,11 @@
 #include "run.h"
 
 #define SYSTEMCTL_TIMEOUT_SEC 60
+/* the capture's device (90 s), mount (300 s) and network waits, and more */
+#define EMERGENCY_QUEUED_SEC 900
 
 static bool arg_final;
+static bool arg_emergency;
 
 static const char *getenv_default(const char *name, const char *def) {
         const char *e = secure_getenv(name);
@@ -142,9 +155,81 @@ static int dump_to_rootfs(void) {
         return 0;
 }
 
+struct capture_state {
+        bool queued;            /* a start job is waiting */
+        bool activating;        /* kdump-collect runs */
+        bool ran;               /* it was started at some point */
+};
+
+/* systemctl show of kdump-capture.service; <0 when systemd cannot tell. */
+static int capture_state(struct capture_state *ret) {
+        char *argv[] = { "systemctl", "show", "-p", "ActiveState", "-p", "Job",
+                         "-p", "ExecMainStartTimestampMonotonic", KDUMP_CAPTURE_SERVICE, NULL };
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        int r;
+
+        r = spawn_run(argv, &(const struct spawn_opts) {
+                .stdin_fd = SPAWN_NULL, .stdout_fd = SPAWN_CAPTURE, .stderr_fd = SPAWN_CAPTURE,
+                .timeout_sec = SYSTEMCTL_TIMEOUT_SEC, .capture_max = 4096,
+                .ret_stdout = &out, .ret_stderr = &err,
+        });
+        if (r != 0)
+                return -EIO;
+        *ret = (struct capture_state) {};
+        for (char *save = NULL, *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                if (streq(l, "ActiveState=activating"))
+                        ret->activating = true;
+                else if (startswith(l, "Job=") && l[4])
+                        ret->queued = true;
+                else if (startswith(l, "ExecMainStartTimestampMonotonic=") && !streq(l + 32, "0") && l[32])
+                        ret->ran = true;
+        }
+        return 0;
+}
+
+static void sleep_ms(unsigned ms) {
+        struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000L };
+
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
+
+/* Returns true when the capture ran (or runs) and so decides what follows. */
+static bool capture_decides(void) {
+        const char *e = secure_getenv("KDUMP_POLL_MS");
+        unsigned poll_ms = e && atoi(e) > 0 ? (unsigned) atoi(e) : 1000;
+        struct capture_state st;
+        unsigned long long queued_ms = 0;
+        bool said = false;
+
+        for (;;) {
+                if (capture_state(&st) < 0) {
+                        log_warning("cannot ask systemd about %s", KDUMP_CAPTURE_SERVICE);
+                        return false;
+                }
+                if (!st.queued && !st.activating)
+                        return st.ran;
+                if (!said) {
+                        log_notice("emergency in the capture boot while %s is %s: the dump goes on, and its "
+                                   "result decides what follows", KDUMP_CAPTURE_SERVICE,
+                                   st.activating ? "saving the dump" : "waiting to start");
+                        said = true;
+                }
+                if (!st.activating) {
+                        queued_ms += poll_ms;
+                        if (queued_ms >= EMERGENCY_QUEUED_SEC * 1000ULL) {
+                                log_error("%s did not start in %d s", KDUMP_CAPTURE_SERVICE, EMERGENCY_QUEUED_SEC);
+                                return false;
+                        }
+                }
+                sleep_ms(poll_ms);
+        }
+}
+
 static int parse_argv(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "final", no_argument, NULL, 'f' },
+                { "emergency", no_argument, NULL, 'e' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -155,15 +240,18 @@ static int parse_argv(int argc, char *argv[]) {
                 case 'f':
                         arg_final = true;
                         break;
+                case 'e':
+                        arg_emergency = true;
+                        break;
                 case 'h':
-                        printf("usage: kdump-failure-action [--final]\n");
+                        printf("usage: kdump-failure-action [--final|--emergency]\n");
                         exit(0);
                 default:
-                        fprintf(stderr, "usage: kdump-failure-action [--final]\n");
+                        fprintf(stderr, "usage: kdump-failure-action [--final|--emergency]\n");
                         return -EINVAL;
                 }
         if (optind < argc) {
-                fprintf(stderr, "usage: kdump-failure-action [--final]\n");
+                fprintf(stderr, "usage: kdump-failure-action [--final|--emergency]\n");
                 return -EINVAL;
         }
         return 0;
@@ -188,6 +276,12 @@ int main(int argc, char *argv[]) {
         if (arg_final) {
                 log_notice("final action %s", kdump_action_to_string(c->final_action));
                 return final_action(c->final_action) < 0 ? 1 : 0;
+        }
+
+        if (arg_emergency && capture_decides()) {
+                log_notice("%s ran: its OnSuccess=/OnFailure= carry out final_action or failure_action",
+                           KDUMP_CAPTURE_SERVICE);
+                return 0;
         }
 
         a = c->failure_action;

@@ -54,13 +54,16 @@ static const struct arch_cmdline {
  *   netroot rd.iscsi.initiator iscsi_initiator   duplicated by the iscsi code
  *   default_hugepagesz resume resume_offset   huge pages and hibernation
  *                    have no business in a capture boot
+ *   rd.shell rd.emergency   dracut's emergency handling: in the capture it
+ *                    is kdump-failure-action --emergency's, which waits for a
+ *                    dump in progress (rd.shell=0 would make dracut halt)
  * root=, rootflags= and rootfstype= are renamed, not removed (hide_root). */
 static const char * const always_remove[] = {
         "crashkernel", "panic_on_warn", "trace_buf_size", "trace_event",
         "rd.lvm.lv", "rd.luks.uuid", "rd.dm.uuid", "rd.md.uuid", "fcoe",
         "netroot", "rd.iscsi.initiator", "iscsi_initiator",
         "default_hugepagesz", "resume", "resume_offset",
-        "systemd.unit", "rd.systemd.unit",
+        "systemd.unit", "rd.systemd.unit", "rd.shell", "rd.emergency",
 };
 
 /* Added on every architecture: tiny trace buffer, no GPT partition

@@ -140,14 +140,16 @@ install() {
 
     # An emergency in the capture boot (dracut's initqueue giving up on a
     # device, a failed mount in sysinit) would otherwise wait forever at a
-    # shell prompt nobody answers: run the failure action instead.  With
+    # shell prompt nobody answers.  kdump-failure-action --emergency lets a
+    # dump in progress go on (its own stall watchdog is the one judge) and
+    # runs the failure action only when the capture never ran.  With
     # failure_action shell, that action is the prompt.
     for u in emergency.service dracut-emergency.service; do
         mkdir -p "$initdir$systemdsystemunitdir/$u.d"
         printf '%s\n' \
             "# Written by kdumpkit's 99kdumpbase: the failure action, not a shell." \
             "[Service]" "ExecStartPre=" "ExecStart=" \
-            "ExecStart=@LIBEXECDIR@/kdump-failure-action" \
+            "ExecStart=@LIBEXECDIR@/kdump-failure-action --emergency" \
             >"$initdir$systemdsystemunitdir/$u.d/kdump.conf"
         # kdumpctl runs dracut under umask 077; systemd warns about 0600 units
         chmod 0644 "$initdir$systemdsystemunitdir/$u.d/kdump.conf"

@@ -98,7 +98,20 @@ echo "[    1.000000] host systemd[1]: journal line"
 EOS
 cat >"$dbl/systemctl" <<'EOS'
 #!/bin/sh
+# `show`: kdump-capture.service's state, the next of the lines of
+# $FAKE_CAPTURE_STATES ("ACTIVESTATE JOB STARTED", the last one repeats)
+PATH=/usr/bin:/bin
 echo "systemctl $*" >>"$KDUMP_TEST_LOG"
+if [ "$1" = show ]; then
+	n=$(($(cat "$FAKE_CAPTURE_STATES.n" 2>/dev/null || echo 0) + 1))
+	echo "$n" >"$FAKE_CAPTURE_STATES.n"
+	total=$(wc -l <"$FAKE_CAPTURE_STATES")
+	[ "$n" -gt "$total" ] && n=$total
+	set -- $(sed -n "${n}p" "$FAKE_CAPTURE_STATES")
+	[ "$2" = - ] && job= || job=$2
+	printf 'Job=%s\nActiveState=%s\nExecMainStartTimestampMonotonic=%s\n' "$job" "$1" "$3"
+	exit 0
+fi
 exit "${FAKE_SYSTEMCTL_STATUS:-0}"
 EOS
 cat >"$tmp/pre" <<'EOS'
@@ -460,6 +473,26 @@ check "failure action dump_to_rootfs: kdump-collect --target-root /run/kdump/roo
 FA_ENV=FAKE_COLLECT_STATUS=1 run_action fa-rootfs-fail "default dump_to_rootfs\n"
 check "dump_to_rootfs failing: final_action still runs" \
 	[ "$(calls fa-rootfs-fail)" = "kdump-collect --target-root /run/kdump/rootfs|systemctl --no-block reboot|" ]
+# --emergency: a dump in progress goes on; only a capture that never ran
+# gets the failure action here
+emergency() { # emergency CASE STATES...
+	local c=$1; shift
+	printf '%s\n' "$@" >"$tmp/$c.states"
+	FA_ENV="FAKE_CAPTURE_STATES=$tmp/$c.states KDUMP_POLL_MS=50" run_action "$c" "final_action poweroff\n" --emergency
+}
+emergency em-saving "activating - 100" "activating - 100" "inactive - 100"
+if [ "$(status em-saving)" = 0 ] && ! grep -q -- '--no-block' "$tmp/em-saving/calls" &&
+	[ "$(grep -c '^systemctl show' "$tmp/em-saving/calls")" = 3 ] &&
+	grep -q 'the dump goes on' "$tmp/em-saving/out"; then ok "--emergency while the dump is saved: waits for it, no action of its own"
+else not_ok "--emergency while the dump is saved: waits for it, no action of its own ($(calls em-saving))"; fi
+emergency em-queued "inactive 12 0" "activating - 100" "failed - 100"
+if [ "$(status em-queued)" = 0 ] && ! grep -q -- '--no-block' "$tmp/em-queued/calls"; then
+	ok "--emergency with the capture queued: waits, then leaves it to OnFailure="
+else not_ok "--emergency with the capture queued: waits, then leaves it to OnFailure= ($(calls em-queued))"; fi
+emergency em-never "inactive - 0"
+check "--emergency when the capture never ran: the failure action" \
+	[ "$(calls em-never)" = "systemctl show -p ActiveState -p Job -p ExecMainStartTimestampMonotonic kdump-capture.service|systemctl --no-block reboot|" ]
+
 run_action final "failure_action shell\nfinal_action poweroff\n" --final
 if [ "$(calls final)" = "systemctl --no-block poweroff|" ] && \
 	grep -qx 'kdump: final action poweroff' "$tmp/final/out"; then ok "--final: final_action only"; else not_ok "--final: final_action only"; fi

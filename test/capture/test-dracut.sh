@@ -76,8 +76,8 @@ if grep -q "ExecStart=$R/libexec/kdump-collect" "$R/x/usr/lib/systemd/system/kdu
 	ok "unit ExecStart= substituted"
 else not_ok "unit ExecStart= not substituted"; fi
 for u in emergency.service dracut-emergency.service; do
-	if grep -qx "ExecStart=$R/libexec/kdump-failure-action" "$R/x/usr/lib/systemd/system/$u.d/kdump.conf" 2>/dev/null; then
-		ok "$u runs the failure action"
+	if grep -qx "ExecStart=$R/libexec/kdump-failure-action --emergency" "$R/x/usr/lib/systemd/system/$u.d/kdump.conf" 2>/dev/null; then
+		ok "$u runs kdump-failure-action --emergency"
 	else not_ok "$u drop-in missing"; fi
 done
 if (cd "$R/x" && SYSTEMD_LOG_LEVEL=notice timeout 60 systemd-analyze --root="$R/x" verify --man=no kdump-capture.target emergency.service) >"$R/v" 2>&1 && [ ! -s "$R/v" ]; then
