@@ -445,6 +445,7 @@ struct sink {
         char *program;                  /* LIBEXECDIR/kdump-<type>-writer */
         char *dirname;                  /* ssh, nfs: the new dump directory */
         char *tmpdir;                   /* tmpfs scratch for the small files */
+        bool dump_failed;               /* the log after a failed dump gets short retries */
 };
 
 static void sink_done(struct sink *s) {
@@ -715,6 +716,23 @@ static int writer_file_path(struct sink *s, const char *name, char **ret_path) {
         return asprintf(ret_path, "%s/%s", s->tmpdir, name) < 0 ? -ENOMEM : 0;
 }
 
+/* After a failed dump the server may be the reason: the capture log gets
+ * one short try, not the writers' minutes of retries, so that the failure
+ * action is not held up. */
+static char **short_retry_env(void) {
+        static char **env;
+
+        /* first: getenv() takes the first of a name */
+        if (!env) {
+                if (strv_push(&env, "KDUMP_NET_RETRY_SECS=10") < 0 ||
+                    strv_push(&env, "KDUMP_NET_REFUSED_RETRY_SECS=10") < 0 || strv_extend(&env, environ) < 0) {
+                        strv_free(env);
+                        env = NULL;
+                }
+        }
+        return env;
+}
+
 /* writer put DIR NAME < FILE, committed: the file is whole */
 static int writer_file_store(struct sink *s, const char *name, const char *path) {
         _cleanup_strv_free_ char **argv = writer_argv(s, "put", false, name);
@@ -738,6 +756,7 @@ static int writer_file_store(struct sink *s, const char *name, const char *path)
                         r = spawn_run(argv, &(const struct spawn_opts) {
                                 .stdin_fd = fd, .stdout_fd = SPAWN_INHERIT, .stderr_fd = SPAWN_INHERIT,
                                 .fd3 = commit[0], .timeout_sec = WRITER_TIMEOUT_SEC,
+                                .envp = s->dump_failed ? short_retry_env() : NULL,
                         });
                 close(commit[0]);
         }
@@ -995,6 +1014,7 @@ static int save_dump(const struct kdump_conf *c, const char *vmcore, char *reaso
         }
 
         result = save_vmcore(&s, vmcore, reason, reason_size);
+        s.dump_failed = result != 0;
 
         if (c->kdump_post) {
                 snprintf(status, sizeof status, "%d", result);

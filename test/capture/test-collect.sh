@@ -67,6 +67,7 @@ me=${0##*/}
 [ "$2" = "$KDUMP_CONF" ] || exit 2
 shift 2
 echo "$me $*" >>"$KDUMP_TEST_LOG"
+echo "$me $* retry=${KDUMP_NET_RETRY_SECS:-} refused=${KDUMP_NET_REFUSED_RETRY_SECS:-}" >>"$KDUMP_TEST_LOG.env"
 case $1 in
 mkdir)
 	[ "${FAKE_WRITER_FAIL:-}" = mkdir ] && exit 1
@@ -335,7 +336,9 @@ never_claimed() { # never_claimed CASE: no vmcore anywhere, no success line
 	[ -z "$(find "$tmp/$1/remote" -name vmcore)" ] && ! grep -q 'saved vmcore' "$tmp/$1/out"
 }
 
+rm -f "$KDUMP_TEST_LOG.env"
 run_remote ssh "ssh kdump@192.0.2.5\npath /srv/crash/\nkdump_pre $tmp/pre\nkdump_post $tmp/post\n"
+cp "$KDUMP_TEST_LOG.env" "$tmp/ssh.env"
 d=$tmp/ssh/remote/$name
 loc=ssh://kdump@192.0.2.5/srv/crash/$name
 check "ssh: exit 0" [ "$(status ssh)" = 0 ]
@@ -375,11 +378,16 @@ check "ssh, collector fails: the writer never commits, no vmcore claimed" never_
 check "ssh, collector fails: kdump_post gets status 1" grep -q "^post 1 ssh://" "$tmp/ssh-cfail/calls"
 check "ssh, collector fails: log still put" [ -s "$tmp/ssh-cfail/remote/$name/kdump-capture.log" ]
 
+rm -f "$KDUMP_TEST_LOG.env"
 run_remote ssh-wfail "ssh kdump@192.0.2.5\n" FAKE_WRITER_FAIL=vmcore
 check "ssh, writer fails: exit 1" [ "$(status ssh-wfail)" = 1 ]
 check "ssh, writer fails: reason" \
 	grep -qx 'kdump: capture failed: kdump-ssh-writer put exited with status 1 before the end of the dump' "$tmp/ssh-wfail/out"
 check "ssh, writer fails: no vmcore claimed" never_claimed ssh-wfail
+check "ssh, writer fails: the log then gets short retries (10 s)" \
+	grep -qx "kdump-ssh-writer put $name kdump-capture.log retry=10 refused=10" "$KDUMP_TEST_LOG.env"
+check "ssh, success: the writers keep their own retry times" \
+	grep -qx "kdump-ssh-writer put $name kdump-capture.log retry= refused=" "$tmp/ssh.env"
 
 # the collector stalls; then the writer (a server gone silent): the watchdog
 run_remote ssh-cstall "ssh kdump@192.0.2.5\n" FAKE_FAIL=stall KDUMP_STALL_SECS=3

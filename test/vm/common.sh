@@ -140,6 +140,8 @@ load_scenario() {
 	EXPECT_HOSTDIR="" # EXPECT_DISK=host: the host directory standing for the target's root
 	EXPECT_DMESG=1    # the dump directory holds vmcore-dmesg.txt (0: vmcore only)
 	SECOND_MODE=""    # boot the same images again in this driver mode after the first run
+	EXPECT_INCOMPLETE=0 # with EXPECT_SAVED=0: the target holds a failed dump's vmcore-incomplete
+	ON_CONSOLE=""     # a regex: on the first console line matching it, on_console runs (on the host)
 	# shellcheck disable=SC2317,SC2329 # hooks, called by mkimage.sh and run-scenarios.sh
 	setup_tree() { :; }
 	# shellcheck disable=SC2317,SC2329
@@ -150,6 +152,8 @@ load_scenario() {
 	after_first_boot() { :; }
 	# shellcheck disable=SC2317,SC2329
 	verify_extra() { :; }
+	# shellcheck disable=SC2317,SC2329
+	on_console() { :; }
 	# shellcheck source=/dev/null
 	. "$dir/scenario.conf"
 }

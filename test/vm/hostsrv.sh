@@ -57,6 +57,22 @@ stop_pid() {
 	return 0
 }
 
+# servers_signal SIG: SIG to every server started here and its children
+# (STOP: a server that hangs; KILL: one that dies, its sessions with it)
+descendants() { # PID: its children, theirs, ... (sshd: session, privsep child)
+	local c
+	for c in $(pgrep -P "$1" 2>/dev/null); do echo "$c"; descendants "$c"; done
+}
+servers_signal() {
+	local p kids
+	for p in ${HOSTSRV_PIDS[@]+"${HOSTSRV_PIDS[@]}"}; do
+		kids=$(descendants "$p" | tr '\n' ' ')
+		# shellcheck disable=SC2086 # a list of pids
+		kill "-$1" "$p" $kids 2>/dev/null
+		log "servers_signal: $1 to $p $kids"
+	done
+}
+
 host_servers_stop() {
 	local p l
 	for p in ${HOSTSRV_PIDS[@]+"${HOSTSRV_PIDS[@]}"}; do stop_pid "$p"; done
@@ -254,4 +270,13 @@ dump_modes() {
 		[ "$m" = 600 ] || { echo "${d##*/}/${f##*/} has mode $m, expected 600"; return 1; }
 	done
 	echo "modes 700/600"
+}
+
+# root_free_mib IMAGE: MiB available (as df and statvfs's f_bavail count:
+# the blocks reserved for root left out) on the ext4 file system in IMAGE,
+# read with dumpe2fs
+root_free_mib() {
+	dumpe2fs -h "$1" 2>/dev/null | awk -F: '
+		/^Free blocks/ { free = $2 } /^Reserved block count/ { rsv = $2 } /^Block size/ { bs = $2 }
+		END { if (free == "" || bs == "") exit 1; printf "%d\n", (free - rsv) * bs / 1048576 }'
 }

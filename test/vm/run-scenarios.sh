@@ -207,6 +207,10 @@ evaluate() {
 			echo "FAIL console names ${dump_dir}, the image holds: ${vres#VERIFY PASS }"
 			return
 		fi
+	elif [ "$EXPECT_INCOMPLETE" = 1 ]; then
+		vres=$("$VM_DIR/verify-dump.sh" --incomplete "${src[@]}" "$EXPECT_PATH" 2>"$run/verify.log")
+		echo "$vres" >>"$run/verify.log"
+		[[ $vres == "VERIFY PASS"* ]] || { echo "FAIL ${vres#VERIFY FAIL }"; return; }
 	else
 		vres=$("$VM_DIR/verify-dump.sh" --none "${src[@]}" "$EXPECT_PATH" 2>"$run/verify.log")
 		echo "$vres" >>"$run/verify.log"
@@ -231,14 +235,22 @@ evaluate() {
 		d+=("crashed at $(host_t "$crash")s")
 		[ -z "$saved" ] || d+=("saved $(dt "$(host_t "$crash")" "$(host_t "$saved")")s later")
 	fi
-	[ -z "$EXPECT_FAILURE_ACTION" ] || d+=("failure action $EXPECT_FAILURE_ACTION")
+	if [ -n "$EXPECT_FAILURE_ACTION" ] && [ -n "$crash" ]; then
+		d+=("failure action $EXPECT_FAILURE_ACTION $(dt "$(host_t "$crash")" "$(host_t "$action")")s after the crash")
+	elif [ -n "$EXPECT_FAILURE_ACTION" ]; then
+		d+=("failure action $EXPECT_FAILURE_ACTION")
+	fi
 	d+=("$EXPECT_END at $(host_t "$endl")s")
 	[ "$EXPECT_SAVED" != 1 ] || d+=("$(sed -nE 's/^VERIFY PASS .*format=([a-z]+) size=([0-9]+MiB).*/vmcore \2 \1/p' "$run/verify.log")")
 	# what crash(8) made of it (verify-dump.sh: crash-check.sh)
 	local cr
 	cr=$(sed -nE 's/^VERIFY PASS .* crash: (.*)$/crash \1/p' "$run/verify.log" | cut -c1-200)
 	[ -z "$cr" ] || d+=("$cr")
-	[ "$EXPECT_SAVED" != 0 ] || d+=("no dump")
+	if [ "$EXPECT_INCOMPLETE" = 1 ]; then
+		d+=("$(sed -nE 's/^VERIFY PASS incomplete only: (.*)$/\1 kept/p' "$run/verify.log")")
+	elif [ "$EXPECT_SAVED" = 0 ]; then
+		d+=("no dump")
+	fi
 	[ -z "$boot2" ] || d+=("$boot2")
 	[ -z "$extra" ] || d+=("$extra")
 	local item text=""
@@ -297,8 +309,23 @@ run_one() {
 	local out=/dev/null
 	[ "${VERBOSE:-0}" != 1 ] || out=/dev/stderr
 	rc=0
+	# ON_CONSOLE: the scenario acts on the host when the guest gets there
+	# (a server stopped at the crash, killed in the middle of the dump)
+	local watch=""
+	if [ -n "$ON_CONSOLE" ]; then
+		(
+			until grep -qE "$ON_CONSOLE" "$clog" 2>/dev/null; do sleep 0.5; done
+			log "$name: console matched /$ON_CONSOLE/: on_console"
+			on_console "$run/host"
+		) >>"$run/host/setup.log" 2>&1 &
+		watch=$!
+	fi
 	TIMEOUT=$TIMEOUT MEM=$MEM SMP=$SMP CRASHKERNEL=$CRASHKERNEL LOG=$clog NET=$net \
 		"$VM_DIR/run-guest.sh" "$run" "$MODE" "$CMDLINE_EXTRA" >"$out" 2>&1 || rc=$?
+	if [ -n "$watch" ]; then
+		kill "$watch" 2>/dev/null
+		wait "$watch" 2>/dev/null
+	fi
 	[ "$rc" != 130 ] || { verdict "$name" FAIL "interrupted"; return; }
 	after_first_boot "$run" >>"$run/host/setup.log" 2>&1
 	rc2=0

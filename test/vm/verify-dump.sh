@@ -21,6 +21,9 @@
 #                       [--out DIR] [--vmcore-only] [--no-crash] IMAGE [PATH]
 #        verify-dump.sh [options] --dir ROOT [PATH]
 #   --none    pass only if PATH holds no dump directory (and nothing incomplete)
+#   --incomplete  pass only if the dumps in PATH are failed ones: at least
+#             one dump directory, none holding a vmcore (a failed capture
+#             leaves its vmcore-incomplete, if it wrote any, and its logs)
 #   --out     keep the extracted dump in DIR (default: a temporary directory)
 #   --dir     read PATH below the host directory ROOT instead of an image
 #             (the directory an ssh or nfs server on the host writes into)
@@ -42,6 +45,7 @@ crash_check=${KDVM_CRASH_CHECK:-1}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--none) none=1 ;;
+	--incomplete) none=2 ;;
 	--format) format=$2; shift ;;
 	--kver) kver=$2; shift ;;
 	--out) outdir=$2; shift ;;
@@ -94,6 +98,18 @@ fi
 # Entries are "TYPE SIZE NAME".
 incomplete=$(awk '$3 ~ /incomplete/ { print $3 }' "$tmp/ls" | head -n 3 | tr '\n' ' ')
 mapfile -t dirs < <(awk '$1 == "d" { print $3 }' "$tmp/ls" | grep -E "$KDVM_PAT_DUMPDIR" || true)
+if [ "$none" = 2 ]; then
+	[ "${#dirs[@]}" != 0 ] || fail "no dump directory in $DPATH (entries: $(awk '{ print $3 }' "$tmp/ls" | tr '\n' ' '))"
+	found=""
+	for dir in "${dirs[@]}"; do
+		fsread ls "$DPATH/$dir" >"$tmp/files" 2>"$tmp/err" || fail "cannot list $DPATH/$dir: $(head -c 200 "$tmp/err")"
+		! grep -qE '^f [0-9]+ vmcore$' "$tmp/files" || fail "$dir holds a vmcore: a failed dump presented as complete"
+		size=$(awk '$1 == "f" && $3 == "vmcore-incomplete" { print $2 }' "$tmp/files")
+		if [ -n "$size" ]; then found+="${found:+, }$dir/vmcore-incomplete ($((size / 1048576)) MiB)"
+		else found+="${found:+, }$dir without vmcore data"; fi
+	done
+	pass "incomplete only: $found"
+fi
 if [ "$none" = 1 ]; then
 	[ -z "$incomplete" ] || fail "expected no dump, found ${incomplete}in $DPATH"
 	[ "${#dirs[@]}" = 0 ] || fail "expected no dump, found ${dirs[*]} in $DPATH"
