@@ -113,6 +113,17 @@ done:
         return r;
 }
 
+static int do_raw_discard(struct kdump_ctx *ctx) {
+        int r;
+
+        if (ctx->conf->target.type != KDUMP_TARGET_RAW)
+                return log_error_errno(EINVAL, "%s has no raw target.", ctx->conf_path);
+        r = ctx_resolve_target(ctx);
+        if (r < 0)
+                return r;
+        return raw_discard(ctx);
+}
+
 static int do_start(struct kdump_ctx *ctx) {
         int r;
 
@@ -123,8 +134,16 @@ static int do_start(struct kdump_ctx *ctx) {
                 r = ctx_resolve_target(ctx);
                 if (r < 0)
                         return r;
-                /* a dump we fail to save must not stop kdump from arming again */
-                (void) raw_retrieve(ctx);
+                /* a dump left unsaved on the device would be overwritten by
+                 * the next crash: not armed until it is saved or discarded */
+                r = raw_retrieve(ctx);
+                if (r < 0) {
+                        log_error("Not loading the capture kernel: the next crash would overwrite the dump "
+                                  "on %s that is not saved yet. Fix the cause above (make room in %s) and run "
+                                  "'kdumpctl start' again, or drop that dump with 'kdumpctl raw-discard'.",
+                                  ctx->target.raw_node, ctx->conf->path);
+                        return r;
+                }
         }
         if (kexec_crash_loaded(ctx) == 1) {
                 log_info("Kdump already running.");
@@ -366,6 +385,8 @@ static const struct verb {
           "validate kdump.conf and print the effective configuration" },
         { "show", VERB_NO_ARGS | VERB_CONF, do_show, NULL,
           "print configuration, target, image, rebuild reason, commands" },
+        { "raw-discard", VERB_NO_ARGS | VERB_CONF | VERB_LOCKED, do_raw_discard, NULL,
+          "drop a dump left on the raw target without saving it" },
 };
 
 static int run_verb(const struct verb *v, int argc, char **argv) {

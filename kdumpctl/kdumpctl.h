@@ -227,7 +227,13 @@ int verb_propagate(int argc, char **argv);
 /* 1 when the device carries a filesystem or partition table signature
  * (*ret_what names it), 0 when not, <0 when it cannot be probed. */
 int raw_device_has_signature(const char *node, char **ret_what);
+/* Copies a dump the capture left on the raw target into <path> (checked
+ * against its header, under a new directory), then invalidates the header.
+ * Returns 1 when saved, 0 when there was none, <0 when a dump is left
+ * unsaved on the device. */
 int raw_retrieve(const struct kdump_ctx *ctx);
+/* kdumpctl raw-discard: invalidates the header of a dump left on the device. */
+int raw_discard(const struct kdump_ctx *ctx);
 
 /* test.c */
 int verb_test(int argc, char **argv);

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
 #include <endian.h>
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include "dumpdir.h"
 #include "macro.h"
 #include "rawdump.h"
 
@@ -101,4 +104,24 @@ int kdump_raw_data_crc32(int fd, uint64_t length, uint32_t *ret) {
         }
         *ret = (uint32_t) crc;
         return 0;
+}
+
+#define RAW_TIME_MAX 253402300799ULL    /* 9999-12-31: gmtime() and the name hold */
+
+static bool host_valid(const char *h, size_t max) {
+        size_t n = strnlen(h, max);
+
+        if (n == 0 || n >= max || h[0] == '.' || h[0] == '-')
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!isalnum((unsigned char) h[i]) && h[i] != '-' && h[i] != '.' && h[i] != '_')
+                        return false;
+        return true;
+}
+
+int kdump_raw_dump_name(const struct kdump_raw_header *h, char **ret, bool *ret_fixed) {
+        bool ok_host = host_valid(h->hostname, sizeof h->hostname), ok_time = h->time <= RAW_TIME_MAX;
+
+        *ret_fixed = !ok_host || !ok_time;
+        return dump_dir_name(ok_host ? h->hostname : "raw-target", ok_time ? (time_t) h->time : time(NULL), ret);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -33,5 +34,10 @@ int kdump_raw_header_write(int fd, struct kdump_raw_header *h);
 int kdump_raw_header_read(int fd, struct kdump_raw_header *ret);
 /* Overwrites the header with zeros; the data is left alone. */
 int kdump_raw_invalidate(int fd);
+/* The dump directory's name for a header, "<host>-<date>": the header comes
+ * from a crashed machine's disk, so a host name that is not a plain host
+ * name becomes "raw-target" and a time out of range the time now.  Sets
+ * *ret_fixed when something was replaced.  Never contains '/'. */
+int kdump_raw_dump_name(const struct kdump_raw_header *h, char **ret, bool *ret_fixed);
 /* crc32 over `length` bytes from KDUMP_RAW_DATA_OFFSET. */
 int kdump_raw_data_crc32(int fd, uint64_t length, uint32_t *ret);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Test fixture: writes a dump onto a file the way the capture kernel's raw
  * writer does (lib/rawdump.h layout), so kdumpctl start can retrieve it.
- * Usage: kdumpctl-raw-fixture FILE HOSTNAME TIME LENGTH [bad-crc] */
+ * Usage: kdumpctl-raw-fixture FILE HOSTNAME TIME LENGTH [bad-crc|ok [CLAIMED-LENGTH]]
+ * (CLAIMED-LENGTH: what the header says, for hostile headers) */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@ int main(int argc, char **argv) {
         uint32_t crc;
 
         if (argc < 5) {
-                fprintf(stderr, "usage: %s FILE HOSTNAME TIME LENGTH [bad-crc]\n", argv[0]);
+                fprintf(stderr, "usage: %s FILE HOSTNAME TIME LENGTH [bad-crc|ok [CLAIMED-LENGTH]]\n", argv[0]);
                 return 2;
         }
         length = strtoull(argv[4], NULL, 10);
@@ -36,7 +37,7 @@ int main(int argc, char **argv) {
         }
         if (kdump_raw_data_crc32(fd, length, &crc) < 0)
                 return 1;
-        h.length = length;
+        h.length = argc > 6 ? strtoull(argv[6], NULL, 10) : length;
         h.time = strtoull(argv[3], NULL, 10);
         h.data_crc32 = argc > 5 && streq(argv[5], "bad-crc") ? crc ^ 1 : crc;
         snprintf(h.hostname, sizeof h.hostname, "%s", argv[2]);

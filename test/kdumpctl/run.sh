@@ -402,9 +402,76 @@ fresh raw-badcrc
 printf 'raw /dev/sdb\npath /var/crash\n' > "$R/etc/kdump.conf"
 "$FIXTURE" "$R/dev/sdb" crashedhost 1700000000 5000 bad-crc
 kd start
-[ "$RC" = 0 ] && [ -z "$(ls "$R/var/crash")" ] && echo "$OUT" | grep -q "fails its checksum" \
-        && [ "$(head -c 16 "$R/dev/sdb")" = KDUMPKIT-RAWDUMP ] \
-        && ok "raw: a dump failing its checksum is reported and left alone" || not_ok "raw bad crc" "$OUT"
+d="$R/var/crash/crashedhost-2023-11-14-22:13:20"
+[ "$RC" = 0 ] && [ ! -e "$d/vmcore" ] && [ "$(stat -c %s "$d/vmcore-incomplete" 2>/dev/null)" = 5000 ] &&
+        echo "$OUT" | grep -q "fails its checksum" && [ "$(head -c 16 "$R/dev/sdb" | tr -d '\0' | wc -c)" = 0 ] \
+        && ok "raw: a dump failing its checksum is kept as vmcore-incomplete, never as vmcore" || not_ok "raw bad crc" "$OUT"
+
+# the header is the crashed machine's: its host name never leaves <path>
+fresh raw-hostile
+printf 'raw /dev/sdb\npath /var/crash\n' > "$R/etc/kdump.conf"
+"$FIXTURE" "$R/dev/sdb" "../../etc/x" 1700000000 3000
+kd start
+[ "$RC" = 0 ] && [ -f "$R/var/crash/raw-target-2023-11-14-22:13:20/vmcore" ] && [ ! -e "$R/etc/x-2023-11-14-22:13:20" ] &&
+        [ -z "$(find "$R" -name '*x-2023-11-14*' ! -path '*/var/crash/*')" ] && echo "$OUT" | grep -q "not usable in a path" \
+        && ok "raw: a hostile header host name is replaced, nothing outside path" || not_ok "raw hostile name" "$OUT" "$(find "$R" -newer "$R/etc/kdump.conf" -type d)"
+fresh raw-oversized
+printf 'raw /dev/sdb\npath /var/crash\n' > "$R/etc/kdump.conf"
+"$FIXTURE" "$R/dev/sdb" crashedhost 1700000000 3000 ok 999999999999
+kd start
+[ "$RC" = 1 ] && echo "$OUT" | grep -q "more than the device holds" && echo "$OUT" | grep -q "Not loading the capture kernel" &&
+        [ "$(head -c 16 "$R/dev/sdb")" = KDUMPKIT-RAWDUMP ] && [ -z "$(ls "$R/var/crash" 2>/dev/null)" ] \
+        && ok "raw: an oversized length is refused, the header kept, kdump not armed" || not_ok "raw oversized" "rc=$RC" "$OUT"
+kd raw-discard
+[ "$RC" = 0 ] && echo "$OUT" | grep -q "Discarded the dump on" && [ "$(head -c 16 "$R/dev/sdb" | tr -d '\0' | wc -c)" = 0 ] \
+        && ok "raw-discard: the header is invalidated" || not_ok "raw-discard" "rc=$RC" "$OUT"
+kd start
+[ "$RC" = 0 ] && ok "raw-discard: start arms again" || not_ok "raw-discard then start" "rc=$RC" "$OUT"
+
+# a directory of that name that is not this dump: a new name, the old one untouched
+fresh raw-dup
+printf 'raw /dev/sdb\npath /var/crash\n' > "$R/etc/kdump.conf"
+"$FIXTURE" "$R/dev/sdb" crashedhost 1700000000 4000
+d="$R/var/crash/crashedhost-2023-11-14-22:13:20"
+mkdir -p "$d"; echo other > "$d/vmcore"
+kd start
+[ "$RC" = 0 ] && [ "$(cat "$d/vmcore")" = other ] && [ "$(stat -c %s "$d-1/vmcore")" = 4000 ] \
+        && ok "raw: a same-named directory holding another vmcore is kept, the dump goes to NAME-1" || not_ok "raw dup" "$OUT" "$(ls -R "$R/var/crash")"
+# a partial copy of this dump left by an earlier attempt: replaced, same name
+fresh raw-leftover
+printf 'raw /dev/sdb\npath /var/crash\n' > "$R/etc/kdump.conf"
+"$FIXTURE" "$R/dev/sdb" crashedhost 1700000000 4000
+d="$R/var/crash/crashedhost-2023-11-14-22:13:20"
+mkdir -p "$d"; head -c 100 /dev/zero > "$d/vmcore-incomplete"
+kd start
+[ "$RC" = 0 ] && [ "$(stat -c %s "$d/vmcore")" = 4000 ] && [ ! -e "$d/vmcore-incomplete" ] && [ ! -e "$d-1" ] \
+        && ok "raw: a leftover partial of the same dump is replaced by the whole one" || not_ok "raw leftover" "$OUT" "$(ls -R "$R/var/crash")"
+# saved before, the invalidation cut short: recognised by size and checksum
+fresh raw-saved
+printf 'raw /dev/sdb\npath /var/crash\n' > "$R/etc/kdump.conf"
+"$FIXTURE" "$R/dev/sdb" crashedhost 1700000000 4000
+d="$R/var/crash/crashedhost-2023-11-14-22:13:20"
+mkdir -p "$d"; tail -c +4097 "$R/dev/sdb" | head -c 4000 > "$d/vmcore"
+kd start
+[ "$RC" = 0 ] && [ ! -e "$d-1" ] && echo "$OUT" | grep -q "was saved to .* before" && [ "$(head -c 16 "$R/dev/sdb" | tr -d '\0' | wc -c)" = 0 ] \
+        && ok "raw: a dump saved before (same size and crc) is not saved twice" || not_ok "raw saved before" "$OUT" "$(ls -R "$R/var/crash")"
+# no room for it: kept on the device, not armed; with room, saved
+fresh raw-nospace
+printf 'raw /dev/sdb\npath /var/crash\n' > "$R/etc/kdump.conf"
+"$FIXTURE" "$R/dev/sdb" crashedhost 1700000000 4000
+mkdir -p "$R/var/crash"
+if mount -t tmpfs -o size=1m tmpfs "$R/var/crash" 2>/dev/null; then
+        kd start
+        [ "$RC" = 1 ] && echo "$OUT" | grep -q "Not enough space in .*var/crash" && [ "$(head -c 16 "$R/dev/sdb")" = KDUMPKIT-RAWDUMP ] &&
+                [ -z "$(ls "$R/var/crash")" ] && [ "$(cat "$R/sys/kernel/kexec_crash_loaded")" = 0 ] \
+                && ok "raw: no room to save it: the dump stays on the device, kdump not armed" || not_ok "raw no space" "rc=$RC" "$OUT"
+        umount "$R/var/crash"
+        kd start
+        [ "$RC" = 0 ] && [ "$(stat -c %s "$R/var/crash/crashedhost-2023-11-14-22:13:20/vmcore" 2>/dev/null)" = 4000 ] \
+                && ok "raw: once there is room, the next start saves it" || not_ok "raw room made" "rc=$RC" "$OUT"
+else
+        echo "skip - raw no space: cannot mount a tmpfs here (not root)"
+fi
 fresh raw-fs
 printf 'raw /dev/sdb\n' > "$R/etc/kdump.conf"
 mkswap "$R/dev/sdb" > /dev/null 2>&1
