@@ -882,8 +882,8 @@ static int sink_new_dir(struct sink *s, char *reason, size_t reason_size) {
 }
 
 /* A small file made by `make` at a path, then stored; failures are warnings. */
-static void sink_save_file(struct sink *s, const char *name, int (*make)(const char *path, const char *arg),
-                           const char *arg) {
+static void sink_save_file(struct sink *s, const char *name, int (*make)(const char *path, const void *arg),
+                           const void *arg) {
         _cleanup_free_ char *path = NULL;
         int r;
 
@@ -905,16 +905,52 @@ static void sink_save_file(struct sink *s, const char *name, int (*make)(const c
                 log_info("saved %s/%s", s->location, name);
 }
 
-static int make_dmesg(const char *path, const char *vmcore) {
+static int make_dmesg(const char *path, const void *vmcore) {
         return dump_dmesg(vmcore, path);
 }
 
-static int make_capture_log(const char *path, const char *arg _unused_) {
+static int make_capture_log(const char *path, const void *arg _unused_) {
         int r = capture_log_to(AT_FDCWD, path);
 
         if (r < 0)
                 log_warning_errno(r, "cannot write %s, ignoring: %m", path);
         return r;
+}
+
+/* The capture's outcome, for the next boot's `kdumpctl status`
+ * (kdump-capture.status beside the dump; key=value lines). */
+struct outcome {
+        int status;                     /* as kdump_post gets it */
+        const char *reason;
+        const char *location;
+        const char *collector;
+        uint64_t bytes;
+        double secs;
+};
+
+static int make_status(const char *path, const void *arg) {
+        const struct outcome *o = arg;
+        _cleanup_fclose_ FILE *f = NULL;
+        int fd;
+
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, DUMP_FILE_MODE);
+        if (fd < 0)
+                return log_warning_errno(errno, "cannot create %s: %m", path);
+        f = fdopen(fd, "w");
+        if (!f) {
+                close(fd);
+                return -ENOMEM;
+        }
+        fprintf(f, "result=%s\n", o->status == 0 ? "saved" : "failed");
+        fprintf(f, "status=%d\n", o->status);
+        if (o->status != 0)
+                fprintf(f, "reason=%s\n", o->reason);
+        fprintf(f, "location=%s\n", o->location);
+        fprintf(f, "core_collector=%s\n", o->collector);
+        fprintf(f, "bytes=%" PRIu64 "\n", o->bytes);
+        fprintf(f, "seconds=%.1f\n", o->secs);
+        fprintf(f, "time=%lld\n", (long long) capture_time());
+        return fflush(f) == 0 && !ferror(f) ? 0 : -EIO;
 }
 
 static unsigned stall_secs(const struct kdump_conf *c) {
@@ -932,7 +968,8 @@ static unsigned stall_secs(const struct kdump_conf *c) {
 
 /* The vmcore, committed here and nowhere else.  Returns 0 when saved, else
  * the status for kdump_post (>0) with *reason set. */
-static int save_vmcore(struct sink *s, const char *vmcore, char *reason, size_t reason_size) {
+static int save_vmcore(struct sink *s, const char *vmcore, char *reason, size_t reason_size,
+                       struct outcome *o) {
         struct relay_params p = { .file_dir_fd = -1, .keep_free_fd = -1, .stall_secs = stall_secs(s->c) };
         struct relay r;
         char desc[128];
@@ -950,6 +987,10 @@ static int save_vmcore(struct sink *s, const char *vmcore, char *reason, size_t 
         }
         log_info("saving vmcore with %s to %s", s->c->core_collector, s->location);
         k = relay_run(&p, &r);
+        if (k >= 0) {
+                o->bytes = r.bytes;
+                o->secs = r.secs;
+        }
         if (k < 0) {
                 snprintf(reason, reason_size, "cannot run %s%s%s: %s", p.collector[0], p.writer ? " | " : "",
                          p.writer ? writer_name(s) : "", strerror(-k));
@@ -994,6 +1035,7 @@ static int save_vmcore(struct sink *s, const char *vmcore, char *reason, size_t 
 
 static int save_dump(const struct kdump_conf *c, const char *vmcore, char *reason, size_t reason_size) {
         _cleanup_(sink_done) struct sink s = { .c = c, .dir_fd = -1 };
+        struct outcome o = { .collector = c->core_collector };
         bool remote = !arg_override_root && c->target.type != KDUMP_TARGET_FS &&
                       c->target.type != KDUMP_TARGET_ROOTFS;
         char status[16];
@@ -1013,8 +1055,12 @@ static int save_dump(const struct kdump_conf *c, const char *vmcore, char *reaso
                         log_warning("makedumpfile is not in the image, vmcore-dmesg.txt not saved");
         }
 
-        result = save_vmcore(&s, vmcore, reason, reason_size);
+        result = save_vmcore(&s, vmcore, reason, reason_size, &o);
         s.dump_failed = result != 0;
+        o.status = result;
+        o.reason = reason;
+        o.location = s.location;
+        sink_save_file(&s, "kdump-capture.status", make_status, &o);
 
         if (c->kdump_post) {
                 snprintf(status, sizeof status, "%d", result);

@@ -262,6 +262,11 @@ static int do_status(struct kdump_ctx *ctx) {
                 ret = EXIT_NOT_OPERATIONAL;
         }
         (void) test_status_report(ctx);
+        /* the last crash's outcome; a configuration with errors is read
+         * leniently here: status must answer whatever kdump.conf says */
+        if (!ctx->conf && kdump_conf_load(ctx->conf_path, KDUMP_CONF_LENIENT, &ctx->conf) < 0)
+                ctx->conf = NULL;
+        last_capture_report(ctx);
         return ret;
 }
 
@@ -304,6 +309,7 @@ static int do_show(struct kdump_ctx *ctx) {
                                ctx->conf->target.host);
                 (void) target_probe(ctx, true);
         }
+        last_capture_report(ctx);
         printf("Kernel: %s%s (%s)\n", ctx->root, ctx->kernel, ctx->kver);
         image = root_path(ctx, ctx->image);
         if (!image || asprintf(&tmp, "%s.tmp", image) < 0 || asprintf(&conf_tmp, "%s.conf.tmp", image) < 0) {

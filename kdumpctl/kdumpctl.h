@@ -148,6 +148,11 @@ char *target_describe(const struct resolved_target *t);
 char *target_identity(const struct resolved_target *t);
 char *target_mount_arg(const struct resolved_target *t);
 
+/* lastdump.c */
+/* Prints "Last capture: ..." (saved where, or failed and why) from the
+ * newest dump directory's kdump-capture.status; needs ctx->conf. */
+void last_capture_report(struct kdump_ctx *ctx);
+
 /* probe.c */
 /* Runs the target writer's `probe` (ssh, nfs): reachable, <path> writable,
  * enough free space for a dump.  Skipped (with a notice) for other targets,

@@ -165,6 +165,24 @@ static int reuse_leftover(int base_fd, const char *dir) {
         return 1;
 }
 
+/* kdump-capture.status for `kdumpctl status`, as the capture writes it for
+ * other targets; a failure here is only a warning. */
+static void write_status(int dfd, bool whole, const char *node, const struct kdump_raw_header *h, uint32_t crc) {
+        _cleanup_close_ int fd = openat(dfd, "kdump-capture.status",
+                                        O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, DUMP_FILE_MODE);
+        _cleanup_free_ char *text = NULL;
+        int n;
+
+        n = whole ? asprintf(&text, "result=saved\nstatus=0\nlocation=raw:%s\nbytes=%llu\ntime=%llu\n", node,
+                             (unsigned long long) h->length, (unsigned long long) h->time)
+                  : asprintf(&text, "result=failed\nstatus=1\nreason=the dump read from %s fails its checksum "
+                             "(crc32 %08x, header says %08x): kept as vmcore-incomplete\nlocation=raw:%s\n"
+                             "bytes=%llu\ntime=%llu\n", node, crc, h->data_crc32, node,
+                             (unsigned long long) h->length, (unsigned long long) h->time);
+        if (fd < 0 || n < 0 || write(fd, text, (size_t) n) != n || fsync(fd) < 0)
+                log_warning("Cannot write kdump-capture.status beside the saved dump.");
+}
+
 static int invalidate(const char *node) {
         _cleanup_close_ int fd = open(node, O_RDWR | O_CLOEXEC | O_NOCTTY);
         int r;
@@ -299,6 +317,8 @@ int raw_retrieve(const struct kdump_ctx *ctx) {
                 if (fsync(dfd) < 0)
                         return log_error_errno(errno, "Failed to sync %s/%s: %m", base, dir);
         }
+
+        write_status(dfd, final_name != NULL, t->raw_node, &h, crc);
 
 invalidate:
         r = invalidate(node);

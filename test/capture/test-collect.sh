@@ -192,6 +192,11 @@ check "success: peak memory line" grep -Eq '^kdump: peak memory .*MemAvailable m
 if [ "$(mode "$d")" = 700 ] && [ "$(mode "$d/vmcore")" = 600 ] && \
 	[ "$(mode "$d/vmcore-dmesg.txt")" = 600 ] && [ "$(mode "$d/kdump-capture.log")" = 600 ]; then ok "success: directory 0700, files 0600"; else not_ok "success: directory 0700, files 0600"; fi
 check "success: no 'capture failed'" bash -c "! grep -q 'capture failed' '$tmp/ok/out'"
+st=$d/kdump-capture.status
+if grep -qx 'result=saved' "$st" && grep -qx 'status=0' "$st" && grep -qx "location=$d" "$st" &&
+	grep -qx 'bytes=300000' "$st" && grep -Eqx 'seconds=[0-9]+\.[0-9]' "$st" && ! grep -q '^reason=' "$st" &&
+	[ "$(mode "$st")" = 600 ]; then ok "success: kdump-capture.status says saved, where, bytes, seconds (0600)"
+else not_ok "success: kdump-capture.status says saved, where, bytes, seconds ($(tr '\n' ' ' <"$st" 2>&1))"; fi
 check "success: no sanitizer report" no_sanitizer "$tmp/ok/out"
 
 # --- the collector fails -------------------------------------------------------
@@ -205,6 +210,9 @@ check "failure: console line 'kdump: capture failed: REASON'" \
 check "failure: no 'saved vmcore'" bash -c "! grep -q 'saved vmcore' '$tmp/failed/out'"
 check "failure: kdump_post gets the status" grep -qx "post 1 $d" "$tmp/failed/calls"
 check "failure: the log is still saved" [ -s "$d/kdump-capture.log" ]
+if grep -qx 'result=failed' "$d/kdump-capture.status" && grep -qx 'status=1' "$d/kdump-capture.status" &&
+	grep -qx 'reason=core_collector makedumpfile exited with status 1' "$d/kdump-capture.status"
+then ok "failure: kdump-capture.status says failed and why"; else not_ok "failure: kdump-capture.status says failed and why"; fi
 check "failure: no sanitizer report" no_sanitizer "$tmp/failed/out"
 
 # --- every way the collector can fail: nothing claimed, kdump_post told -------
@@ -345,8 +353,11 @@ check "ssh: exit 0" [ "$(status ssh)" = 0 ]
 check "ssh: vmcore on the server is the dump" cmp -s "$tmp/vmcore" "$d/vmcore"
 if grep -q 'Linux version' "$d/vmcore-dmesg.txt" && grep -q 'journal line' "$d/kdump-capture.log"; then ok "ssh: vmcore-dmesg.txt and kdump-capture.log put"; else not_ok "ssh: vmcore-dmesg.txt and kdump-capture.log put"; fi
 check "ssh: no -incomplete left" [ -z "$(find "$d" -name '*incomplete*')" ]
-if [ "$(order ssh | sed 's/|makedumpfile -l --message-level|/|/')" = "pre |kdump-ssh-writer mkdir $name|makedumpfile --dump-dmesg $tmp/vmcore|kdump-ssh-writer put $name|kdump-ssh-writer put --flattened|post 0 $loc|journalctl -b -o|kdump-ssh-writer put $name|" ] && \
-	[ "$(grep -c '^makedumpfile -l' "$tmp/ssh/calls")" = 1 ]; then ok "ssh: order pre, mkdir, dmesg, put dmesg, collector | put --flattened, post, log"; else not_ok "ssh: order pre, mkdir, dmesg, put dmesg, collector | put --flattened, post, log"; fi
+if [ "$(order ssh | sed 's/|makedumpfile -l --message-level|/|/')" = "pre |kdump-ssh-writer mkdir $name|makedumpfile --dump-dmesg $tmp/vmcore|kdump-ssh-writer put $name|kdump-ssh-writer put --flattened|kdump-ssh-writer put $name|post 0 $loc|journalctl -b -o|kdump-ssh-writer put $name|" ] && \
+	[ "$(grep -c '^makedumpfile -l' "$tmp/ssh/calls")" = 1 ]; then ok "ssh: order pre, mkdir, dmesg, put dmesg, collector | put --flattened, put status, post, log"; else not_ok "ssh: order pre, mkdir, dmesg, put dmesg, collector | put --flattened, put status, post, log"; fi
+if grep -qx 'result=saved' "$d/kdump-capture.status" && grep -qx "location=$loc" "$d/kdump-capture.status" &&
+	grep -qx 'bytes=300000' "$d/kdump-capture.status"; then ok "ssh: kdump-capture.status on the server: saved, where, bytes"
+else not_ok "ssh: kdump-capture.status on the server: saved, where, bytes ($(tr '\n' ' ' <"$d/kdump-capture.status" 2>&1))"; fi
 check "ssh: makedumpfile gets -F and /proc/vmcore, output on stdout" \
 	grep -qx "makedumpfile -l --message-level 7 -d 31 -F $tmp/vmcore" "$tmp/ssh/calls"
 check "ssh: writer put --flattened DIR vmcore" grep -qx "kdump-ssh-writer put --flattened $name vmcore" "$tmp/ssh/calls"

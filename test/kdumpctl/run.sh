@@ -398,6 +398,28 @@ d="$R/var/crash/crashedhost-2023-11-14-22:13:20"
 echo 0 > "$R/sys/kernel/kexec_crash_loaded"
 kd start
 [ "$RC" = 0 ] && [ "$(find "$R/var/crash" -mindepth 1 -maxdepth 1 | wc -l)" = 1 ] && ok "raw: nothing saved twice" || not_ok "raw twice" "$OUT"
+kd status
+echo "$OUT" | grep -qx "Last capture: saved to /var/crash/crashedhost-2023-11-14-22:13:20 (vmcore 0.0 MiB, from /dev/sdb)" \
+        && ok "raw: status names the saved dump and where it came from" || not_ok "raw status" "$OUT"
+
+# the last capture at the next boot: the newest dump directory's record
+fresh last
+printf 'path /var/crash\n' > "$R/etc/kdump.conf"
+mkdir -p "$R/var/crash/h-2023-01-01-00:00:00" "$R/var/crash/h-2023-02-01-00:00:00"
+printf 'result=saved\nstatus=0\nbytes=1048576\nseconds=3.5\n' > "$R/var/crash/h-2023-01-01-00:00:00/kdump-capture.status"
+printf 'result=failed\nstatus=137\nreason=no progress for 300 s, makedumpfile stopped (vmcore left incomplete)\n' \
+        > "$R/var/crash/h-2023-02-01-00:00:00/kdump-capture.status"
+touch -d '2023-01-01' "$R/var/crash/h-2023-01-01-00:00:00"; touch -d '2023-02-01' "$R/var/crash/h-2023-02-01-00:00:00"
+kd status
+echo "$OUT" | grep -qx "Last capture: FAILED: no progress for 300 s, makedumpfile stopped (vmcore left incomplete) (/var/crash/h-2023-02-01-00:00:00)" \
+        && ok "status: the last capture failed, and why" || not_ok "status last failed" "$OUT"
+touch -d '2023-03-01' "$R/var/crash/h-2023-01-01-00:00:00"
+kd status
+echo "$OUT" | grep -qx "Last capture: saved to /var/crash/h-2023-01-01-00:00:00 (vmcore 1.0 MiB in 3.5 s)" \
+        && ok "status: the last capture saved, where, how large, how long" || not_ok "status last saved" "$OUT"
+rm -rf "$R/var/crash"/*
+kd status
+echo "$OUT" | grep -qx "Last capture: none in /var/crash" && ok "status: no capture yet" || not_ok "status none" "$OUT"
 fresh raw-badcrc
 printf 'raw /dev/sdb\npath /var/crash\n' > "$R/etc/kdump.conf"
 "$FIXTURE" "$R/dev/sdb" crashedhost 1700000000 5000 bad-crc
