@@ -1171,6 +1171,8 @@ int main(int argc, char *argv[]) {
         int r;
 
         umask(077);
+        /* one progress line for the pipe: ours (relay.c), not the writer's too */
+        (void) setenv("KDUMP_WRITER_PROGRESS", "0", 1);
         /* a writer that dies must not kill us: its status says what happened */
         (void) signal(SIGPIPE, SIG_IGN);
         log_setup("kdump", e && streq(e, "1") ? LOG_TARGET_STDERR : LOG_TARGET_CONSOLE);

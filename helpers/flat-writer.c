@@ -290,10 +290,14 @@ void flat_progress_init(struct flat_progress *p) {
 }
 
 void flat_progress_update(struct flat_progress *p, uint64_t bytes) {
+        static int quiet = -1;
         double now = flat_now();
 
+        /* under kdump-collect, which prints one progress line for the pipe */
+        if (quiet < 0)
+                quiet = streq(strempty(secure_getenv("KDUMP_WRITER_PROGRESS")), "0");
         p->bytes = bytes;
-        if (now - p->last < PROGRESS_INTERVAL)
+        if (quiet || now - p->last < PROGRESS_INTERVAL)
                 return;
         p->last = now;
         fprintf(stderr, "%s: %.1f MiB written (%.1f MiB/s)\n", program_invocation_short_name,

@@ -100,7 +100,9 @@ bool flat_backoff(unsigned attempt, double deadline);
  * its own timeout does not reach).  0 disarms. */
 void flat_watchdog(unsigned secs);
 
-/* Progress lines on stderr every ~5 s, and a summary at the end. */
+/* Progress lines on stderr every ~5 s (none with KDUMP_WRITER_PROGRESS=0,
+ * which kdump-collect sets: it prints one line for the whole pipe), and a
+ * summary at the end. */
 struct flat_progress {
         double start, last;
         uint64_t bytes;

@@ -291,8 +291,10 @@ static int do_show(struct kdump_ctx *ctx) {
                 printf("    %s\n", l);
 
         desc = target_describe(&ctx->target);
-        if (desc)
+        if (desc) {
                 printf("Dump target: %s\n", desc);
+                (void) target_probe(ctx, true);
+        }
         else if (ctx->conf->target.type == KDUMP_TARGET_SSH || ctx->conf->target.type == KDUMP_TARGET_NFS)
         {
                 const struct net_route *n = &ctx->target.net;

@@ -155,12 +155,14 @@ void last_capture_report(struct kdump_ctx *ctx);
 
 /* probe.c */
 /* Runs the target writer's `probe` (ssh, nfs): reachable, <path> writable,
- * enough free space for a dump.  Skipped (with a notice) for other targets,
+ * enough free space for a dump; for a local target mounted here, checks its
+ * free space against the estimate (a warning only).  Skipped (with a
+ * notice) for raw targets,
  * under --sysroot and with KDUMP_SKIP_PROBE=1.  `report_only` (show): prints
  * one "Target probe: ..." line on stdout and never fails.  Else: problems as
  * "FILE:LINE: message" on stderr, a low free space as a warning; returns 0 or
  * -EIO. */
-int target_probe(const struct kdump_ctx *ctx, bool report_only);
+int target_probe(struct kdump_ctx *ctx, bool report_only);
 
 /* network.c */
 /* Resolves the ssh/nfs host and the route to it (see network.c for

@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "kdumpctl.h"
@@ -182,7 +183,37 @@ static char *first_message(const char *err) {
         return strdup(*msg ? msg : "no message");
 }
 
-int target_probe(const struct kdump_ctx *ctx, bool report_only) {
+/* A local target, mounted here: free space against the estimate.  On the
+ * root file system the capture also leaves 5% (at most 256 MiB) free, so
+ * that counts as taken.  Advice only: a warning, or show's line. */
+static void local_space_check(struct kdump_ctx *ctx, bool report_only) {
+        _cleanup_free_ char *dir = NULL;
+        unsigned long long need = dump_size_estimate(ctx), avail, keep = 0;
+        struct statvfs sv;
+        bool root;
+
+        if (ctx->image_mode || ctx_resolve_target(ctx) < 0 || !ctx->target.mountpoint)
+                return;
+        if (asprintf(&dir, "%s%s", ctx->root, ctx->target.mountpoint) < 0 || statvfs(dir, &sv) < 0)
+                return;
+        avail = (unsigned long long) sv.f_bavail * sv.f_frsize;
+        root = streq(ctx->target.mountpoint, "/");
+        if (root) {
+                keep = (unsigned long long) sv.f_blocks * sv.f_frsize / 100 * 5;
+                if (keep > 256 * MiB)
+                        keep = 256 * MiB;
+        }
+        if (report_only)
+                printf("Free space: %llu MiB on %s%s (a dump may need up to %llu MiB%s)%s\n", avail / MiB,
+                       ctx->target.mountpoint, root ? ", the root file system" : "", need / MiB,
+                       root ? ", and 5% of it stays free" : "", need + keep > avail ? ": too little" : "");
+        else if (need + keep > avail)
+                log_warning("warning: %s has %llu MiB free, a dump may need up to %llu MiB%s; a dump that does "
+                            "not fit fails and keeps its -incomplete name", ctx->target.mountpoint, avail / MiB,
+                            need / MiB, root ? " (the capture leaves 5% of the root file system free)" : "");
+}
+
+int target_probe(struct kdump_ctx *ctx, bool report_only) {
         const struct kdump_conf *c = ctx->conf;
         const char *type = kdump_target_type_to_string(c->target.type);
         _cleanup_free_ char *prefix = NULL, *first = NULL;
@@ -191,6 +222,10 @@ int target_probe(const struct kdump_ctx *ctx, bool report_only) {
         unsigned long long need;
         int r;
 
+        if (c->target.type == KDUMP_TARGET_FS || c->target.type == KDUMP_TARGET_ROOTFS) {
+                local_space_check(ctx, report_only);
+                return 0;
+        }
         if (c->target.type != KDUMP_TARGET_SSH && c->target.type != KDUMP_TARGET_NFS)
                 return 0;
         if (ctx->image_mode)

@@ -43,6 +43,26 @@ static void write_kmsg(int level, const char *msg) {
         close(fd);
 }
 
+/* The kernel prints every record below its console log level on the
+ * console itself: a line we also write to the console would show twice.
+ * So the kmsg copy (for the journal and kdump-capture.log) goes at a level
+ * the console does not print, at worst as debug. */
+static int kmsg_level_quiet(int level) {
+        static int console_level = -1;
+
+        if (console_level < 0) {
+                FILE *f = fopen("/proc/sys/kernel/printk", "re");
+
+                if (!f || fscanf(f, "%d", &console_level) != 1)
+                        console_level = 8;      /* unknown: as if all were printed */
+                if (f)
+                        fclose(f);
+        }
+        if (level >= console_level)
+                return level;
+        return console_level > 7 ? 7 : console_level;
+}
+
 static void write_console(const char *msg) {
         FILE *f = fopen("/dev/console", "we");
 
@@ -68,7 +88,7 @@ int log_internal(int level, int error, const char *fmt, ...) {
                 switch (log_target) {
                 case LOG_TARGET_CONSOLE:
                         write_console(msg);
-                        write_kmsg(level, msg);
+                        write_kmsg(kmsg_level_quiet(level), msg);
                         break;
                 case LOG_TARGET_KMSG:
                         write_kmsg(level, msg);

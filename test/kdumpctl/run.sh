@@ -402,6 +402,28 @@ kd status
 echo "$OUT" | grep -qx "Last capture: saved to /var/crash/crashedhost-2023-11-14-22:13:20 (vmcore 0.0 MiB, from /dev/sdb)" \
         && ok "raw: status names the saved dump and where it came from" || not_ok "raw status" "$OUT"
 
+# free space on a local target, against the estimate (a warning, not a refusal)
+fresh space
+mkdir -p "$WORK/space-small"
+if mount -t tmpfs -o size=4m tmpfs "$WORK/space-small" 2>/dev/null; then
+        cp -a "$R/." "$WORK/space-small/"
+        R=$WORK/space-small
+        printf 'path /var/crash\n' > "$R/etc/kdump.conf"
+        kd check-config
+        [ "$RC" = 0 ] && echo "$OUT" | grep -Eq "^kdumpctl: warning: / has [0-9]+ MiB free, a dump may need up to [0-9]+ MiB \(the capture leaves 5% of the root file system free\)" \
+                && ok "check-config warns when the root file system is too small for a dump" || not_ok "space warning" "rc=$RC" "$OUT"
+        kd show
+        echo "$OUT" | grep -Eq "^Free space: [0-9]+ MiB on /, the root file system \(a dump may need up to [0-9]+ MiB, and 5% of it stays free\): too little" \
+                && ok "show prints the free space against the estimate" || not_ok "space show" "$OUT"
+        umount "$WORK/space-small"
+else
+        echo "skip - free space warning: cannot mount a tmpfs here (not root)"
+fi
+fresh space-ok
+printf 'path /var/crash\n' > "$R/etc/kdump.conf"
+kd check-config
+[ "$RC" = 0 ] && ! echo "$OUT" | grep -q "MiB free, a dump may need" && ok "no space warning with room to spare" || not_ok "space ok" "$OUT"
+
 # the last capture at the next boot: the newest dump directory's record
 fresh last
 printf 'path /var/crash\n' > "$R/etc/kdump.conf"
