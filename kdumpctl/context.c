@@ -189,6 +189,16 @@ static int check_system(const struct kdump_ctx *ctx) {
                         }
                 }
         }
+        /* retention deletes dumps in the first kernel: only where kdumpctl
+         * sees them, never on a server */
+        if ((c->keep_dumps || c->keep_free_mb) &&
+            (c->target.type == KDUMP_TARGET_SSH || c->target.type == KDUMP_TARGET_NFS)) {
+                conf_error(ctx, c->keep_dumps ? c->lines.keep_dumps : c->lines.keep_free_mb,
+                           "%s applies to local and raw targets only, not to the %s target %s",
+                           c->keep_dumps ? "keep_dumps" : "keep_free_mb",
+                           kdump_target_type_to_string(c->target.type), c->target.spec);
+                errors++;
+        }
         if (errors > 0) {
                 fprintf(stderr, "%s: %d error%s, configuration refused\n",
                         ctx->conf_path, errors, errors == 1 ? "" : "s");

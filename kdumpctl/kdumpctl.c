@@ -145,6 +145,7 @@ static int do_start(struct kdump_ctx *ctx) {
                         return r;
                 }
         }
+        (void) dumps_retention(ctx);
         if (kexec_crash_loaded(ctx) == 1) {
                 log_info("Kdump already running.");
                 return 0;

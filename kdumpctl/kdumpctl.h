@@ -148,10 +148,14 @@ char *target_describe(const struct resolved_target *t);
 char *target_identity(const struct resolved_target *t);
 char *target_mount_arg(const struct resolved_target *t);
 
-/* lastdump.c */
+/* dumps.c */
 /* Prints "Last capture: ..." (saved where, or failed and why) from the
  * newest dump directory's kdump-capture.status; needs ctx->conf. */
 void last_capture_report(struct kdump_ctx *ctx);
+/* keep_dumps / keep_free_mb on a local or raw target: removes the oldest
+ * dumps (a failed capture's leftovers older than the newest complete dump
+ * first), never the newest.  Never fails: a warning at worst. */
+int dumps_retention(struct kdump_ctx *ctx);
 
 /* probe.c */
 /* Runs the target writer's `probe` (ssh, nfs): reachable, <path> writable,

@@ -23,7 +23,7 @@ enum directive_id {
         D_EXTRA_BINS, D_EXTRA_MODULES, D_FAILURE_ACTION, D_DEFAULT,
         D_FINAL_ACTION, D_FORCE_REBUILD, D_FORCE_NO_REBUILD, D_DRACUT_ARGS,
         D_FENCE_KDUMP_ARGS, D_FENCE_KDUMP_NODES, D_AUTO_RESET_CRASHKERNEL,
-        D_STALL_TIMEOUT,
+        D_STALL_TIMEOUT, D_KEEP_DUMPS, D_KEEP_FREE_MB,
         _D_MAX,
 };
 
@@ -50,6 +50,8 @@ const struct kdump_directive_info kdump_directives[] = {
         { "fence_kdump_nodes", false, NULL },
         { "auto_reset_crashkernel", false, NULL },
         { "stall_timeout", false, NULL },
+        { "keep_dumps", false, NULL },
+        { "keep_free_mb", false, NULL },
         { "net", true, "use 'ssh user@host' or 'nfs host:/export'" },
         { "options", true, "pass module options with 'dracut_args --kernel-cmdline \"module.param=value\"'" },
         { "link_delay", true, "the capture kernel waits for the network by itself, with a bounded timeout" },
@@ -293,6 +295,8 @@ static int lookup_directive(const char *name) {
                 { "fence_kdump_nodes", D_FENCE_KDUMP_NODES },
                 { "auto_reset_crashkernel", D_AUTO_RESET_CRASHKERNEL },
                 { "stall_timeout", D_STALL_TIMEOUT },
+                { "keep_dumps", D_KEEP_DUMPS },
+                { "keep_free_mb", D_KEEP_FREE_MB },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(map); i++)
@@ -400,6 +404,8 @@ static unsigned *line_field(struct kdump_conf *c, enum directive_id id) {
         case D_FORCE_NO_REBUILD:        return &c->lines.force_no_rebuild;
         case D_AUTO_RESET_CRASHKERNEL:  return &c->lines.auto_reset_crashkernel;
         case D_STALL_TIMEOUT:           return &c->lines.stall_timeout;
+        case D_KEEP_DUMPS:              return &c->lines.keep_dumps;
+        case D_KEEP_FREE_MB:            return &c->lines.keep_free_mb;
         default:                        return NULL;
         }
 }
@@ -626,6 +632,24 @@ static int parse_directive(struct parse_state *s, unsigned line, const char *dir
                         return invalid(c, line, directive, value,
                                        "expected a number of seconds from 10 to 86400");
                 c->stall_timeout = (unsigned) v;
+                return 0;
+        }
+
+        case D_KEEP_DUMPS:
+        case D_KEEP_FREE_MB: {
+                char *end;
+                unsigned long v;
+
+                errno = 0;
+                v = strtoul(value, &end, 10);
+                if (!isdigit((unsigned char) value[0]) || *end || errno || v > 1000000)
+                        return invalid(c, line, directive, value,
+                                       id == D_KEEP_DUMPS ? "expected a number of dumps (0: keep all)"
+                                                          : "expected a number of MiB (0: no limit)");
+                if (id == D_KEEP_DUMPS)
+                        c->keep_dumps = (unsigned) v;
+                else
+                        c->keep_free_mb = (unsigned) v;
                 return 0;
         }
 
@@ -966,6 +990,10 @@ int kdump_conf_write(const struct kdump_conf *c, FILE *f) {
          * configuration stay the same */
         if (c->stall_timeout != KDUMP_DEFAULT_STALL_TIMEOUT)
                 fprintf(f, "stall_timeout %u\n", c->stall_timeout);
+        if (c->keep_dumps)
+                fprintf(f, "keep_dumps %u\n", c->keep_dumps);
+        if (c->keep_free_mb)
+                fprintf(f, "keep_free_mb %u\n", c->keep_free_mb);
 
         return fflush(f) == 0 && !ferror(f) ? 0 : -EIO;
 }

@@ -68,6 +68,8 @@ struct kdump_conf_lines {
         unsigned force_no_rebuild;
         unsigned auto_reset_crashkernel;
         unsigned stall_timeout;
+        unsigned keep_dumps;
+        unsigned keep_free_mb;
         /* one entry per word of the list of the same name: repeated lines
          * accumulate, and each word keeps the line it was written on */
         unsigned *extra_bins;
@@ -94,6 +96,8 @@ struct kdump_conf {
         bool force_no_rebuild;
         bool auto_reset_crashkernel;
         unsigned stall_timeout;         /* seconds without progress that end a dump */
+        unsigned keep_dumps;            /* local targets: at most this many dumps, 0 all */
+        unsigned keep_free_mb;          /* local targets: old dumps go below this, 0 never */
         struct kdump_conf_lines lines;
 
         char *filename;                 /* for messages */

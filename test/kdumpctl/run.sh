@@ -424,6 +424,42 @@ printf 'path /var/crash\n' > "$R/etc/kdump.conf"
 kd check-config
 [ "$RC" = 0 ] && ! echo "$OUT" | grep -q "MiB free, a dump may need" && ok "no space warning with room to spare" || not_ok "space ok" "$OUT"
 
+# retention: keep_dumps, keep_free_mb; never the newest dump, never on a server
+mkdumps() { # DIR: four complete dumps and an old failed one, oldest first
+        local m
+        for m in 01 02 03 04; do
+                mkdir -p "$1/h-2023-$m-01-00:00:00"; echo x > "$1/h-2023-$m-01-00:00:00/vmcore"
+                touch -d "2023-$m-01" "$1/h-2023-$m-01-00:00:00"
+        done
+        mkdir -p "$1/h-2022-12-01-00:00:00"; echo x > "$1/h-2022-12-01-00:00:00/vmcore-incomplete"
+        touch -d 2022-12-01 "$1/h-2022-12-01-00:00:00"
+}
+fresh keep
+printf 'path /var/crash\nkeep_dumps 2\n' > "$R/etc/kdump.conf"
+mkdumps "$R/var/crash"
+kd start
+[ "$RC" = 0 ] && [ "$(ls "$R/var/crash" | tr '\n' ' ')" = "h-2023-03-01-00:00:00 h-2023-04-01-00:00:00 " ] &&
+        echo "$OUT" | grep -q "Removed /var/crash/h-2022-12-01-00:00:00 (a failed capture's leftover" &&
+        echo "$OUT" | grep -q "Removed /var/crash/h-2023-01-01-00:00:00 (keep_dumps)" \
+        && ok "keep_dumps 2: the two newest stay, the failed leftover goes first" || not_ok "keep_dumps" "$OUT" "$(ls "$R/var/crash")"
+fresh keep-free
+printf 'path /var/crash\nkeep_free_mb 1000000\n' > "$R/etc/kdump.conf"
+mkdumps "$R/var/crash"
+kd start
+[ "$RC" = 0 ] && [ "$(ls "$R/var/crash" | tr '\n' ' ')" = "h-2023-04-01-00:00:00 " ] &&
+        echo "$OUT" | grep -q "less than keep_free_mb 1000000, with only the newest dump left" \
+        && ok "keep_free_mb: old dumps go, the newest never" || not_ok "keep_free_mb" "$OUT" "$(ls "$R/var/crash")"
+fresh keep-none
+printf 'path /var/crash\n' > "$R/etc/kdump.conf"
+mkdumps "$R/var/crash"
+kd start
+[ "$RC" = 0 ] && [ "$(ls "$R/var/crash" | wc -l)" = 5 ] && ok "no retention directive: no dump is ever removed" || not_ok "no retention" "$OUT"
+fresh keep-ssh
+printf 'ssh kdump@192.0.2.5\nsshkey /root/.ssh/kdump_id_ed25519\n\nkeep_dumps 3\n' > "$R/etc/kdump.conf"
+kd check-config
+[ "$RC" = 1 ] && echo "$OUT" | grep -q "kdump.conf:4: keep_dumps applies to local and raw targets only, not to the ssh target kdump@192.0.2.5" \
+        && ok "keep_dumps on an ssh target: refused, file:line" || not_ok "keep_dumps ssh" "$OUT"
+
 # the last capture at the next boot: the newest dump directory's record
 fresh last
 printf 'path /var/crash\n' > "$R/etc/kdump.conf"

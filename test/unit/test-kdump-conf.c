@@ -113,6 +113,10 @@ static const struct conf_case cases[] = {
         { "stall_timeout 9 refused", "\nstall_timeout 9\n", 1, "invalid value '9' for 'stall_timeout': expected a number of seconds from 10 to 86400", 2, NULL },
         { "stall_timeout 86401 refused", "stall_timeout 86401\n", 1, "from 10 to 86400", 1, NULL },
         { "stall_timeout 5m refused", "stall_timeout 5m\n", 1, "from 10 to 86400", 1, NULL },
+        { "keep_dumps 3", "keep_dumps 3\n", 0, NULL, 0, "keep_dumps 3\n" },
+        { "keep_free_mb 4096", "keep_free_mb 4096\n", 0, NULL, 0, "keep_free_mb 4096\n" },
+        { "keep_dumps x refused", "keep_dumps x\n", 1, "expected a number of dumps (0: keep all)", 1, NULL },
+        { "keep_free_mb -5 refused", "keep_free_mb -5\n", 1, "expected a number of MiB (0: no limit)", 1, NULL },
         { "stall_timeout -1 refused", "stall_timeout -1\n", 1, "from 10 to 86400", 1, NULL },
         /* errors */
         { "unknown directive", "\n\npth /var/crash\n", 1, "unknown directive 'pth' (did you mean 'path'?)", 3, NULL },
