@@ -12,8 +12,15 @@ check-capture-generator: $(B)/asan/kdump-target-generator
 check-capture-unit-name: $(B)/test/test-unit-name
 	$(Q)test/capture/test-unit-name.sh $<
 
-check-capture-collect: $(B)/asan/kdump-collect $(B)/asan/kdump-failure-action
-	$(Q)test/capture/test-collect.sh $(B)/asan
+# fsync-eio.so: an LD_PRELOAD double of a failing disk, used with the
+# unsanitized kdump-collect (ASan must come first in the library list)
+$(B)/test/fsync-eio.so: test/capture/fsync-eio.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -O1 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
+
+check-capture-collect: $(B)/asan/kdump-collect $(B)/asan/kdump-failure-action $(B)/kdump-collect $(B)/test/fsync-eio.so
+	$(Q)FSYNC_EIO_SO=$(abspath $(B)/test/fsync-eio.so) PLAIN_COLLECT=$(abspath $(B)/kdump-collect) \
+		test/capture/test-collect.sh $(B)/asan
 
 check-capture-units: $(B)/kdump-collect $(B)/kdump-failure-action
 	$(Q)test/capture/test-units.sh $(B)

@@ -282,6 +282,25 @@ else
 	echo "skip - $c: cannot mount a tmpfs here (not root)"
 fi
 
+# --- the disk fails at the end: fsync EIO -------------------------------------
+# (an LD_PRELOAD double: no device-mapper error target on these machines)
+if [ -n "${FSYNC_EIO_SO:-}" ] && [ -n "${PLAIN_COLLECT:-}" ]; then
+	mkdir -p "$tmp/eio/root"
+	printf 'kdump_post %s\n' "$tmp/post" >"$tmp/eio/kdump.conf"
+	: >"$KDUMP_TEST_LOG"
+	env PATH="$dbl" KDUMP_CONF="$tmp/eio/kdump.conf" KDUMP_TARGET_ROOT="$tmp/eio/root" LD_PRELOAD="$FSYNC_EIO_SO" \
+		"$PLAIN_COLLECT" >"$tmp/eio/out" 2>&1
+	st=$?
+	d=$tmp/eio/root/var/crash/$name
+	if [ "$st" = 1 ] && [ ! -e "$d/vmcore" ] && [ -s "$d/vmcore-incomplete" ] &&
+		grep -qx "kdump: capture failed: cannot complete $d/vmcore: Input/output error" "$tmp/eio/out" &&
+		grep -qx "post 1 $d" "$KDUMP_TEST_LOG" && grep -qx 'result=failed' "$d/kdump-capture.status"; then
+		ok "fsync EIO: the dump is not renamed, kdump_post 1, status failed"
+	else not_ok "fsync EIO: the dump is not renamed, kdump_post 1, status failed (exit $st: $(grep 'capture failed' "$tmp/eio/out"))"; fi
+else
+	not_ok "fsync EIO: not run (FSYNC_EIO_SO and PLAIN_COLLECT unset; make check-capture-collect sets them)"
+fi
+
 # --- an existing dump directory is never touched ------------------------------
 mkdir -p "$tmp/exist/root/var/crash/$name" "$tmp/exist/root/var/crash/$name-1"
 echo old >"$tmp/exist/root/var/crash/$name/vmcore"
