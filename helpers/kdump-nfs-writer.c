@@ -242,6 +242,7 @@ struct nfs_out {
         unsigned n_slots, n_busy, next;
         struct nfs_slot *fill;  /* collecting contiguous data, not sent yet */
         uint64_t replies;
+        uint64_t bytes;         /* handed to write_at: bounds the final COMMIT */
         double last_reply;      /* or when the pipeline last left idle */
         int error;              /* the first failure, negative errno */
         char error_msg[256];
@@ -456,6 +457,7 @@ static int nfs_write_at(void *userdata, uint64_t offset, const void *buf, size_t
         const char *p = buf;
         int r = o->error;
 
+        o->bytes += len;
         flat_watchdog(WATCHDOG_SECS);
         while (r >= 0 && len > 0) {
                 struct nfs_slot *s = o->fill;
@@ -542,7 +544,7 @@ static int nfs_fsync_file(void *userdata) {
         struct nfs_conn *c = o->conn;
         int r;
 
-        flat_watchdog(WATCHDOG_SECS);
+        flat_watchdog(flat_sync_secs(WATCHDOG_SECS, o->bytes));
         r = nfs_fsync(c->nfs, o->fh);
         flat_watchdog(0);
         if (r < 0)
