@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <stdint.h>
+
 /* Paths shared by the capture helpers, the generator and the units. */
 
 /* Where kdump-target-generator mounts the dump target in the capture
@@ -19,5 +21,12 @@
 #define KDUMP_FAILURE_ACTION_SERVICE "kdump-failure-action.service"
 
 /* Bounded waits (seconds). */
+/* The bound of a final fsync/COMMIT of `bytes` written: `base`, and a second
+ * for every 8 MiB, since a server may hold all of it unstable until then
+ * (kdump-collect waiting for a writer, the writers on their server). */
+static inline unsigned kdump_sync_secs(unsigned base, uint64_t bytes) {
+        return base + (unsigned) (bytes >> 23);
+}
+
 #define KDUMP_DEVICE_TIMEOUT_DEFAULT 90         /* rd.timeout= overrides */
 #define KDUMP_MOUNT_TIMEOUT 300                 /* the mount command itself (log replay) */

@@ -89,10 +89,9 @@
 /* writer mkdir, and put of small files: past the writers' own retries (up
  * to 660 s while an ssh server turns connections away) */
 #define WRITER_TIMEOUT_SEC 900
-/* the writer's fsync/COMMIT and rename after the data: a base, and a second
- * for every 8 MiB, since a server may hold that much unstable data */
+/* the writer's fsync/COMMIT and rename after the data: this, plus a second
+ * per 8 MiB (kdump_sync_secs) */
 #define WRITER_FINISH_BASE_SEC 300
-#define WRITER_FINISH_BYTES_PER_SEC (8ULL << 20)
 /* what a dump leaves free on the machine's root file system: the next boot
  * needs room (5% of it, at most 256 MiB) */
 #define ROOT_KEEP_FREE_MAX (256ULL << 20)
@@ -439,6 +438,7 @@ struct sink {
         char *dir;
         int dir_fd;
         uint64_t keep_free;             /* the root file system: bytes left free */
+        const char *vmcore_partial;     /* vmcore-incomplete, relative to dir_fd (in collector) */
 
         /* a writer */
         const char *config;             /* its --config */
@@ -577,7 +577,7 @@ static int fs_vmcore_params(struct sink *s, const char *vmcore, struct relay_par
                 return -ENOMEM;
         p->collector = s->collector;
         p->file_dir_fd = s->dir_fd;
-        p->file_name = strrchr(s->collector[strv_length(s->collector) - 1], '/') + 1;
+        p->file_name = s->vmcore_partial = strrchr(s->collector[strv_length(s->collector) - 1], '/') + 1;
         if (s->keep_free > 0) {
                 uint64_t avail = free_bytes(s->dir_fd);
 
@@ -595,17 +595,16 @@ static int fs_vmcore_params(struct sink *s, const char *vmcore, struct relay_par
  * reserve (the collector may have hit ENOSPC first): the partial stays,
  * shorter, and the next boot has room. */
 static void fs_vmcore_failed(struct sink *s) {
-        _cleanup_free_ char *incomplete = NULL;
         _cleanup_close_ int fd = -1;
         uint64_t avail;
         struct stat st;
 
-        if (s->keep_free == 0 || dump_incomplete_name("vmcore", &incomplete) < 0)
+        if (s->keep_free == 0)
                 return;
         avail = free_bytes(s->dir_fd);
         if (avail >= s->keep_free)
                 return;
-        fd = openat(s->dir_fd, incomplete, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+        fd = openat(s->dir_fd, s->vmcore_partial, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
         if (fd < 0 || fstat(fd, &st) < 0)
                 return;
         /* blocks, not the size: a sparse file gives back what it holds */
@@ -616,18 +615,12 @@ static void fs_vmcore_failed(struct sink *s) {
                 keep = (uint64_t) st.st_size;
         if (ftruncate(fd, (off_t) keep) == 0 && fsync(fd) == 0)
                 log_warning("the root file system was nearly full: %s/%s cut to %" PRIu64 " MiB, %" PRIu64
-                            " MiB free again", s->dir, incomplete, keep >> 20, free_bytes(s->dir_fd) >> 20);
+                            " MiB free again", s->dir, s->vmcore_partial, keep >> 20, free_bytes(s->dir_fd) >> 20);
 }
 
 static int fs_vmcore_commit(struct sink *s, struct relay *r _unused_, char *reason, size_t reason_size) {
-        _cleanup_free_ char *incomplete = NULL;
-        int k;
+        int k = commit_file(s->dir_fd, s->vmcore_partial, "vmcore");
 
-        if (dump_incomplete_name("vmcore", &incomplete) < 0) {
-                snprintf(reason, reason_size, "out of memory");
-                return -ENOMEM;
-        }
-        k = commit_file(s->dir_fd, incomplete, "vmcore");
         if (k < 0)
                 snprintf(reason, reason_size, "cannot complete %s/vmcore: %s", s->dir, strerror(-k));
         return k;
@@ -790,7 +783,7 @@ static int writer_vmcore_params(struct sink *s, const char *vmcore, struct relay
 }
 
 static int writer_vmcore_commit(struct sink *s, struct relay *r, char *reason, size_t reason_size) {
-        unsigned timeout = WRITER_FINISH_BASE_SEC + (unsigned) (r->bytes / WRITER_FINISH_BYTES_PER_SEC);
+        unsigned timeout = kdump_sync_secs(WRITER_FINISH_BASE_SEC, r->bytes);
         char desc[128];
         int k;
 

@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "capture.h"
 #include "flatten.h"
 #include "kdump-conf.h"
 
@@ -86,12 +87,6 @@ unsigned flat_env_port(const char *name, unsigned def);
  * negative errno after saying why (no commit, another byte count, no fd 3);
  * `what` names the file left incomplete. */
 int flat_await_commit(uint64_t bytes_in, const char *what);
-
-/* The bound of a final fsync/COMMIT: `base`, and a second for every 8 MiB
- * written, since the server may hold all of it unstable until then. */
-static inline unsigned flat_sync_secs(unsigned base, uint64_t bytes) {
-        return base + (unsigned) (bytes >> 23);
-}
 
 /* Monotonic seconds. */
 double flat_now(void);

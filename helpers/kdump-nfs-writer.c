@@ -544,7 +544,7 @@ static int nfs_fsync_file(void *userdata) {
         struct nfs_conn *c = o->conn;
         int r;
 
-        flat_watchdog(flat_sync_secs(WATCHDOG_SECS, o->bytes));
+        flat_watchdog(kdump_sync_secs(WATCHDOG_SECS, o->bytes));
         r = nfs_fsync(c->nfs, o->fh);
         flat_watchdog(0);
         if (r < 0)

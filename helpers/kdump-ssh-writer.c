@@ -634,7 +634,7 @@ static int sftp_fsync(void *userdata) {
         r = sftp_flush(o);
         if (r < 0)
                 return r;
-        flat_watchdog(flat_sync_secs(arg_io_timeout_secs + 15, o->pos));
+        flat_watchdog(kdump_sync_secs(arg_io_timeout_secs + 15, o->pos));
         r = libssh2_sftp_fsync(o->handle);
         flat_watchdog(0);
         if (r >= 0)

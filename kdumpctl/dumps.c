@@ -98,58 +98,6 @@ static void print_one(const char *base, const char *name, int dfd) {
                 printf("Last capture: FAILED: %s (%s/%s)\n", reason ? reason : "no reason recorded", base, name);
 }
 
-void last_capture_report(struct kdump_ctx *ctx) {
-        _cleanup_free_ char *base = NULL, *newest = NULL;
-        _cleanup_close_ int bfd = -1, dfd = -1;
-        struct timespec best = {};
-        struct dirent *de;
-        DIR *d;
-
-        if (!ctx->conf)
-                return;
-        if (ctx->conf->target.type == KDUMP_TARGET_SSH || ctx->conf->target.type == KDUMP_TARGET_NFS) {
-                printf("Last capture: recorded on the %s target, in kdump-capture.status beside each dump\n",
-                       kdump_target_type_to_string(ctx->conf->target.type));
-                return;
-        }
-        base = dump_path(ctx);
-        if (!base) {
-                printf("Last capture: unknown (the dump target is not mounted here)\n");
-                return;
-        }
-        bfd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        d = bfd >= 0 ? fdopendir(dup(bfd)) : NULL;
-        if (!d) {
-                printf("Last capture: none in %s\n", base + strlen(ctx->root));
-                return;
-        }
-        /* the newest directory that looks like a dump's: <host>-<date> */
-        while ((de = readdir(d))) {
-                struct stat st;
-
-                if (de->d_name[0] == '.' || !strstr(de->d_name, "-20") ||
-                    fstatat(bfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
-                        continue;
-                if (!newest || st.st_mtim.tv_sec > best.tv_sec ||
-                    (st.st_mtim.tv_sec == best.tv_sec && st.st_mtim.tv_nsec > best.tv_nsec)) {
-                        free(newest);
-                        newest = strdup(de->d_name);
-                        best = st.st_mtim;
-                }
-        }
-        closedir(d);
-        if (!newest) {
-                printf("Last capture: none in %s\n", base + strlen(ctx->root));
-                return;
-        }
-        dfd = openat(bfd, newest, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (dfd < 0)
-                return;
-        print_one(base + strlen(ctx->root), newest, dfd);
-}
-
-/* ---- retention ------------------------------------------------------------ */
-
 struct dump_entry {
         char *name;
         struct timespec mtime;
@@ -164,6 +112,12 @@ static int entry_cmp(const void *a, const void *b) {
         if (x->mtime.tv_nsec != y->mtime.tv_nsec)
                 return x->mtime.tv_nsec < y->mtime.tv_nsec ? -1 : 1;
         return strcmp(x->name, y->name);
+}
+
+static void dumps_free(struct dump_entry *l, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(l[i].name);
+        free(l);
 }
 
 /* The dump directories under bfd, oldest first. */
@@ -203,6 +157,39 @@ static int list_dumps(int bfd, struct dump_entry **ret, size_t *ret_n) {
         *ret_n = n;
         return 0;
 }
+
+void last_capture_report(struct kdump_ctx *ctx) {
+        _cleanup_free_ char *base = NULL;
+        _cleanup_close_ int bfd = -1, dfd = -1;
+        struct dump_entry *l = NULL;
+        size_t n = 0;
+
+        if (!ctx->conf)
+                return;
+        if (ctx->conf->target.type == KDUMP_TARGET_SSH || ctx->conf->target.type == KDUMP_TARGET_NFS) {
+                printf("Last capture: recorded on the %s target, in kdump-capture.status beside each dump\n",
+                       kdump_target_type_to_string(ctx->conf->target.type));
+                return;
+        }
+        base = dump_path(ctx);
+        if (!base) {
+                printf("Last capture: unknown (the dump target is not mounted here)\n");
+                return;
+        }
+        bfd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (bfd < 0 || list_dumps(bfd, &l, &n) < 0 || n == 0) {
+                printf("Last capture: none in %s\n", base + strlen(ctx->root));
+                free(l);
+                return;
+        }
+        /* the newest, failed or not */
+        dfd = openat(bfd, l[n - 1].name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (dfd >= 0)
+                print_one(base + strlen(ctx->root), l[n - 1].name, dfd);
+        dumps_free(l, n);
+}
+
+/* ---- retention ------------------------------------------------------------ */
 
 /* Removes a dump directory: its files, then itself.  A directory holding
  * anything but files is not a dump of ours: left alone. */
@@ -286,8 +273,6 @@ int dumps_retention(struct kdump_ctx *ctx) {
         if (c->keep_free_mb && free_mib(bfd) < c->keep_free_mb)
                 log_warning("%s has %" PRIu64 " MiB free, less than keep_free_mb %u, with only the newest dump left.",
                             base + strlen(ctx->root), free_mib(bfd), c->keep_free_mb);
-        for (size_t i = 0; i < n; i++)
-                free(l[i].name);
-        free(l);
+        dumps_free(l, n);
         return 0;
 }

@@ -239,6 +239,14 @@ fault stalled stall 137 'no progress for 3 s, makedumpfile stopped (vmcore left 
 secs=$(($(date +%s) - start))
 check "stalled: the watchdog ended it within bounds (${secs} s for a 3 s stall)" [ "$secs" -le 30 ]
 check "stalled: the stalled collector was killed" bash -c "! kill -0 $(cat "$KDUMP_TEST_LOG.stalled")"
+# the directive itself (no environment override): stall_timeout 10
+start=$(date +%s)
+run_collect stall-conf "stall_timeout 10\n" FAKE_FAIL=stall
+secs=$(($(date +%s) - start))
+if [ "$(cat "$tmp/stall-conf/status")" = 1 ] && [ "$secs" -ge 10 ] && [ "$secs" -le 40 ] &&
+	grep -qx 'kdump: capture failed: no progress for 10 s, makedumpfile stopped (vmcore left incomplete)' "$tmp/stall-conf/out"
+then ok "stall_timeout 10 in kdump.conf: the dump is stopped after 10 s without progress (${secs} s)"
+else not_ok "stall_timeout 10 in kdump.conf: the dump is stopped after 10 s without progress (${secs} s: $(grep 'capture failed' "$tmp/stall-conf/out"))"; fi
 
 # --- a full file system: ENOSPC ---------------------------------------------------
 # A 4 MiB tmpfs and a 6 MiB vmcore.  On the root file system the dump must
