@@ -152,7 +152,8 @@ static int list_dumps(int bfd, struct dump_entry **ret, size_t *ret_n) {
                         n++;
         }
         closedir(d);
-        qsort(l, n, sizeof *l, entry_cmp);
+        if (n > 1)
+                qsort(l, n, sizeof *l, entry_cmp);
         *ret = l;
         *ret_n = n;
         return 0;
