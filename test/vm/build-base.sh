@@ -34,7 +34,7 @@ set -euo pipefail
 GUEST_PKGS=(
 	linux-image-amd64 systemd systemd-sysv udev kmod dbus
 	kexec-tools makedumpfile dracut-core dracut-network initramfs-tools
-	cpio zstd xz-utils e2fsprogs xfsprogs
+	cpio zstd xz-utils e2fsprogs xfsprogs btrfs-progs lvm2
 	iproute2 procps util-linux openssh-client busybox
 )
 # shellcheck disable=SC2206 # word splitting is the point
@@ -48,6 +48,8 @@ BUILD_PKGS=(build-essential pkg-config libmount-dev libssh2-1-dev libnfs-dev lib
 	zlib1g-dev libblkid-dev libzstd-dev systemd dracut-core
 	zstd cpio) # lsinitrd of the capture images (hostsrv.sh: initramfs_list)
 [ "$DISTRO" = bookworm ] || BUILD_PKGS+=(systemd-dev)
+# mkfs.btrfs --subvol (btrfs-progs 6.12): the btrfs-root scenario's image
+[ "$DISTRO" = bookworm ] || BUILD_PKGS+=(btrfs-progs)
 [ "$DISTRO" = bookworm ] || BUILD_PKGS+=(crash) # crash-check.sh (12's crash 8.0.2 misreads 6.1 dumps)
 
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-1200}

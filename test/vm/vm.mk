@@ -19,7 +19,7 @@ VM_SCRIPTS := $(addprefix $(VM_DIR)/,common.sh hostsrv.sh build-base.sh build-pr
 
 CHECK_VM   += check-vm-run
 CHECK_FAST += check-vm-lint
-DEB_DEPS   += qemu-system-x86 qemu-utils debootstrap e2fsprogs xfsprogs util-linux \
+DEB_DEPS   += qemu-system-x86 qemu-utils debootstrap e2fsprogs xfsprogs btrfs-progs fdisk util-linux \
 	makedumpfile python3 python3-libkdumpfile socat shellcheck \
 	openssh-server openssh-client nfs-ganesha nfs-ganesha-vfs dracut-core iproute2 file
 
