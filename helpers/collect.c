@@ -63,8 +63,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/btrfs.h>
+#include <linux/magic.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -145,23 +149,43 @@ static int commit_file(int dir_fd, const char *incomplete, const char *final) {
         return 0;
 }
 
-/* mkdir -p, for <root><path>; new components get 0700. */
-static int mkdir_parents(const char *path) {
+/* mkdir -p of `path` below the directory `root_fd`, never following a
+ * symlink: kdumpctl resolved every link of path in the running system, so a
+ * link met here (or ".." ) would lead out of the target, or somewhere the
+ * running system does not look.  New components get 0700.  Returns the
+ * opened directory; on failure *ret_at names the component. */
+static int open_beneath(int root_fd, const char *path, const char **ret_at) {
         _cleanup_free_ char *p = strdup(path);
+        _cleanup_close_ int fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
+        char *save = NULL;
 
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p + 1;; s++) {
-                if (*s != '/' && *s != '\0')
+        *ret_at = path;
+        if (!p || fd < 0)
+                return p ? negative_errno() : -ENOMEM;
+        for (char *c = strtok_r(p, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+                int nfd;
+
+                *ret_at = path + (c - p);
+                if (streq(c, "."))
                         continue;
-                char c = *s;
-                *s = '\0';
-                if (mkdir(p, DUMP_DIR_MODE) < 0 && errno != EEXIST)
+                if (streq(c, ".."))
+                        return -EXDEV;
+                if (mkdirat(fd, c, DUMP_DIR_MODE) < 0 && errno != EEXIST)
                         return negative_errno();
-                *s = c;
-                if (c == '\0')
-                        return 0;
+                nfd = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (nfd < 0) {
+                        struct stat st;
+                        int e = errno;
+
+                        /* O_DIRECTORY|O_NOFOLLOW on a link: ENOTDIR */
+                        if (fstatat(fd, c, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+                                return -ELOOP;
+                        return -e;
+                }
+                close(fd);
+                fd = nfd;
         }
+        return TAKE_FD(fd);
 }
 
 static bool is_mount_point(const char *path) {
@@ -434,7 +458,8 @@ struct sink {
         char **writer;
 
         /* a file system */
-        char *base;                     /* <root><path> */
+        char *base;                     /* <root><path>, for messages */
+        int base_fd;                    /* its directory */
         char *dir;
         int dir_fd;
         uint64_t keep_free;             /* the root file system: bytes left free */
@@ -451,6 +476,8 @@ struct sink {
 static void sink_done(struct sink *s) {
         if (s->dir_fd >= 0)
                 close(s->dir_fd);
+        if (s->base_fd >= 0)
+                close(s->base_fd);
         if (s->tmpdir)
                 (void) rmdir(s->tmpdir);
         free(s->host_part);
@@ -496,10 +523,27 @@ static uint64_t free_bytes(int fd) {
         return fstatvfs(fd, &sv) == 0 ? (uint64_t) sv.f_bavail * sv.f_frsize : UINT64_MAX;
 }
 
-/* Whether dir_fd is on the crashed machine's root file system: the device
- * of kdump.root= (root= as kexec hid it), or dump_to_rootfs.  A btrfs
- * subvolume's anonymous device never matches: it is treated as another file
- * system (a gap, named in kdump.conf(5)). */
+/* A btrfs reports an anonymous device per subvolume in st_dev: its member
+ * devices come from the btrfs ioctls instead. */
+static bool btrfs_has_device(int fd, dev_t rdev) {
+        struct btrfs_ioctl_fs_info_args fi = {};
+        struct statfs sf;
+
+        if (fstatfs(fd, &sf) < 0 || sf.f_type != BTRFS_SUPER_MAGIC || ioctl(fd, BTRFS_IOC_FS_INFO, &fi) < 0)
+                return false;
+        for (__u64 id = 0; id <= fi.max_id; id++) {
+                struct btrfs_ioctl_dev_info_args di = { .devid = id };
+                struct stat st;
+
+                if (ioctl(fd, BTRFS_IOC_DEV_INFO, &di) == 0 && stat((const char *) di.path, &st) == 0 &&
+                    S_ISBLK(st.st_mode) && st.st_rdev == rdev)
+                        return true;
+        }
+        return false;
+}
+
+/* Whether the dump directory is on the first kernel's root file system: that
+ * of kdump.root= (root= as kexec hid it), or dump_to_rootfs. */
 static bool on_root_fs(int dir_fd) {
         _cleanup_free_ char *cmdline = NULL, *spec = NULL, *node = NULL;
         const char *e = secure_getenv("KDUMP_ROOT_FS");
@@ -514,8 +558,9 @@ static bool on_root_fs(int dir_fd) {
         if (cmdline_get_key(cmdline, "kdump.root", &spec) <= 0 && cmdline_get_key(cmdline, "root", &spec) <= 0)
                 return false;
         node = kdump_device_spec_to_node(spec);
-        return node && fstat(dir_fd, &dir) == 0 && stat(node, &dev) == 0 && S_ISBLK(dev.st_mode) &&
-               dev.st_rdev == dir.st_dev;
+        if (!node || fstat(dir_fd, &dir) < 0 || stat(node, &dev) < 0 || !S_ISBLK(dev.st_mode))
+                return false;
+        return dev.st_rdev == dir.st_dev || btrfs_has_device(dir_fd, dev.st_rdev);
 }
 
 static int fs_mkdir(struct sink *s, const char *name, char *reason, size_t reason_size) {
@@ -525,13 +570,13 @@ static int fs_mkdir(struct sink *s, const char *name, char *reason, size_t reaso
                 snprintf(reason, reason_size, "out of memory");
                 return -ENOMEM;
         }
-        if (mkdir(p, DUMP_DIR_MODE) < 0) {
+        if (mkdirat(s->base_fd, name, DUMP_DIR_MODE) < 0) {
                 if (errno == EEXIST)
                         return -EEXIST;
                 snprintf(reason, reason_size, "cannot create a new directory %s: %s", p, strerror(errno));
                 return negative_errno();
         }
-        s->dir_fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        s->dir_fd = openat(s->base_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (s->dir_fd < 0) {
                 snprintf(reason, reason_size, "cannot open %s: %s", p, strerror(errno));
                 return negative_errno();
@@ -648,10 +693,21 @@ static int fs_sink_open(struct sink *s, char *reason, size_t reason_size) {
                 snprintf(reason, reason_size, "out of memory");
                 return -ENOMEM;
         }
-        r = mkdir_parents(s->base);
-        if (r < 0) {
-                snprintf(reason, reason_size, "cannot create %s: %s", s->base, strerror(-r));
-                return r;
+        {
+                _cleanup_close_ int root_fd = open(arg_target_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                const char *at = s->c->path;
+
+                r = root_fd < 0 ? negative_errno() : open_beneath(root_fd, s->c->path, &at);
+                if (r < 0) {
+                        if (r == -ELOOP || r == -EXDEV)
+                                snprintf(reason, reason_size,
+                                         "cannot create %s: \"%s\" is a symbolic link or \"..\" below the target "
+                                         "(kdumpctl resolves them; run kdumpctl rebuild)", s->base, at);
+                        else
+                                snprintf(reason, reason_size, "cannot create %s: %s", s->base, strerror(-r));
+                        return r;
+                }
+                s->base_fd = r;
         }
         s->ops = &fs_sink_ops;
         return 0;
@@ -1027,7 +1083,7 @@ static int save_vmcore(struct sink *s, const char *vmcore, char *reason, size_t 
 }
 
 static int save_dump(const struct kdump_conf *c, const char *vmcore, char *reason, size_t reason_size) {
-        _cleanup_(sink_done) struct sink s = { .c = c, .dir_fd = -1 };
+        _cleanup_(sink_done) struct sink s = { .c = c, .dir_fd = -1, .base_fd = -1 };
         struct outcome o = { .collector = c->core_collector };
         bool remote = !arg_override_root && c->target.type != KDUMP_TARGET_FS &&
                       c->target.type != KDUMP_TARGET_ROOTFS;

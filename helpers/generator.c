@@ -298,7 +298,11 @@ static int write_target(const struct kdump_conf *c, const char *cmdline) {
                         node = kdump_device_spec_to_node(t->device);
                         if (!node)
                                 return log_oom();
-                        r = write_mount(node, KDUMP_TARGET_MOUNT, t->fstype, "rw",
+                        /* path starts at the file system's top (kdumpctl
+                         * adds a subvolume's path to it): a btrfs mounted
+                         * by default may show another subvolume there */
+                        r = write_mount(node, KDUMP_TARGET_MOUNT, t->fstype,
+                                        streq(t->fstype, "btrfs") ? "rw,subvolid=5" : "rw",
                                         "kdump dump target", &unit);
                 }
                 break;

@@ -59,10 +59,9 @@ static char *dump_path(struct kdump_ctx *ctx) {
                 return root_path(ctx, c->path);
         if (c->target.type == KDUMP_TARGET_SSH || c->target.type == KDUMP_TARGET_NFS)
                 return NULL;
-        if (ctx_resolve_target(ctx) < 0 || !ctx->target.mountpoint)
+        if (ctx_resolve_target(ctx) < 0 || !ctx->target.seen_at)
                 return NULL;
-        if (asprintf(&p, "%s%s/%s", ctx->root, streq(ctx->target.mountpoint, "/") ? "" : ctx->target.mountpoint,
-                     ctx->target.path[0] == '/' ? ctx->target.path + 1 : ctx->target.path) < 0)
+        if (asprintf(&p, "%s%s", ctx->root, ctx->target.seen_at) < 0)
                 return NULL;
         return p;
 }

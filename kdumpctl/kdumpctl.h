@@ -63,7 +63,10 @@ struct resolved_target {
         char *source;                   /* FS: persistent spec (UUID=, LABEL=, /dev/...); RAW: spec */
         char *mountpoint;               /* FS: where it is mounted in the first kernel, or NULL */
         char *options;                  /* FS: options for dracut --mount */
-        char *path;                     /* dump directory relative to the target's root */
+        char *path;                     /* dump directory from the file system's top (btrfs:
+                                         * subvolid=5), as the capture kernel writes it */
+        char *seen_at;                  /* FS: that directory as the first kernel sees it
+                                         * (symlinks resolved), NULL when not mounted */
         char *raw_node;                 /* RAW: device node, inside the root */
         dev_t devno;                    /* FS: from the mount table when mounted, else 0 */
         struct net_route net;           /* SSH, NFS */
@@ -82,7 +85,14 @@ struct kdump_ctx {
 };
 
 /* util.c */
+/* `path` of the root's tree, as the build host may open it: symlinks
+ * resolved inside the root (an image's absolute link stays in the image). */
 char *root_path(const struct kdump_ctx *ctx, const char *path);
+/* `path` with every symlink of its existing part resolved, as seen inside
+ * the root ("/var/crash" -> "/data/crash"); -EINVAL for a relative path or
+ * "..", -EXDEV when it leads out of the root, -ENOLINK when a link of
+ * it leads nowhere. */
+int root_resolve(const struct kdump_ctx *ctx, const char *path, char **ret);
 const char *kdump_sysroot_env(void);
 int read_file(const char *path, size_t max, char **ret, size_t *ret_size);
 int read_one_line(const char *path, char **ret);

@@ -140,17 +140,17 @@ int test_status_report(const struct kdump_ctx *ctx) {
         if (r < 0)
                 return r;
         switch (c->target.type) {
-        case KDUMP_TARGET_ROOTFS:
         case KDUMP_TARGET_RAW:          /* start copies raw dumps to path */
                 dir = root_path(ctx, c->path);
                 break;
+        case KDUMP_TARGET_ROOTFS:
         case KDUMP_TARGET_FS: {
                 struct kdump_ctx tmp = *ctx;
                 struct resolved_target t = {};
 
                 tmp.conf = c;
-                if (target_resolve(&tmp, &t) >= 0 && t.mountpoint &&
-                    asprintf(&dir, "%s%s%s", ctx->root, streq(t.mountpoint, "/") ? "" : t.mountpoint, t.path) < 0)
+                if (target_resolve(&tmp, &t) >= 0 && t.seen_at &&
+                    asprintf(&dir, "%s%s", ctx->root, t.seen_at) < 0)
                         dir = NULL;
                 target_done(&t);
                 break;

@@ -4,7 +4,11 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <openssl/evp.h>
 
 #include "kdumpctl.h"
@@ -17,10 +21,78 @@ const char *kdump_sysroot_env(void) {
         return e && *e ? e : NULL;
 }
 
+/* The kernel resolves a path as if `root_fd` were "/" (openat2's
+ * RESOLVE_IN_ROOT, Linux 5.6): an absolute symlink in an image tree leads
+ * to the image's file, never the build host's.  glibc has no wrapper before
+ * 2.39. */
+static int open_in_root(int root_fd, const char *path, int flags) {
+        struct open_how how = { .flags = O_PATH | O_CLOEXEC | flags,
+                                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+
+        return (int) syscall(SYS_openat2, root_fd, path, &how, sizeof how);
+}
+
+int root_resolve(const struct kdump_ctx *ctx, const char *path, char **ret) {
+        _cleanup_free_ char *head = NULL, *real_root = NULL;
+        _cleanup_close_ int root_fd = -1;
+        const char *tail = "";
+        size_t rl;
+
+        if (!path || path[0] != '/')
+                return -EINVAL;
+        for (const char *c = path; (c = strstr(c, "/..")); c += 3)
+                if (c[3] == '/' || c[3] == '\0')
+                        return -EINVAL;
+        real_root = realpath(*ctx->root ? ctx->root : "/", NULL);
+        if (!real_root)
+                return -errno;
+        root_fd = open(real_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        head = strdup(path);
+        if (root_fd < 0 || !head)
+                return root_fd < 0 ? -errno : -ENOMEM;
+        rl = streq(real_root, "/") ? 0 : strlen(real_root);
+        /* The deepest component that exists is resolved; the rest (not made
+         * yet) is appended as written. */
+        for (;;) {
+                _cleanup_close_ int fd = open_in_root(root_fd, *head ? head : "/", 0);
+                char link[64], buf[PATH_MAX];
+                ssize_t n;
+
+                if (fd >= 0) {
+                        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+                        n = readlink(link, buf, sizeof buf - 1);
+                        if (n < 0)
+                                return -errno;
+                        buf[n] = '\0';
+                        if (strncmp(buf, real_root, rl) != 0 || (buf[rl] != '/' && buf[rl] != '\0'))
+                                return -EXDEV;
+                        const char *in = buf[rl] ? buf + rl : "/";
+                        int k = !*tail ? asprintf(ret, "%s", in)
+                                : asprintf(ret, "%s/%s", streq(in, "/") ? "" : in, tail);
+                        return k < 0 ? -ENOMEM : 0;
+                }
+                if (errno != ENOENT || !*head)
+                        return -errno;
+                /* a link to nothing: where it would lead is not known */
+                fd = open_in_root(root_fd, head, O_NOFOLLOW);
+                if (fd >= 0)
+                        return -ENOLINK;
+                char *slash = strrchr(head, '/');
+                tail = path + (slash - head) + 1;
+                *slash = '\0';
+        }
+}
+
 char *root_path(const struct kdump_ctx *ctx, const char *path) {
+        _cleanup_free_ char *in = NULL;
         char *r;
 
-        if (asprintf(&r, "%s%s", ctx->root, path) < 0)
+        /* The running system: the kernel resolves it as it is. */
+        if (!*ctx->root || !path || path[0] != '/')
+                return asprintf(&r, "%s%s", ctx->root, strempty(path)) < 0 ? NULL : r;
+        if (root_resolve(ctx, path, &in) < 0)
+                in = NULL;      /* unresolvable (a loop, say): used as written */
+        if (asprintf(&r, "%s%s", ctx->root, in ? in : path) < 0)
                 return NULL;
         return r;
 }

@@ -321,6 +321,21 @@ check "existing: exit 0" [ "$(cat "$tmp/exist/status")" = 0 ]
 check "existing: earlier dumps unchanged" [ "$before" = "$after" ]
 check "existing: the new dump goes to NAME-2" cmp -s "$tmp/vmcore" "$tmp/exist/root/var/crash/$name-2/vmcore"
 
+# --- path below the target: never through a symlink ---------------------------
+# kdumpctl resolved path's links in the running system; a link met in the
+# capture kernel would lead out of the target (here: into $tmp/outside).
+mkdir -p "$tmp/link/root/var" "$tmp/outside"
+ln -s "$tmp/outside" "$tmp/link/root/var/crash"
+run_collect link "path /var/crash\n"
+check "symlink in path: the dump fails (exit 1)" [ "$(cat "$tmp/link/status")" = 1 ]
+check "symlink in path: nothing written through it" [ -z "$(ls -A "$tmp/outside")" ]
+check "symlink in path: the reason names the link" \
+	grep -q 'cannot create .*/var/crash: "crash" is a symbolic link or ".." below the target' "$tmp/link/out"
+run_collect dotdot "path /var/../../x\n"
+check "\"..\" in path: refused as invalid (the capture falls back to the default)" \
+	grep -q "invalid value '/var/../../x' for 'path'" "$tmp/dotdot/out"
+check "\"..\" in path: nothing made above the target" [ ! -e "$tmp/x" ]
+
 # --- kdump_pre declines ---------------------------------------------------------
 run_collect declined "kdump_pre $tmp/pre\n" PRE_STATUS=3
 check "kdump_pre non-zero: exit 0 (final_action follows)" [ "$(cat "$tmp/declined/status")" = 0 ]

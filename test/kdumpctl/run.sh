@@ -15,6 +15,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 KDUMPCTL=${KDUMPCTL:-$TOP/build/asan/kdumpctl}
 FIXTURE=${FIXTURE:-$TOP/build/test/kdumpctl-raw-fixture}
+GENERATOR=${GENERATOR:-$TOP/build/asan/kdump-target-generator}
 KVER=6.1.0-test
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/kdumpctl-test.XXXXXX")
@@ -82,6 +83,7 @@ kd() {
                 "$KDUMPCTL" "$@" 2>&1)
         RC=$?
 }
+eval "$(declare -f kd | sed 's/^kd /kd_default /')"
 
 fresh() {
         R=$WORK/$1/root
@@ -97,7 +99,24 @@ normalize() { sed "s|$R|@SYSROOT@|g" "$1"; }
 # ---- golden: dracut and kexec argv per configuration -----------------------
 # golden/NAME/kdump.conf is the configuration; golden/NAME/setup.sh (optional)
 # edits the fake root ($R); golden/NAME/args holds the kdumpctl arguments
-# (default: start); expected: dracut.args, kexec.args, baked.conf.
+# (default: start); expected: dracut.args, kexec.args, baked.conf, and
+# units/ (optional): what kdump-target-generator makes of that baked.conf in
+# the capture kernel, whose command line is the kexec one (or cmdline).
+golden_units() {
+        local dir=$1 got=$WORK/golden-$name/units cmdline=$WORK/golden-$name/cmdline
+        [ -d "$dir/units" ] || return 0        # to start one: mkdir units, UPDATE=1
+        rm -rf "$got" && mkdir -p "$got/early" "$got/late" "$got/normal"
+        sed -n 's/^--command-line=//p' "$LOG/kexec.args" 2>/dev/null | tail -n1 > "$cmdline"
+        [ -s "$cmdline" ] || cat "$dir/cmdline" > "$cmdline" 2>/dev/null || echo "root=UUID=1111-root" > "$cmdline"
+        KDUMP_LOG_STDERR=1 KDUMP_CONF=$LOG/baked.conf KDUMP_PROC_CMDLINE=$cmdline \
+                "$GENERATOR" "$got/normal" "$got/early" "$got/late" > "$got/stderr" 2>&1 \
+                || { bad="$bad units(generator failed: $(head -c 300 "$got/stderr"))"; return 0; }
+        if [ "${UPDATE:-}" = 1 ]; then
+                rm -rf "$dir/units" && cp -a "$got/normal" "$dir/units"
+        elif ! diff -ru "$dir/units" "$got/normal" > "$WORK/golden-$name/units.diff"; then
+                bad="$bad units"
+        fi
+}
 for dir in "$HERE"/golden/*/; do
         name=$(basename "$dir")
         fresh "golden-$name"
@@ -126,6 +145,7 @@ for dir in "$HERE"/golden/*/; do
         for f in dracut.args kexec.args baked.conf; do
                 [ -f "$dir/$f" ] && [ ! -f "$LOG/$f" ] && bad="$bad $f(not-produced)"
         done
+        golden_units "$dir"
         if [ -z "$bad" ]; then
                 ok "golden $name"
         else
@@ -712,6 +732,44 @@ printf 'not an initramfs' > "$R/var/lib/kdump/initramfs-${KVER}kdump.img"
 kd estimate
 [ "$RC" = 0 ] && echo "$OUT" | grep -q "unpacked (estimated)$" && ok "estimate: an unknown image format is guessed and says so" \
         || not_ok "estimate unknown format" "$OUT"
+
+# ---- disk layouts the capture kernel cannot reproduce: refused at start ------
+# (the layouts it can reproduce are golden cases 26-32)
+layout_refused() {
+        local name=$1 conf=$2 edit=$3 want=$4
+        fresh "layout-$name"
+        printf "$conf" > "$R/etc/kdump.conf"
+        eval "$edit"
+        kd start
+        [ "$RC" = 1 ] && [ "$(dracut_runs)" = 0 ] && echo "$OUT" | grep -qF -- "$want" \
+                && ok "layout $name: start refuses, naming it" || not_ok "layout $name refused" "rc=$RC" "$OUT"
+}
+layout_refused xfs-logdev 'path /var/crash\n' \
+        'echo "30 21 254:3 / /var rw,relatime shared:4 - xfs /dev/vda3 rw,logdev=/dev/vdf1" >> "$R/proc/self/mountinfo"' \
+        "/etc/kdump.conf: /var/crash is on an xfs with an external log or realtime device (/dev/vdf1)"
+layout_refused tmpfs 'path /var/crash\n' \
+        'echo "30 21 0:50 / /var/crash rw shared:4 - tmpfs tmpfs rw,size=100m" >> "$R/proc/self/mountinfo"' \
+        "/var/crash is on /var/crash (tmpfs), which the capture kernel does not mount as a dump target: it does not survive a reboot."
+layout_refused nfs-mount 'path /var/crash\n' \
+        'echo "30 21 0:51 / /var/crash rw shared:4 - nfs4 nfs.example.com:/crash rw,vers=4.2" >> "$R/proc/self/mountinfo"' \
+        "use 'nfs host:/export' instead"
+layout_refused dangling-link 'path /var/crash\n' \
+        'rmdir "$R/var/crash"; ln -s /data/crash "$R/var/crash"' \
+        "path /var/crash: a symbolic link in it leads to nothing; create its target first."
+layout_refused sysroot-subvolid 'path /var/crash\n' \
+        'sed -i "s|^UUID=1111-root .*|UUID=1111-root / btrfs subvolid=256 0 0|" "$R/etc/fstab"; kd() { OUT=$(env PATH="$HERE/doubles:$PATH" KDUMP_TEST_LOG="$LOG" KDUMP_ARCH=x86_64 KDUMP_LIBEXECDIR=/usr/libexec/kdumpkit KDUMP_DRACUTMODDIR=/usr/lib/dracut/modules.d "$KDUMPCTL" rebuild --sysroot "$R" 2>&1); RC=$?; }' \
+        "/etc/fstab mounts / with subvolid= but no subvol=, so its path in the file system is unknown; name it with subvol=."
+# the last case redefined kd for --sysroot: put it back
+eval "$(declare -f kd_default | sed 's/^kd_default/kd/')"
+layout_refused link-out-of-target 'ext4 LABEL=dumps\npath /crash\n' \
+        'mkdir -p "$R/mnt/dumps" "$R/elsewhere"; ln -s /elsewhere "$R/mnt/dumps/crash"' \
+        "path /crash: on /mnt/dumps it leads out of that file system (to /elsewhere)."
+fresh layout-seen-at
+rmdir "$R/var/crash"; mkdir -p "$R/data/crash"; ln -s /data/crash "$R/var/crash"
+echo "32 21 254:33 / /data rw,relatime shared:6 - ext4 /dev/vdd1 rw" >> "$R/proc/self/mountinfo"
+kd show
+echo "$OUT" | grep -q "^Dump target: ext4 /dev/vdd1 (mounted on /data), path /crash, seen here as /data/crash (no target line" \
+        && ok "show: where the dump lands and where this system sees it" || not_ok "show seen at" "$OUT"
 
 # ---- options ----------------------------------------------------------------
 kd --version
