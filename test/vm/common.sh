@@ -126,6 +126,7 @@ load_scenario() {
 	CRASHKERNEL=${KDVM_CRASHKERNEL:-256M}   # make bench bisects with it
 	CMDLINE_EXTRA=""
 	ROOT_SIZE=3G
+	ROOT_FS=ext4      # or btrfs-subvol: / is subvol=root of a btrfs (Fedora's layout)
 	DISKS=()
 	EXPECT_SAVED=1
 	EXPECT_DISK=root
@@ -141,6 +142,8 @@ load_scenario() {
 	EXPECT_DMESG=1    # the dump directory holds vmcore-dmesg.txt (0: vmcore only)
 	SECOND_MODE=""    # boot the same images again in this driver mode after the first run
 	EXPECT_INCOMPLETE=0 # with EXPECT_SAVED=0: the target holds a failed dump's vmcore-incomplete
+	EXPECT_SEEN_AT="" # boot again (SECOND_MODE=after): that system must list the dump at this path
+	EXPECT_OFFSET_MIB=0 # EXPECT_DISK's file system starts this far into the disk (a partition, an LV)
 	ON_CONSOLE=""     # a regex: on the first console line matching it, on_console runs (on the host)
 	# shellcheck disable=SC2317,SC2329 # hooks, called by mkimage.sh and run-scenarios.sh
 	setup_tree() { :; }

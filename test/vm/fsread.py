@@ -6,10 +6,14 @@
 
 ext4 goes through debugfs (e2fsprogs).  XFS goes through xfs_db (xfsprogs),
 which can list directories and map a file's extents but not copy data: the
-extents are read straight from the image.  Exit 2 when PATH does not exist.
+extents are read straight from the image.  Btrfs goes through `btrfs
+restore` (btrfs-progs), which copies a subtree out (subvolumes included,
+paths from the top level) into IMAGE.btrfs/, read from there.  Exit 2 when
+PATH does not exist.
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -156,6 +160,53 @@ class Xfs:
             self.read_file(path, dest)
 
 
+# --- btrfs --------------------------------------------------------------------
+class Btrfs:
+    def __init__(self, image):
+        self.image = image
+        self.cache = image + ".btrfs"
+
+    def restored(self, path):
+        """PATH's subtree, restored once into the cache."""
+        parts = [p for p in path.split("/") if p]
+        local = os.path.join(self.cache, *parts)
+        marker = os.path.join(self.cache, ".tried-" + "_".join(parts))
+        if not os.path.lexists(local) and not os.path.exists(marker):
+            os.makedirs(self.cache, exist_ok=True)
+            # ^/(|a(|/b(|/.*)))$ : every ancestor, then all below
+            rx = "(|/.*)"
+            for p in reversed(parts):
+                rx = "(|/" + re.escape(p) + rx + ")"
+            rc, _, err = run(["btrfs", "restore", "-m", "-S", "--path-regex", "^" + rx[2:-1] + "$",
+                              self.image, self.cache])
+            open(marker, "w").close()
+            if rc != 0:
+                sys.stderr.write("fsread: btrfs restore: %s" % err[-300:])
+        if not os.path.lexists(local):
+            raise NotFound(path)
+        return local
+
+    def ls(self, path):
+        local = self.restored(path)
+        if not os.path.isdir(local) or os.path.islink(local):
+            raise NotFound(path)
+        entries = []
+        for e in os.scandir(local):
+            kind = "l" if e.is_symlink() else "d" if e.is_dir() else "f" if e.is_file() else "o"
+            entries.append((kind, e.stat(follow_symlinks=False).st_size, e.name))
+        return entries
+
+    def get(self, path, dest):
+        local = self.restored(path)
+        if os.path.isdir(local):
+            shutil.copytree(local, os.path.join(dest, os.path.basename(path.rstrip("/"))),
+                            symlinks=True, dirs_exist_ok=True)
+        else:
+            if os.path.isdir(dest):
+                dest = os.path.join(dest, os.path.basename(path))
+            shutil.copy2(local, dest)
+
+
 def main(argv):
     if len(argv) < 4 or argv[2] not in ("ls", "get") or (argv[2] == "get" and len(argv) != 5):
         sys.stderr.write(__doc__)
@@ -166,6 +217,8 @@ def main(argv):
         fs = Ext4(image)
     elif kind == "xfs":
         fs = Xfs(image)
+    elif kind == "btrfs":
+        fs = Btrfs(image)
     else:
         sys.stderr.write("fsread: %s: unsupported file system '%s'\n" % (image, kind))
         return 1

@@ -13,8 +13,9 @@
 #      tree, setup_tree() from scenario.conf
 #   5. PREBUILD=1: build the capture initramfs now, in a chroot
 #      (prebuild_capture_initramfs below)
-#   6. mkfs.ext4 -d -> RUN_DIR/root.img (LABEL=kdumproot) and one image per
-#      DISKS entry; RUN_DIR/disks.list names them for run-guest.sh
+#   6. mkfs.ext4 -d (or ROOT_FS=btrfs-subvol) -> RUN_DIR/root.img
+#      (LABEL=kdumproot) and one image per DISKS entry; RUN_DIR/disks.list
+#      names them for run-guest.sh
 #
 # No loop mounts anywhere: file systems are made populated (mkfs.ext4 -d,
 # mkfs.xfs -p protofile).
@@ -138,9 +139,11 @@ proto_entries() {
 	done
 }
 
-# DISKS entry: "SERIAL FSTYPE SIZE [uuid=U] [label=L] [mkdir=/a,/b] [fstab=/mnt/x]"
+# DISKS entry: "SERIAL FSTYPE SIZE [uuid=U] [label=L] [mkdir=/a,/b] [fstab=/mnt/x]
+# [gpt=PARTUUID]": gpt= puts the file system in the one partition (from
+# 1 MiB to the end) of a GPT disk, with that PARTUUID (fstab= then uses it).
 make_disk() {
-	local serial fstype size opt uuid="" label="" mkdirs="" mnt="" img stage d spec
+	local serial fstype size opt uuid="" label="" mkdirs="" mnt="" img stage d spec part="" fsimg
 	read -r serial fstype size opt <<<"$1"
 	for opt in $opt; do
 		case "$opt" in
@@ -148,6 +151,7 @@ make_disk() {
 		label=*) label=${opt#label=} ;;
 		mkdir=*) mkdirs=${opt#mkdir=} ;;
 		fstab=*) mnt=${opt#fstab=} ;;
+		gpt=*) part=${opt#gpt=} ;;
 		*) die "DISKS: unknown option '$opt' in '$1'" ;;
 		esac
 	done
@@ -158,6 +162,15 @@ make_disk() {
 	mkdir -p "$stage"
 	for d in ${mkdirs//,/ }; do mkdir -p "$stage/$d"; done
 	truncate -s "$size" "$img"
+	if [ -n "$part" ]; then
+		# the partition's file system is made apart, then copied in
+		# (no loop devices here); the backup GPT takes the last 33 sectors
+		printf 'label: gpt\nstart=2048, size=%s, uuid=%s\n' \
+			"$((($(stat -c %s "$img") - 2 * 1048576) / 512))" "$part" | sfdisk -q "$img"
+		fsimg=$img
+		img=$RUN_DIR/part-$serial.img
+		truncate -s "$(($(stat -c %s "$fsimg") - 2 * 1048576))" "$img"
+	fi
 	case "$fstype" in
 	ext4)
 		mkfs.ext4 -q -F ${uuid:+-U "$uuid"} ${label:+-L "$label"} -d "$stage" "$img"
@@ -167,15 +180,24 @@ make_disk() {
 		mkfs.xfs -q -f ${uuid:+-m uuid="$uuid"} ${label:+-L "$label"} \
 			-p "$RUN_DIR/proto-$serial" "$img"
 		;;
+	btrfs)
+		mkfs.btrfs -q -f ${uuid:+-U "$uuid"} ${label:+-L "$label"} --rootdir "$stage" "$img" >/dev/null
+		;;
 	raw) ;;
 	*) die "DISKS: unknown file system '$fstype' in '$1'" ;;
 	esac
 	rm -rf "$stage" "$RUN_DIR/proto-$serial"
+	if [ -n "$part" ]; then
+		dd if="$img" of="$fsimg" bs=1M seek=1 conv=notrunc,sparse status=none
+		rm -f "$img"
+		img=$fsimg
+	fi
 	if [ -n "$mnt" ]; then
 		[ "$fstype" != raw ] || die "DISKS: fstab= needs a file system"
-		spec=${uuid:+UUID=$uuid}
+		spec=${part:+PARTUUID=$part}
+		spec=${spec:-${uuid:+UUID=$uuid}}
 		spec=${spec:-${label:+LABEL=$label}}
-		[ -n "$spec" ] || die "DISKS: fstab= needs uuid= or label="
+		[ -n "$spec" ] || die "DISKS: fstab= needs uuid=, label= or gpt="
 		mkdir -p "$RT/$mnt"
 		# 90 s: udev's coldplug under TCG on a busy 2-core host can take
 		# longer than 20 s to name the disk.
@@ -188,6 +210,7 @@ make_disk() {
 t0=$(now)
 mkdir -p "$RUN_DIR"
 rm -f "$RUN_DIR"/*.img "$RUN_DIR/disks.list" "$RUN_DIR/image.env"
+rm -rf "$RUN_DIR"/*.btrfs "$RUN_DIR"/expect-*.img # fsread.py's, run-scenarios.sh's copies
 [ ! -e "$RT" ] || remove_run_tree
 
 log "$SCENARIO: copying base tree"
@@ -216,9 +239,31 @@ if [ "$PREBUILD" = 1 ]; then
 	t_pre=$(elapsed "$s")
 fi
 
-log "$SCENARIO: mkfs.ext4 -d ($ROOT_SIZE)"
+# ROOT_FS=btrfs-subvol: Fedora's layout, the top level holding the
+# subvolumes root (the tree) and home.  mkfs.btrfs --subvol is btrfs-progs
+# 6.12's: the trixie build tree's, run with its own loader and libraries
+# (no chroot: the stage and the image stay where they are).
+mkfs_btrfs_subvol() {
+	local b=$CACHE/trixie/build
+	[ -x "$b/usr/bin/mkfs.btrfs" ] ||
+		die "ROOT_FS=btrfs-subvol needs trixie's mkfs.btrfs: run DISTRO=trixie build-base.sh build"
+	mkdir -p "$RUN_DIR/btrfs-stage"
+	mv "$RT" "$RUN_DIR/btrfs-stage/root"
+	mkdir -p "$RUN_DIR/btrfs-stage/home"
+	"$b/lib64/ld-linux-x86-64.so.2" --library-path "$b/usr/lib/x86_64-linux-gnu:$b/lib/x86_64-linux-gnu" \
+		"$b/usr/bin/mkfs.btrfs" -q -f -L kdumproot --rootdir "$RUN_DIR/btrfs-stage" \
+		--subvol rw:root --subvol rw:home "$RUN_DIR/root.img" >/dev/null
+	mv "$RUN_DIR/btrfs-stage/root" "$RT"
+	rm -rf "$RUN_DIR/btrfs-stage"
+}
+
+log "$SCENARIO: root file system $ROOT_FS ($ROOT_SIZE)"
 truncate -s "$ROOT_SIZE" "$RUN_DIR/root.img"
-mkfs.ext4 -q -F -L kdumproot -d "$RT" "$RUN_DIR/root.img"
+case "$ROOT_FS" in
+ext4) mkfs.ext4 -q -F -L kdumproot -d "$RT" "$RUN_DIR/root.img" ;;
+btrfs-subvol) mkfs_btrfs_subvol ;;
+*) die "ROOT_FS: unknown '$ROOT_FS'" ;;
+esac
 
 [ "${KDVM_KEEP_TREE:-0}" = 1 ] || remove_run_tree
 cat >"$RUN_DIR/image.env" <<EOF

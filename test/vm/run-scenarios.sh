@@ -194,6 +194,13 @@ evaluate() {
 		;;
 	*) img=$run/disk-$EXPECT_DISK.img; src=("$img") ;;
 	esac
+	if [ "$EXPECT_OFFSET_MIB" != 0 ]; then
+		# a partition or an LV: its file system, copied out (no loop devices)
+		dd if="$img" of="$run/expect-$EXPECT_DISK.img" bs=1M skip="$EXPECT_OFFSET_MIB" conv=sparse status=none ||
+			{ echo "FAIL cannot copy the file system at ${EXPECT_OFFSET_MIB} MiB out of $img"; return; }
+		img=$run/expect-$EXPECT_DISK.img
+		src=("$img")
+	fi
 	if [ "$EXPECT_SAVED" = 1 ]; then
 		local vopt=()
 		[ "$EXPECT_DMESG" = 1 ] || vopt=(--vmcore-only)
@@ -219,6 +226,21 @@ evaluate() {
 			vres=$("$VM_DIR/verify-dump.sh" --none "$run/root.img" /var/crash 2>>"$run/verify.log")
 			[[ $vres == "VERIFY PASS"* ]] || { echo "FAIL root fs: ${vres#VERIFY FAIL }"; return; }
 		fi
+	fi
+
+	# Where the running system looks: the second boot lists the same dump.
+	local seen=""
+	if [ -n "$EXPECT_SEEN_AT" ] && [ "$EXPECT_SAVED" = 1 ]; then
+		local dname size listed
+		dname=$(sed -nE 's/^VERIFY PASS dir=([^ ]+) .*/\1/p' "$run/verify.log" | tail -n1)
+		dname=${dname##*/}
+		size=$(stat -c %s "$run/dump/$dname/vmcore" 2>/dev/null || echo "?")
+		listed=$(grep -aE "KDVM [0-9.]+ LISTED " "$run/console2.log" | sed -E 's/.*LISTED //' | tr -d '\r')
+		grep -qxF "$EXPECT_SEEN_AT/$dname vmcore=$size" <<<"$listed" || {
+			echo "FAIL the rebooted system does not list $dname (vmcore $size bytes) at $EXPECT_SEEN_AT; it lists: ${listed:-nothing}"
+			return
+		}
+		seen="found from the host at $EXPECT_DISK:$EXPECT_PATH/$dname, listed by the rebooted system at $EXPECT_SEEN_AT/$dname"
 	fi
 
 	# The scenario's own checks (servers' side, initramfs contents, ...).
@@ -252,6 +274,7 @@ evaluate() {
 		d+=("no dump")
 	fi
 	[ -z "$boot2" ] || d+=("$boot2")
+	[ -z "$seen" ] || d+=("$seen")
 	[ -z "$extra" ] || d+=("$extra")
 	local item text=""
 	for item in "${d[@]}"; do text+="${text:+, }$item"; done
@@ -329,10 +352,13 @@ run_one() {
 	[ "$rc" != 130 ] || { verdict "$name" FAIL "interrupted"; return; }
 	after_first_boot "$run" >>"$run/host/setup.log" 2>&1
 	rc2=0
+	# EXPECT_SEEN_AT: the rebooted system must list the dump there
+	[ -z "$EXPECT_SEEN_AT" ] || SECOND_MODE=${SECOND_MODE:-after}
 	if [ -n "$SECOND_MODE" ]; then
 		log "$name: booting again, mode $SECOND_MODE (console: $run/console2.log)"
 		TIMEOUT=$TIMEOUT MEM=$MEM SMP=$SMP CRASHKERNEL=$CRASHKERNEL LOG=$run/console2.log NET=$net \
-			"$VM_DIR/run-guest.sh" "$run" "$SECOND_MODE" "$CMDLINE_EXTRA" >"$out" 2>&1 || rc2=$?
+			"$VM_DIR/run-guest.sh" "$run" "$SECOND_MODE" "$CMDLINE_EXTRA${EXPECT_SEEN_AT:+ kdvmlist=$EXPECT_SEEN_AT}" \
+			>"$out" 2>&1 || rc2=$?
 		[ "$rc2" != 130 ] || { verdict "$name" FAIL "interrupted"; return; }
 	fi
 	res=$(evaluate)
