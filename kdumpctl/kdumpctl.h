@@ -90,8 +90,8 @@ struct kdump_ctx {
 char *root_path(const struct kdump_ctx *ctx, const char *path);
 /* `path` with every symlink of its existing part resolved, as seen inside
  * the root ("/var/crash" -> "/data/crash"); -EINVAL for a relative path or
- * "..", -EXDEV when it leads out of the root, -ENOLINK when a link of
- * it leads nowhere. */
+ * "..", -EXDEV when it leads out of the root, -ELOOP for a link loop.
+ * Links to what does not exist yet are followed too. */
 int root_resolve(const struct kdump_ctx *ctx, const char *path, char **ret);
 const char *kdump_sysroot_env(void);
 int read_file(const char *path, size_t max, char **ret, size_t *ret_size);

@@ -301,7 +301,7 @@ static int path_error(const struct kdump_ctx *ctx, int r, const char *path) {
                 return log_oom();
         return log_error_errno(r, "%s: path %s: %s.", ctx->conf_path, path,
                                r == -EINVAL ? "must be absolute, without \"..\""
-                               : r == -ENOLINK ? "a symbolic link in it leads to nothing; create its target first"
+                               : r == -ELOOP ? "its symbolic links loop"
                                : r == -EXDEV ? "a symbolic link in it leads out of the file system tree"
                                : strerror(-r));
 }

@@ -32,11 +32,49 @@ static int open_in_root(int root_fd, const char *path, int flags) {
         return (int) syscall(SYS_openat2, root_fd, path, &how, sizeof how);
 }
 
+/* "/a/./b/../c" -> "/a/c", by string: for a link's target joined to its
+ * (already resolved) directory. */
+static void normalize_path(char *p) {
+        char *out = p, *save = NULL, *copy = strdup(p);
+
+        if (!copy)
+                return;
+        *out = '\0';
+        for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+                if (streq(c, "."))
+                        continue;
+                if (streq(c, "..")) {
+                        char *slash = strrchr(p, '/');
+                        if (slash)
+                                *slash = '\0';
+                        continue;
+                }
+                strcat(strcat(out, "/"), c);
+        }
+        if (!*p)
+                strcpy(p, "/");
+        free(copy);
+}
+
+/* The path of an O_PATH fd, as seen inside the root; NULL if outside. */
+static char *fd_path_in_root(int fd, const char *real_root) {
+        char link[64], buf[PATH_MAX];
+        size_t rl = streq(real_root, "/") ? 0 : strlen(real_root);
+        ssize_t n;
+
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        n = readlink(link, buf, sizeof buf - 1);
+        if (n < 0)
+                return NULL;
+        buf[n] = '\0';
+        if (strncmp(buf, real_root, rl) != 0 || (buf[rl] != '/' && buf[rl] != '\0'))
+                return NULL;
+        return strdup(buf[rl] ? buf + rl : "/");
+}
+
 int root_resolve(const struct kdump_ctx *ctx, const char *path, char **ret) {
-        _cleanup_free_ char *head = NULL, *real_root = NULL;
+        _cleanup_free_ char *real_root = NULL, *full = NULL, *head = NULL;
         _cleanup_close_ int root_fd = -1;
-        const char *tail = "";
-        size_t rl;
 
         if (!path || path[0] != '/')
                 return -EINVAL;
@@ -47,40 +85,69 @@ int root_resolve(const struct kdump_ctx *ctx, const char *path, char **ret) {
         if (!real_root)
                 return -errno;
         root_fd = open(real_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        head = strdup(path);
-        if (root_fd < 0 || !head)
-                return root_fd < 0 ? -errno : -ENOMEM;
-        rl = streq(real_root, "/") ? 0 : strlen(real_root);
-        /* The deepest component that exists is resolved; the rest (not made
-         * yet) is appended as written. */
-        for (;;) {
-                _cleanup_close_ int fd = open_in_root(root_fd, *head ? head : "/", 0);
-                char link[64], buf[PATH_MAX];
-                ssize_t n;
+        if (root_fd < 0)
+                return -errno;
+        full = strdup(path);
+        if (!full)
+                return -ENOMEM;
+        /* The deepest component that exists is resolved by the kernel; the
+         * rest (not made yet) is appended as written.  A link to something
+         * missing (a mount point's directory not in an image tree, say) is
+         * followed by hand, at most 40 times, as the kernel would. */
+        for (int hops = 0; hops < 40; hops++) {
+                size_t cut = strlen(full);
 
-                if (fd >= 0) {
-                        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-                        n = readlink(link, buf, sizeof buf - 1);
-                        if (n < 0)
+                free(head);
+                head = strdup(full);
+                if (!head)
+                        return -ENOMEM;
+                for (;;) {
+                        _cleanup_close_ int fd = open_in_root(root_fd, *head ? head : "/", 0);
+                        const char *tail = full + cut + (full[cut] == '/');
+                        char *slash;
+
+                        if (fd >= 0) {
+                                _cleanup_free_ char *in = fd_path_in_root(fd, real_root);
+                                int k;
+
+                                if (!in)
+                                        return -EXDEV;
+                                k = !*tail ? asprintf(ret, "%s", in)
+                                           : asprintf(ret, "%s/%s", streq(in, "/") ? "" : in, tail);
+                                return k < 0 ? -ENOMEM : 0;
+                        }
+                        if (errno != ENOENT || !*head)
                                 return -errno;
-                        buf[n] = '\0';
-                        if (strncmp(buf, real_root, rl) != 0 || (buf[rl] != '/' && buf[rl] != '\0'))
-                                return -EXDEV;
-                        const char *in = buf[rl] ? buf + rl : "/";
-                        int k = !*tail ? asprintf(ret, "%s", in)
-                                : asprintf(ret, "%s/%s", streq(in, "/") ? "" : in, tail);
-                        return k < 0 ? -ENOMEM : 0;
+                        fd = open_in_root(root_fd, head, O_NOFOLLOW);
+                        if (fd >= 0) {
+                                /* head is a link to nothing: go on from its target */
+                                _cleanup_close_ int pfd = -1;
+                                _cleanup_free_ char *parent = NULL, *next = NULL;
+                                char target[PATH_MAX];
+                                ssize_t n = readlinkat(fd, "", target, sizeof target - 1);
+
+                                if (n < 0)
+                                        return -errno;
+                                target[n] = '\0';
+                                slash = strrchr(head, '/');
+                                *slash = '\0';
+                                pfd = open_in_root(root_fd, *head ? head : "/", 0);
+                                if (pfd < 0 || !(parent = fd_path_in_root(pfd, real_root)))
+                                        return pfd < 0 ? -errno : -EXDEV;
+                                if (asprintf(&next, "%s/%s%s%s", target[0] == '/' ? "" : parent, target,
+                                             *tail ? "/" : "", tail) < 0)
+                                        return -ENOMEM;
+                                normalize_path(next);
+                                free(full);
+                                full = TAKE_PTR(next);
+                                break;
+                        }
+                        slash = strrchr(head, '/');
+                        *slash = '\0';
+                        cut = (size_t) (slash - head);
                 }
-                if (errno != ENOENT || !*head)
-                        return -errno;
-                /* a link to nothing: where it would lead is not known */
-                fd = open_in_root(root_fd, head, O_NOFOLLOW);
-                if (fd >= 0)
-                        return -ENOLINK;
-                char *slash = strrchr(head, '/');
-                tail = path + (slash - head) + 1;
-                *slash = '\0';
         }
+        return -ELOOP;
 }
 
 char *root_path(const struct kdump_ctx *ctx, const char *path) {

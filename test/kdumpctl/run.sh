@@ -753,9 +753,9 @@ layout_refused tmpfs 'path /var/crash\n' \
 layout_refused nfs-mount 'path /var/crash\n' \
         'echo "30 21 0:51 / /var/crash rw shared:4 - nfs4 nfs.example.com:/crash rw,vers=4.2" >> "$R/proc/self/mountinfo"' \
         "use 'nfs host:/export' instead"
-layout_refused dangling-link 'path /var/crash\n' \
-        'rmdir "$R/var/crash"; ln -s /data/crash "$R/var/crash"' \
-        "path /var/crash: a symbolic link in it leads to nothing; create its target first."
+layout_refused link-loop 'path /var/crash\n' \
+        'rmdir "$R/var/crash"; ln -s /var/crash2 "$R/var/crash"; ln -s /var/crash "$R/var/crash2"' \
+        "path /var/crash: its symbolic links loop."
 layout_refused sysroot-subvolid 'path /var/crash\n' \
         'sed -i "s|^UUID=1111-root .*|UUID=1111-root / btrfs subvolid=256 0 0|" "$R/etc/fstab"; kd() { OUT=$(env PATH="$HERE/doubles:$PATH" KDUMP_TEST_LOG="$LOG" KDUMP_ARCH=x86_64 KDUMP_LIBEXECDIR=/usr/libexec/kdumpkit KDUMP_DRACUTMODDIR=/usr/lib/dracut/modules.d "$KDUMPCTL" rebuild --sysroot "$R" 2>&1); RC=$?; }' \
         "/etc/fstab mounts / with subvolid= but no subvol=, so its path in the file system is unknown; name it with subvol=."
@@ -764,6 +764,14 @@ eval "$(declare -f kd_default | sed 's/^kd_default/kd/')"
 layout_refused link-out-of-target 'ext4 LABEL=dumps\npath /crash\n' \
         'mkdir -p "$R/mnt/dumps" "$R/elsewhere"; ln -s /elsewhere "$R/mnt/dumps/crash"' \
         "path /crash: on /mnt/dumps it leads out of that file system (to /elsewhere)."
+# a link to a directory not made yet (a mount point's, in an image tree) is
+# followed as the kernel would, relative targets and ".." included
+fresh layout-dangling
+rmdir "$R/var/crash"; ln -s ../srv/./x/../crash "$R/var/crash"
+echo "32 21 254:33 / /srv rw,relatime shared:6 - ext4 /dev/vdd1 rw" >> "$R/proc/self/mountinfo"
+kd show
+echo "$OUT" | grep -q "^Dump target: ext4 /dev/vdd1 (mounted on /srv), path /crash, seen here as /srv/crash (no target line" \
+        && ok "a link to a directory not made yet is followed" || not_ok "dangling link followed" "$OUT"
 fresh layout-seen-at
 rmdir "$R/var/crash"; mkdir -p "$R/data/crash"; ln -s /data/crash "$R/var/crash"
 echo "32 21 254:33 / /data rw,relatime shared:6 - ext4 /dev/vdd1 rw" >> "$R/proc/self/mountinfo"

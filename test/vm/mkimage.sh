@@ -245,13 +245,13 @@ fi
 # (no chroot: the stage and the image stay where they are).
 mkfs_btrfs_subvol() {
 	local b=$CACHE/trixie/build
-	[ -x "$b/usr/bin/mkfs.btrfs" ] ||
+	[ -x "$b/usr/sbin/mkfs.btrfs" ] ||
 		die "ROOT_FS=btrfs-subvol needs trixie's mkfs.btrfs: run DISTRO=trixie build-base.sh build"
 	mkdir -p "$RUN_DIR/btrfs-stage"
 	mv "$RT" "$RUN_DIR/btrfs-stage/root"
 	mkdir -p "$RUN_DIR/btrfs-stage/home"
 	"$b/lib64/ld-linux-x86-64.so.2" --library-path "$b/usr/lib/x86_64-linux-gnu:$b/lib/x86_64-linux-gnu" \
-		"$b/usr/bin/mkfs.btrfs" -q -f -L kdumproot --rootdir "$RUN_DIR/btrfs-stage" \
+		"$b/usr/sbin/mkfs.btrfs" -q -f -L kdumproot --rootdir "$RUN_DIR/btrfs-stage" \
 		--subvol rw:root --subvol rw:home "$RUN_DIR/root.img" >/dev/null
 	mv "$RUN_DIR/btrfs-stage/root" "$RT"
 	rm -rf "$RUN_DIR/btrfs-stage"
