@@ -286,7 +286,16 @@ int dracut_build(struct kdump_ctx *ctx, const struct manifest *m) {
         /* the image holds the ssh key: never readable by others, not even
          * while dracut writes it */
         old_umask = umask(0077);
+        /* for 99kdumpbase: dracut's --include never replaces a file a
+         * module installed, so the module installs the baked configuration
+         * itself rather than the host's /etc/kdump.conf */
+        if (setenv("KDUMP_BAKED_CONF", conf_tmp, 1) < 0) {
+                umask(old_umask);
+                (void) unlink(conf_tmp);
+                return log_oom();
+        }
         r = spawn_wait(argv, TIMEOUT_DRACUT);
+        (void) unsetenv("KDUMP_BAKED_CONF");
         umask(old_umask);
         (void) unlink(conf_tmp);
         if (r == -ETIMEDOUT) {

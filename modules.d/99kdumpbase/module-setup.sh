@@ -31,11 +31,14 @@ depends() {
     return 0
 }
 
-# The baked configuration: kdumpctl passes it with --include (copied after
-# this hook, so it wins); an image builder calling dracut directly gets the
+# The baked configuration (explicit target, resolved path): kdumpctl names
+# it in KDUMP_BAKED_CONF, since dracut's --include never replaces a file a
+# module installed; an image builder calling dracut directly gets the
 # host's /etc/kdump.conf.
 kdumpbase_conf() {
-    if [[ -f "$initdir/etc/kdump.conf" ]]; then
+    if [[ -n ${KDUMP_BAKED_CONF-} && -f $KDUMP_BAKED_CONF ]]; then
+        echo "$KDUMP_BAKED_CONF"
+    elif [[ -f "$initdir/etc/kdump.conf" ]]; then
         echo "$initdir/etc/kdump.conf"
     elif [[ -f "${dracutsysrootdir-}/etc/kdump.conf" ]]; then
         echo "${dracutsysrootdir-}/etc/kdump.conf"
@@ -155,8 +158,10 @@ install() {
         chmod 0644 "$initdir$systemdsystemunitdir/$u.d/kdump.conf"
     done
 
-    if [[ -f "${dracutsysrootdir-}/etc/kdump.conf" ]]; then
-        inst_simple "${dracutsysrootdir-}/etc/kdump.conf" /etc/kdump.conf
+    local conf
+    conf=$(kdumpbase_conf)
+    if [[ -n $conf && $conf != "$initdir/etc/kdump.conf" ]]; then
+        inst_simple "$conf" /etc/kdump.conf
     fi
     inst_simple -H /etc/hostname
     inst_multiple makedumpfile cp sh

@@ -23,8 +23,10 @@ make -s -C "$top" install-capture-units install-dracut-modules LIBEXECDIR="$R/li
 	SYSTEMDUNITDIR="$R/units" DRACUTMODDIR="$R/dracut/modules.d" || { not_ok "install"; exit 1; }
 install -m 0755 "$build"/kdump-collect "$build"/kdump-failure-action "$build"/kdump-target-generator "$R/libexec/"
 printf 'ext4 LABEL=crash\nkdump_post /usr/bin/true\nfailure_action dump_to_rootfs\n' >"$R/kdump.conf"
-if dracutbasedir=$R/dracut timeout 600 dracut -q -f --no-hostonly --no-kernel --add kdumpbase \
-	--include "$R/kdump.conf" /etc/kdump.conf --install /usr/bin/true "$R/initrd.img" >"$R/log" 2>&1; then
+# KDUMP_BAKED_CONF, as kdumpctl sets it: dracut's --include would not
+# replace a host /etc/kdump.conf that the module installed
+if KDUMP_BAKED_CONF=$R/kdump.conf dracutbasedir=$R/dracut timeout 600 dracut -q -f --no-hostonly --no-kernel \
+	--add kdumpbase --install /usr/bin/true "$R/initrd.img" >"$R/log" 2>&1; then
 	ok "dracut --add kdumpbase builds an image"
 else
 	not_ok "dracut --add kdumpbase"; sed 's/^/# /' "$R/log"; echo "$pass passed, $fail failed"; exit 1
@@ -70,6 +72,8 @@ for u in kdump-capture.target kdump-capture.service kdump-failure-action.service
 done
 has "makedumpfile" usr/bin/makedumpfile
 has "kdump.conf" etc/kdump.conf
+if cmp -s "$R/kdump.conf" "$R/x/etc/kdump.conf"; then ok "etc/kdump.conf is the baked configuration (KDUMP_BAKED_CONF)"
+else not_ok "etc/kdump.conf is not KDUMP_BAKED_CONF's file"; fi
 has "kdump_post hook" usr/bin/true
 has "/etc/initrd-release" etc/initrd-release
 if grep -q "ExecStart=$R/libexec/kdump-collect" "$R/x/usr/lib/systemd/system/kdump-capture.service"; then
