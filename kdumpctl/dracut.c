@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "kdumpctl.h"
 #include "log.h"
@@ -109,6 +111,33 @@ static const char *target_module(enum kdump_target_type t) {
         }
 }
 
+/* dracut's lvm, mdraid and crypt modules depend on rootfs-block: it stays
+ * when the target is a device-mapper or MD device (one with slaves). */
+static bool target_on_stack(const struct kdump_ctx *ctx) {
+        _cleanup_free_ char *rel = NULL, *p = NULL;
+        dev_t dev = ctx->target.devno;
+        struct dirent *de;
+        bool any = false;
+        DIR *d;
+
+        if (ctx->target.type != KDUMP_TARGET_FS)
+                return false;
+        if (!dev && startswith(ctx->target.source, "/dev/")) {
+                _cleanup_free_ char *node = root_path(ctx, ctx->target.source);
+                struct stat st;
+
+                if (node && stat(node, &st) == 0 && S_ISBLK(st.st_mode))
+                        dev = st.st_rdev;
+        }
+        if (!dev || asprintf(&rel, "/sys/dev/block/%u:%u/slaves", major(dev), minor(dev)) < 0 ||
+            !(p = root_path(ctx, rel)) || !(d = opendir(p)))
+                return false;
+        while (!any && (de = readdir(d)))
+                any = de->d_name[0] != '.';
+        closedir(d);
+        return any;
+}
+
 int dracut_argv(const struct kdump_ctx *ctx, const char *baked_conf, const char *output, char ***ret) {
         const struct kdump_conf *c = ctx->conf;
         const struct resolved_target *t = &ctx->target;
@@ -163,7 +192,7 @@ int dracut_argv(const struct kdump_ctx *ctx, const char *baked_conf, const char 
         /* named drivers instead of dracut's by-category kernel-modules */
         if (mods.probed && strv_push(&omit, "kernel-modules") < 0)
                 return -ENOMEM;
-        if (mods.probed && push_words(&omit, OMIT_ROOT_MODULES) < 0)
+        if (mods.probed && !target_on_stack(ctx) && push_words(&omit, OMIT_ROOT_MODULES) < 0)
                 return -ENOMEM;
         if (ctx->image_mode && push_words(&omit, OMIT_IMAGE_MODULES) < 0)
                 return -ENOMEM;
