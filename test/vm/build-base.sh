@@ -37,6 +37,12 @@ GUEST_PKGS=(
 	cpio zstd xz-utils e2fsprogs xfsprogs btrfs-progs lvm2
 	iproute2 procps util-linux openssh-client busybox
 )
+# fence_kdump_send, which a fence_kdump_nodes image carries, and fence_kdump,
+# the listener the fence scenario runs in a network namespace: Debian 13 split
+# them into fence-agents-kdump, 12 has them in fence-agents.  grub2-common and
+# grub-pc-bin: update-grub (grub-mkconfig), which reset-crashkernel runs.
+if [ "$DISTRO" = bookworm ]; then GUEST_PKGS+=(fence-agents); else GUEST_PKGS+=(fence-agents-kdump); fi
+GUEST_PKGS+=(grub2-common grub-pc-bin)
 # shellcheck disable=SC2206 # word splitting is the point
 GUEST_PKGS+=(${KDUMPKIT_VM_EXTRA_PKGS:-})
 # The runtime libraries kdumpkit links: the packages the -dev packages of the
