@@ -60,8 +60,11 @@ static int prepare(struct kdump_ctx *ctx, struct manifest *m) {
                 if (access(key, R_OK) < 0)
                         return log_error_errno(errno, "The ssh key %s is missing (%m); run 'kdumpctl propagate' "
                                                "to create it and install it on %s.", key, ctx->conf->target.spec);
+                r = known_hosts_adopt(ctx);
+                if (r < 0)
+                        return r;
                 if (access(kh, R_OK) < 0)
-                        return log_error_errno(errno, "The pinned host key file %s is missing (%m); run "
+                        return log_error_errno(errno, "The pinned host key file %s is unreadable (%m); run "
                                                "'kdumpctl propagate' to record %s's host key.",
                                                kh, ctx->conf->target.host);
         }

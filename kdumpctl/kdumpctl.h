@@ -243,6 +243,7 @@ const char *default_crashkernel(const char *arch);
 
 /* propagate.c */
 int verb_propagate(int argc, char **argv);
+int known_hosts_adopt(struct kdump_ctx *ctx);
 
 /* raw.c */
 /* 1 when the device carries a filesystem or partition table signature

@@ -241,6 +241,11 @@ int target_probe(struct kdump_ctx *ctx, bool report_only) {
                 return 0;
         }
 
+        if (c->target.type == KDUMP_TARGET_SSH) {
+                r = known_hosts_adopt(ctx);
+                if (r < 0)
+                        return report_only ? 0 : r;
+        }
         r = probe_run(ctx, &p);
         if (r < 0)
                 return report_only ? 0 : r;

@@ -105,6 +105,112 @@ static int do_propagate(struct kdump_ctx *ctx) {
         return 0;
 }
 
+/* One known_hosts line as ssh-keygen -F prints it: "[@marker] hosts type key
+ * [comment]".  Returns 1 and *ret_type, *ret_key (pointing into line, which is
+ * cut), 0 for a line to skip (a comment, @cert-authority: libssh2 cannot pin a
+ * CA), -EKEYREVOKED for @revoked. */
+static int known_hosts_entry(char *line, char **ret_type, char **ret_key) {
+        char *save = NULL, *tok, *type, *key;
+
+        tok = strtok_r(line, " \t", &save);
+        if (!tok || tok[0] == '#')
+                return 0;
+        if (tok[0] == '@') {
+                if (streq(tok, "@revoked"))
+                        return -EKEYREVOKED;
+                return 0;
+        }
+        type = strtok_r(NULL, " \t", &save);
+        key = strtok_r(NULL, " \t", &save);
+        if (!type || !key)
+                return 0;
+        *ret_type = type;
+        *ret_key = key;
+        return 1;
+}
+
+/* Fedora's kdump trusts the host key root's ssh already trusts: when nothing
+ * is pinned yet, the keys that ~root/.ssh/known_hosts or the system's
+ * ssh_known_hosts hold for the target are pinned, and the admin is told.  A key
+ * is never learnt from the network here (that is 'kdumpctl propagate', with
+ * the admin at the keyboard), and a pinned file is never changed: a server
+ * whose key changed stays refused.  ssh-keygen -F does the lookup, as ssh
+ * does it (hashed entries, [host]:port, wildcards). */
+int known_hosts_adopt(struct kdump_ctx *ctx) {
+        const struct kdump_conf *c = ctx->conf;
+        static const char *const sources[] = { "/root/.ssh/known_hosts", "/etc/ssh/ssh_known_hosts" };
+        _cleanup_free_ char *pinned = root_path(ctx, KDUMP_KNOWN_HOSTS), *dir = root_path(ctx, KDUMP_STATE_DIR);
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
+        const char *found_in = NULL;
+        FILE *f;
+        int r;
+
+        if (!pinned || !dir)
+                return log_oom();
+        if (c->target.type != KDUMP_TARGET_SSH || access(pinned, F_OK) == 0)
+                return 0;
+        f = open_memstream(&data, &len);
+        if (!f)
+                return log_oom();
+        for (size_t i = 0; i < ELEMENTSOF(sources) && !found_in; i++) {
+                _cleanup_free_ char *src = root_path(ctx, sources[i]), *out = NULL, *err = NULL;
+                char *argv[] = { (char *) "ssh-keygen", (char *) "-F", c->target.host, (char *) "-f", src, NULL };
+                char *line, *save = NULL;
+
+                if (!src) {
+                        fclose(f);
+                        return log_oom();
+                }
+                if (access(src, R_OK) < 0)
+                        continue;
+                r = spawn_capture_output(argv, NULL, TIMEOUT_SSH, 1024 * 1024, &out, &err);
+                if (r < 0 && r != -ENOENT) {
+                        fclose(f);
+                        return log_error_errno(r, "Failed to run ssh-keygen -F on %s: %m", src);
+                }
+                if (r == -ENOENT) {
+                        fclose(f);
+                        return log_error_errno(r, "ssh-keygen is missing (openssh-client): cannot look up %s's "
+                                               "host key in %s.", c->target.host, src);
+                }
+                if (r != 0)     /* 1: no entry for the host */
+                        continue;
+                for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                        char *type = NULL, *key = NULL;
+
+                        r = known_hosts_entry(line, &type, &key);
+                        if (r == -EKEYREVOKED) {
+                                fclose(f);
+                                return log_error_errno(r, "%s marks a host key of %s as @revoked: not pinning "
+                                                       "any key from it; run 'kdumpctl propagate' once the "
+                                                       "server has a new key.", src, c->target.host);
+                        }
+                        if (r <= 0)
+                                continue;
+                        /* unhashed, under the name the writer checks */
+                        fprintf(f, "%s %s %s\n", c->target.host, type, key);
+                        found_in = sources[i];
+                }
+        }
+        if (fclose(f) != 0)
+                return log_oom();
+        if (!found_in)
+                return log_error_errno(ENOENT, "No host key of %s is pinned in %s, and neither root's "
+                                       "~/.ssh/known_hosts nor /etc/ssh/ssh_known_hosts knows one: run "
+                                       "'kdumpctl propagate' to record it (the capture kernel never trusts "
+                                       "a key on first use).", c->target.host, pinned);
+        r = mkdir_p(dir, 0700);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create %s: %m", dir);
+        r = write_file_atomic(pinned, data, len, 0600);
+        if (r < 0)
+                return log_error_errno(r, "Failed to write %s: %m", pinned);
+        log_notice("Pinned the host key of %s that %s trusts into %s; the capture kernel accepts only this "
+                   "key ('kdumpctl propagate' records a new one).", c->target.host, found_in, KDUMP_KNOWN_HOSTS);
+        return 0;
+}
+
 int verb_propagate(int argc, char **argv) {
         struct kdump_ctx ctx;
         _cleanup_close_ int lock = -1;

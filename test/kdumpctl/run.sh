@@ -630,6 +630,75 @@ kd start
 [ "$RC" = 1 ] && echo "$OUT" | grep -q "kdumpctl propagate" && ok "start without the ssh key says: run propagate" \
         || not_ok "start without ssh key" "$OUT"
 
+# ---- Fedora's ssh trust: a host key root's known_hosts already has --------
+# real host keys (ssh-keygen -F, run for real by the double, parses them)
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/hostkey" -C host
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/otherkey" -C other
+HOSTPUB=$(cut -d' ' -f1,2 "$WORK/hostkey.pub")
+OTHERPUB=$(cut -d' ' -f1,2 "$WORK/otherkey.pub")
+trust_root() {
+        fresh "$1"
+        printf 'ssh kdump@dumphost\nsshkey /root/.ssh/kdump_id\n' > "$R/etc/kdump.conf"
+        mkdir -p "$R/root/.ssh"; echo key > "$R/root/.ssh/kdump_id"
+}
+trust_root trust-plain
+printf 'otherhost %s\ndumphost,192.0.2.9 %s\n' "$OTHERPUB" "$HOSTPUB" > "$R/root/.ssh/known_hosts"
+kd start
+if [ "$RC" = 0 ] && [ "$(cat "$R/var/lib/kdump/known_hosts" 2>/dev/null)" = "dumphost $HOSTPUB" ] \
+        && [ "$(stat -c %a "$R/var/lib/kdump/known_hosts")" = 600 ] \
+        && echo "$OUT" | grep -qF "Pinned the host key of dumphost that /root/.ssh/known_hosts trusts into /var/lib/kdump/known_hosts" \
+        && grep -qx "KDUMP_KNOWN_HOSTS=$R/var/lib/kdump/known_hosts" "$LOG/ssh-writer.args" && [ "$(dracut_runs)" = 1 ]; then
+        ok "ssh trust: start pins the key root's known_hosts has for the host (only that one), says so, arms"
+else
+        not_ok "ssh trust: plain entry" "rc=$RC" "$OUT" "$(cat "$R/var/lib/kdump/known_hosts" 2>&1)"
+fi
+trust_root trust-hashed
+printf 'dumphost %s\n' "$HOSTPUB" > "$R/root/.ssh/known_hosts"
+ssh-keygen -q -H -f "$R/root/.ssh/known_hosts" >/dev/null 2>&1; rm -f "$R/root/.ssh/known_hosts.old"
+kd check-config
+if [ "$RC" = 0 ] && grep -q '^|1|' "$R/root/.ssh/known_hosts" \
+        && [ "$(cat "$R/var/lib/kdump/known_hosts" 2>/dev/null)" = "dumphost $HOSTPUB" ]; then
+        ok "ssh trust: a hashed entry (Debian's HashKnownHosts) is found and pinned unhashed"
+else
+        not_ok "ssh trust: hashed entry" "rc=$RC" "$OUT" "$(cat "$R/root/.ssh/known_hosts" "$R/var/lib/kdump/known_hosts" 2>&1)"
+fi
+trust_root trust-global
+mkdir -p "$R/etc/ssh"; printf 'dumphost %s\n' "$HOSTPUB" > "$R/etc/ssh/ssh_known_hosts"
+kd check-config
+if [ "$RC" = 0 ] && [ "$(cat "$R/var/lib/kdump/known_hosts" 2>/dev/null)" = "dumphost $HOSTPUB" ] \
+        && echo "$OUT" | grep -qF "that /etc/ssh/ssh_known_hosts trusts"; then
+        ok "ssh trust: the system-wide ssh_known_hosts counts too"
+else
+        not_ok "ssh trust: global" "rc=$RC" "$OUT"
+fi
+trust_root trust-none
+printf 'otherhost %s\n' "$OTHERPUB" > "$R/root/.ssh/known_hosts"
+kd start
+if [ "$RC" = 1 ] && [ ! -e "$R/var/lib/kdump/known_hosts" ] && [ "$(dracut_runs)" = 0 ] \
+        && echo "$OUT" | grep -qF "No host key of dumphost is pinned in $R/var/lib/kdump/known_hosts, and neither root's ~/.ssh/known_hosts nor /etc/ssh/ssh_known_hosts knows one: run 'kdumpctl propagate'"; then
+        ok "ssh trust: no trusted key anywhere fails closed, nothing pinned, nothing built"
+else
+        not_ok "ssh trust: none" "rc=$RC" "$OUT"
+fi
+trust_root trust-revoked
+printf 'dumphost %s\n@revoked dumphost %s\n' "$HOSTPUB" "$OTHERPUB" > "$R/root/.ssh/known_hosts"
+kd start
+if [ "$RC" = 1 ] && [ ! -e "$R/var/lib/kdump/known_hosts" ] && echo "$OUT" | grep -qF "marks a host key of dumphost as @revoked"; then
+        ok "ssh trust: a @revoked key for the host pins nothing"
+else
+        not_ok "ssh trust: revoked" "rc=$RC" "$OUT"
+fi
+trust_root trust-changed
+mkdir -p "$R/var/lib/kdump"; printf 'dumphost %s\n' "$OTHERPUB" > "$R/var/lib/kdump/known_hosts"
+printf 'dumphost %s\n' "$HOSTPUB" > "$R/root/.ssh/known_hosts"
+KDUMP_TEST_PROBE_FAIL="host key of dumphost does not match the key pinned in $R/var/lib/kdump/known_hosts" kd start
+if [ "$RC" = 1 ] && [ "$(cat "$R/var/lib/kdump/known_hosts")" = "dumphost $OTHERPUB" ] && [ "$(dracut_runs)" = 0 ] \
+        && ! echo "$OUT" | grep -q "Pinned the host key"; then
+        ok "ssh trust: an existing pin is never replaced by root's known_hosts (a changed key stays refused)"
+else
+        not_ok "ssh trust: changed" "rc=$RC" "$OUT" "$(cat "$R/var/lib/kdump/known_hosts")"
+fi
+
 # ---- target probe (ssh, nfs) ------------------------------------------------
 # the writer double in the fake root's LIBEXECDIR answers `probe`
 fresh probe
