@@ -127,7 +127,42 @@ static int do_raw_discard(struct kdump_ctx *ctx) {
         return raw_discard(ctx);
 }
 
+/* start with a capture kernel loaded: 1 when it is the one start would load
+ * now ("already running"), 0 when it must be rebuilt or reloaded (said why). */
+static int loaded_is_current(struct kdump_ctx *ctx) {
+        _cleanup_strv_free_ char **reasons = NULL;
+        struct manifest m = {};
+        int r;
+
+        r = prepare(ctx, &m);
+        if (r >= 0)
+                r = rebuild_needed(ctx, &m, &reasons);
+        manifest_done(&m);
+        if (r < 0)
+                return r;
+        if (r > 0 && !ctx->conf->force_no_rebuild) {
+                log_notice("Kdump is loaded, but its image is out of date (%s): rebuilding and reloading.",
+                           reasons[0]);
+                return 0;
+        }
+        r = kexec_loaded_current(ctx);
+        if (r == -ENOENT) {
+                log_info("Kdump already running (loaded by something other than 'kdumpctl start'; "
+                         "'kdumpctl restart' reloads it).");
+                return 1;
+        }
+        if (r < 0)
+                return r;
+        if (r == 0) {
+                log_notice("Kdump is loaded, but not with the current image or command line: reloading.");
+                return 0;
+        }
+        log_info("Kdump already running.");
+        return 1;
+}
+
 static int do_start(struct kdump_ctx *ctx) {
+        bool loaded = false;
         int r;
 
         r = crash_memory_check(ctx);
@@ -150,8 +185,12 @@ static int do_start(struct kdump_ctx *ctx) {
         }
         (void) dumps_retention(ctx);
         if (kexec_crash_loaded(ctx) == 1) {
-                log_info("Kdump already running.");
-                return 0;
+                r = loaded_is_current(ctx);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        return 0;
+                loaded = true;
         }
         /* a target the writer cannot reach or write now would lose the dump */
         r = target_probe(ctx, false);
@@ -161,6 +200,11 @@ static int do_start(struct kdump_ctx *ctx) {
         if (r < 0)
                 return r;
         (void) collector_check_kernel(ctx);
+        if (loaded) {
+                r = kexec_unload(ctx);
+                if (r < 0)
+                        return r;
+        }
         r = kexec_load(ctx);
         if (r < 0)
                 return r;

@@ -230,6 +230,7 @@ int kexec_load_argv(const struct kdump_ctx *ctx, char ***ret);
 int kexec_load(const struct kdump_ctx *ctx);
 int kexec_unload(const struct kdump_ctx *ctx);
 int kexec_crash_loaded(const struct kdump_ctx *ctx);
+int kexec_loaded_current(const struct kdump_ctx *ctx);
 bool secure_boot_enforced(const struct kdump_ctx *ctx);
 const char *kdump_arch(void);
 

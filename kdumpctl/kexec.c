@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include "kdumpctl.h"
@@ -411,6 +412,81 @@ int kexec_crash_loaded(const struct kdump_ctx *ctx) {
         return v == 1;
 }
 
+/* What was loaded, kept in /run (gone at reboot, as the loaded kernel is):
+ * the kexec argv and the identity of the kernel and the image it named.  A
+ * later start compares it with what it would load now, so "already loaded"
+ * never hides an image rebuilt since, or a changed command line. */
+#define KEXEC_LOADED_RECORD "/run/kdump/loaded"
+
+static char *file_identity(const char *path) {
+        struct stat st;
+        char *s;
+
+        if (stat(path, &st) < 0)
+                return strdup("missing");
+        if (asprintf(&s, "%llu:%llu %lld %lld.%09ld", (unsigned long long) st.st_dev, (unsigned long long) st.st_ino,
+                     (long long) st.st_size, (long long) st.st_mtim.tv_sec, st.st_mtim.tv_nsec) < 0)
+                return NULL;
+        return s;
+}
+
+static int loaded_record(const struct kdump_ctx *ctx, char **ret) {
+        _cleanup_strv_free_ char **argv = NULL;
+        _cleanup_free_ char *data = NULL, *kid = NULL, *iid = NULL, *kernel = root_path(ctx, ctx->kernel),
+                            *initrd = root_path(ctx, ctx->image);
+        size_t len = 0;
+        FILE *f;
+        int r;
+
+        if (!kernel || !initrd)
+                return -ENOMEM;
+        r = kexec_load_argv(ctx, &argv);
+        if (r < 0)
+                return r;
+        kid = file_identity(kernel);
+        iid = file_identity(initrd);
+        f = open_memstream(&data, &len);
+        if (!kid || !iid || !f) {
+                if (f)
+                        fclose(f);
+                return -ENOMEM;
+        }
+        STRV_FOREACH(a, argv)
+                fprintf(f, "argv %s\n", *a);
+        fprintf(f, "kernel %s\nimage %s\n", kid, iid);
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(data);
+        return 0;
+}
+
+/* 1: what is loaded is what start would load now; 0: it differs; -ENOENT:
+ * no record (loaded by something other than kdumpctl, or before an upgrade). */
+int kexec_loaded_current(const struct kdump_ctx *ctx) {
+        _cleanup_free_ char *path = root_path(ctx, KEXEC_LOADED_RECORD), *want = NULL, *have = NULL;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        r = read_file(path, 1024 * 1024, &have, NULL);
+        if (r < 0)
+                return r == -ENOENT ? -ENOENT : r;
+        r = loaded_record(ctx, &want);
+        if (r < 0)
+                return r;
+        return streq(want, have);
+}
+
+static void loaded_record_write(const struct kdump_ctx *ctx) {
+        _cleanup_free_ char *path = root_path(ctx, KEXEC_LOADED_RECORD), *dir = root_path(ctx, "/run/kdump"),
+                            *data = NULL;
+
+        if (!path || !dir || loaded_record(ctx, &data) < 0 || mkdir_p(dir, 0755) < 0 ||
+            write_file_atomic(path, data, strlen(data), 0644) < 0)
+                log_warning("Cannot record what was loaded in %s; the next 'kdumpctl start' will reload.",
+                            KEXEC_LOADED_RECORD);
+}
+
 int kexec_load(const struct kdump_ctx *ctx) {
         _cleanup_strv_free_ char **argv = NULL;
         int r;
@@ -428,6 +504,7 @@ int kexec_load(const struct kdump_ctx *ctx) {
         if (kexec_crash_loaded(ctx) != 1)
                 return log_error_errno(EIO, "kexec reported success, but %s/sys/kernel/kexec_crash_loaded is not 1.",
                                        ctx->root);
+        loaded_record_write(ctx);
         return 0;
 }
 
@@ -442,6 +519,12 @@ int kexec_unload(const struct kdump_ctx *ctx) {
                 return log_error_errno(EIO, "kexec -p -u failed with exit status %d.", r);
         if (kexec_crash_loaded(ctx) == 1)
                 return log_error_errno(EIO, "kexec -p -u succeeded, but the capture kernel is still loaded.");
+        {
+                _cleanup_free_ char *rec = root_path(ctx, KEXEC_LOADED_RECORD);
+
+                if (rec)
+                        (void) unlink(rec);
+        }
         return 0;
 }
 

@@ -188,6 +188,43 @@ kd start
 kd show
 echo "$OUT" | grep -q "Rebuild needed: no" && ok "show after rebuild: up to date" || not_ok "show after rebuild: up to date" "$OUT"
 
+# ---- start with kdump loaded: rebuilt and reloaded when anything changed ---
+fresh loaded
+kd start
+kexec_runs() { grep -c '^\$ kexec$' "$LOG/kexec.args" 2>/dev/null || echo 0; }
+unloads() { grep -c '^-u$' "$LOG/kexec.args" 2>/dev/null || echo 0; }
+printf 'path /var/crash/elsewhere\n' > "$R/etc/kdump.conf"
+kd start
+if [ "$RC" = 0 ] && [ "$(dracut_runs)" = 2 ] && [ "$(unloads)" = 1 ] && [ "$(kexec_runs)" = 3 ] \
+        && echo "$OUT" | grep -qF "Kdump is loaded, but its image is out of date (kdump.conf 'path' changed): rebuilding and reloading." \
+        && ! echo "$OUT" | grep -q "already running"; then
+        ok "start when loaded and kdump.conf changed: says so, rebuilds, unloads and loads"
+else
+        not_ok "start when loaded, conf changed" "rc=$RC runs=$(dracut_runs) unloads=$(unloads)" "$OUT"
+fi
+kd start
+[ "$RC" = 0 ] && [ "$(dracut_runs)" = 2 ] && [ "$(kexec_runs)" = 3 ] && echo "$OUT" | grep -qx "kdumpctl: Kdump already running." \
+        && ok "start when loaded and nothing changed: already running" || not_ok "start loaded, unchanged" "$OUT"
+kd rebuild
+kd start
+if [ "$RC" = 0 ] && [ "$(dracut_runs)" = 3 ] && [ "$(unloads)" = 2 ] \
+        && echo "$OUT" | grep -qF "Kdump is loaded, but not with the current image or command line: reloading."; then
+        ok "start after 'rebuild' while loaded: reloads the new image without building again"
+else
+        not_ok "start after rebuild while loaded" "rc=$RC runs=$(dracut_runs) unloads=$(unloads)" "$OUT"
+fi
+printf 'KDUMP_COMMANDLINE_APPEND="nr_cpus=1 quiet"\n' > "$R/etc/sysconfig-kdump.tmp"
+mkdir -p "$R/etc/sysconfig"; mv "$R/etc/sysconfig-kdump.tmp" "$R/etc/sysconfig/kdump"
+kd start
+[ "$RC" = 0 ] && [ "$(unloads)" = 3 ] && echo "$OUT" | grep -q "reloading" \
+        && ok "start when loaded and the capture command line changed: reloads" || not_ok "start loaded, cmdline changed" "$OUT"
+rm "$R/run/kdump/loaded"
+kd start
+[ "$RC" = 0 ] && [ "$(unloads)" = 3 ] && echo "$OUT" | grep -qF "Kdump already running (loaded by something other than 'kdumpctl start'" \
+        && ok "start when loaded by something else: left alone, says how to reload" || not_ok "start loaded elsewhere" "$OUT"
+kd stop
+[ "$RC" = 0 ] && [ ! -e "$R/run/kdump/loaded" ] && ok "stop forgets what was loaded" || not_ok "stop forgets" "$OUT"
+
 # ---- status -----------------------------------------------------------------
 fresh status
 echo 1 > "$R/sys/kernel/kexec_crash_loaded"; kd status
