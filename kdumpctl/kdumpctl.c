@@ -255,13 +255,16 @@ static int do_reload(struct kdump_ctx *ctx) {
         return 0;
 }
 
-static int verb_rebuild(int argc, char **argv) {
+/* remove-image [--kver K]: a removed kernel's capture image goes with it
+ * (the kernel hooks).  Never the running kernel's while it is loaded. */
+static int verb_remove_image(int argc, char **argv) {
         static const struct option options[] = {
                 { "sysroot", required_argument, NULL, 's' },
                 { "kver",    required_argument, NULL, 'k' },
                 {}
         };
         const char *sysroot = NULL, *kver = NULL;
+        _cleanup_free_ char *image = NULL, *manifest = NULL;
         struct kdump_ctx ctx;
         _cleanup_close_ int lock = -1;
         int c, r;
@@ -274,6 +277,79 @@ static int verb_rebuild(int argc, char **argv) {
                         break;
                 case 'k':
                         kver = optarg;
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (optind < argc) {
+                log_error("remove-image: unexpected argument '%s'", argv[optind]);
+                return EXIT_USAGE;
+        }
+        if (sysroot && sysroot[0] != '/') {
+                log_error("--sysroot needs an absolute path, not '%s'", sysroot);
+                return EXIT_USAGE;
+        }
+        r = ctx_init(&ctx, sysroot ? sysroot : kdump_sysroot_env(), !!sysroot, arg_config, kver);
+        if (r >= 0 && !sysroot)
+                r = kdump_lock(&ctx, &lock);
+        if (r < 0)
+                goto done;
+        image = root_path(&ctx, ctx.image);
+        manifest = manifest_path(&ctx);
+        if (!image || !manifest) {
+                r = log_oom();
+                goto done;
+        }
+        if (!sysroot && kexec_crash_loaded(&ctx) == 1) {
+                struct kdump_ctx running;
+
+                r = ctx_init(&running, kdump_sysroot_env(), false, arg_config, NULL);
+                if (r >= 0 && streq(running.kver, ctx.kver))
+                        r = log_error_errno(EBUSY, "Not removing %s: it is the running kernel's, and loaded "
+                                            "('kdumpctl stop' first).", image);
+                ctx_done(&running);
+                if (r < 0)
+                        goto done;
+        }
+        if (unlink(image) < 0 && errno != ENOENT) {
+                r = log_error_errno(errno, "Failed to remove %s: %m", image);
+                goto done;
+        }
+        if (unlink(manifest) < 0 && errno != ENOENT) {
+                r = log_error_errno(errno, "Failed to remove %s: %m", manifest);
+                goto done;
+        }
+        log_info("Removed the capture image of kernel %s (%s), if there was one.", ctx.kver, image);
+        r = 0;
+done:
+        ctx_done(&ctx);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static int verb_rebuild(int argc, char **argv) {
+        static const struct option options[] = {
+                { "sysroot", required_argument, NULL, 's' },
+                { "kver",    required_argument, NULL, 'k' },
+                { "if-needed", no_argument,     NULL, 'n' },
+                {}
+        };
+        const char *sysroot = NULL, *kver = NULL;
+        bool if_needed = false;
+        struct kdump_ctx ctx;
+        _cleanup_close_ int lock = -1;
+        int c, r;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
+                switch (c) {
+                case 's':
+                        sysroot = optarg;
+                        break;
+                case 'k':
+                        kver = optarg;
+                        break;
+                case 'n':
+                        if_needed = true;
                         break;
                 default:
                         return EXIT_USAGE;
@@ -294,7 +370,7 @@ static int verb_rebuild(int argc, char **argv) {
         if (r >= 0 && !sysroot)
                 r = kdump_lock(&ctx, &lock);
         if (r >= 0)
-                r = ensure_image(&ctx, true);
+                r = ensure_image(&ctx, !if_needed);
         ctx_done(&ctx);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
@@ -426,7 +502,9 @@ static const struct verb {
         { "reload", VERB_NO_ARGS | VERB_CONF | VERB_LOCKED, do_reload, NULL,
           "load the existing initramfs again, without a rebuild check" },
         { "rebuild", 0, NULL, verb_rebuild,
-          "[--sysroot DIR [--kver VER]] always rebuild the initramfs" },
+          "[--sysroot DIR] [--kver VER] [--if-needed] rebuild the initramfs" },
+        { "remove-image", 0, NULL, verb_remove_image,
+          "[--sysroot DIR] [--kver VER] remove a kernel's capture image" },
         { "propagate", VERB_NO_ARGS, NULL, verb_propagate,
           "set up the ssh key and pinned host key for an ssh target" },
         { "showmem", VERB_NO_ARGS, NULL, verb_showmem,

@@ -22,3 +22,19 @@ check-kdumpctl-man: $(B)/kdumpctl
 	if [ -n "$$missing" ]; then echo "not ok - kdumpctl.8 lacks verbs: $$missing"; exit 1; fi; \
 	echo "ok - kdumpctl.8 lints clean and documents every verb"
 CHECK_FAST += check-kdumpctl-man
+
+# Kernel hooks (kdumpctl/hooks/): a kernel's capture image is built when the
+# kernel is installed and removed with it; Debian's postinst.d/postrm.d and
+# kernel-install's install.d, all through LIBEXECDIR/kernel-hook.
+KERNELINSTALLDIR ?= $(PREFIX)/lib/kernel/install.d
+INSTALL_EXTRA += install-kernel-hooks
+.PHONY: install-kernel-hooks
+install-kernel-hooks:
+	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d \
+		$(DESTDIR)$(SYSCONFDIR)/kernel/postrm.d $(DESTDIR)$(KERNELINSTALLDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' kdumpctl/hooks/kernel-hook >$(DESTDIR)$(LIBEXECDIR)/kernel-hook
+	sed 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' kdumpctl/hooks/postinst.d >$(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/kdumpkit
+	sed 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' kdumpctl/hooks/postrm.d >$(DESTDIR)$(SYSCONFDIR)/kernel/postrm.d/kdumpkit
+	sed 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' kdumpctl/hooks/92-kdumpkit.install >$(DESTDIR)$(KERNELINSTALLDIR)/92-kdumpkit.install
+	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/kernel-hook $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/kdumpkit \
+		$(DESTDIR)$(SYSCONFDIR)/kernel/postrm.d/kdumpkit $(DESTDIR)$(KERNELINSTALLDIR)/92-kdumpkit.install

@@ -225,6 +225,63 @@ kd start
 kd stop
 [ "$RC" = 0 ] && [ ! -e "$R/run/kdump/loaded" ] && ok "stop forgets what was loaded" || not_ok "stop forgets" "$OUT"
 
+# ---- kernel hooks: a new kernel's image at install, gone at removal ---------
+# the hooks as installed, pointing at the ASan kdumpctl and the source hook
+HOOKS=$WORK/hooks
+mkdir -p "$HOOKS"
+sed "s|@SBINDIR@/kdumpctl|$KDUMPCTL|" "$TOP/kdumpctl/hooks/kernel-hook" > "$HOOKS/kernel-hook"
+for h in postinst.d postrm.d 92-kdumpkit.install; do
+        sed "s|@LIBEXECDIR@|$HOOKS|" "$TOP/kdumpctl/hooks/$h" > "$HOOKS/$h"
+done
+chmod +x "$HOOKS"/*
+hook() {
+        OUT=$(env PATH="$HERE/doubles:$PATH" KDUMP_SYSROOT="$R" KDUMP_TEST_LOG="$LOG" KDUMP_ARCH=x86_64 \
+                KDUMP_LIBEXECDIR=/usr/libexec/kdumpkit KDUMP_DRACUTMODDIR=/usr/lib/dracut/modules.d \
+                "$@" 2>&1)
+        RC=$?
+}
+fresh hooks
+NEWK=6.12.0-new
+mkdir -p "$R/lib/modules/$NEWK"; cp "$R/lib/modules/$KVER/modules.dep" "$R/lib/modules/$NEWK/"
+printf 'fake kernel %s\n' "$NEWK" > "$R/boot/vmlinuz-$NEWK"
+NEWIMG=$R/var/lib/kdump/initramfs-${NEWK}kdump.img
+hook "$HOOKS/postinst.d" "$NEWK" "/boot/vmlinuz-$NEWK"
+if [ "$RC" = 0 ] && [ -s "$NEWIMG" ] && [ -s "$NEWIMG.manifest" ] && [ "$(dracut_runs)" = 1 ] \
+        && grep -qx -- "--kver" "$LOG/dracut.args" && grep -qx "$NEWK" "$LOG/dracut.args"; then
+        ok "postinst.d hook builds the new kernel's capture image"
+else
+        not_ok "postinst.d hook builds" "rc=$RC runs=$(dracut_runs)" "$OUT" "$(ls "$R/var/lib/kdump" 2>&1)"
+fi
+hook "$HOOKS/postinst.d" "$NEWK" "/boot/vmlinuz-$NEWK"
+[ "$RC" = 0 ] && [ "$(dracut_runs)" = 1 ] && echo "$OUT" | grep -q "is up to date" \
+        && ok "the hook again (kernel-install after postinst.d): no second build" || not_ok "hook twice" "runs=$(dracut_runs)" "$OUT"
+echo "$NEWK" > "$R/proc/sys/kernel/osrelease"
+kd start
+[ "$RC" = 0 ] && [ "$(dracut_runs)" = 1 ] && echo "$OUT" | grep -q "is up to date" \
+        && ok "first boot of the new kernel arms with the hook's image, no dracut" || not_ok "first boot of new kernel" "$OUT"
+kd stop
+echo "$KVER" > "$R/proc/sys/kernel/osrelease"
+hook "$HOOKS/postrm.d" "$NEWK" "/boot/vmlinuz-$NEWK"
+[ "$RC" = 0 ] && [ ! -e "$NEWIMG" ] && [ ! -e "$NEWIMG.manifest" ] \
+        && ok "postrm.d hook removes that kernel's image and manifest" || not_ok "postrm.d removes" "$OUT"
+hook "$HOOKS/92-kdumpkit.install" add "$NEWK" /boot/efi/x "/boot/vmlinuz-$NEWK"
+[ "$RC" = 0 ] && [ -s "$NEWIMG" ] && [ "$(dracut_runs)" = 2 ] \
+        && ok "kernel-install plugin: add builds" || not_ok "kernel-install add" "rc=$RC" "$OUT"
+hook "$HOOKS/92-kdumpkit.install" remove "$NEWK" /boot/efi/x
+[ "$RC" = 0 ] && [ ! -e "$NEWIMG" ] && ok "kernel-install plugin: remove removes" || not_ok "kernel-install remove" "$OUT"
+hook env KDUMP_TEST_ENABLED=no "$HOOKS/postinst.d" "$NEWK"
+[ "$RC" = 0 ] && [ ! -e "$NEWIMG" ] && [ "$(dracut_runs)" = 2 ] && echo "$OUT" | grep -q "kdump.service is not enabled" \
+        && ok "hook with kdump.service disabled builds nothing, says so" || not_ok "hook disabled" "$OUT"
+hook env KDUMP_TEST_DRACUT_FAIL=1 "$HOOKS/postinst.d" "$NEWK"
+[ "$RC" = 0 ] && [ ! -e "$NEWIMG" ] && echo "$OUT" | grep -q "kdump.service will try again when that kernel boots" \
+        && ok "a failed build never fails the kernel's installation, and is reported" || not_ok "hook dracut fails" "rc=$RC" "$OUT"
+kd start
+echo "$OUT" > /dev/null
+hook "$HOOKS/postrm.d" "$KVER"
+[ "$RC" = 0 ] && [ -e "$R/var/lib/kdump/initramfs-${KVER}kdump.img" ] && echo "$OUT" | grep -q "it is the running kernel's, and loaded" \
+        && ok "the running, loaded kernel's image is not removed" || not_ok "hook removes loaded image" "$OUT"
+if shellcheck -s sh "$TOP"/kdumpctl/hooks/*; then ok "kernel hooks pass shellcheck"; else not_ok "kernel hooks shellcheck"; fi
+
 # ---- status -----------------------------------------------------------------
 fresh status
 echo 1 > "$R/sys/kernel/kexec_crash_loaded"; kd status
