@@ -138,6 +138,25 @@ static bool target_on_stack(const struct kdump_ctx *ctx) {
         return any;
 }
 
+/* --sysroot DIR: DIR's own dracut runs inside DIR (util-linux's unshare: a
+ * private mount namespace with its own /proc, chrooted to DIR), so that
+ * dracut, its modules (ours among them) and every binary and library it
+ * installs are the tree's.  The build host's dracut may be another version,
+ * or absent; run from outside, it looked for the tree's programs in the
+ * host's places.  --sysroot / (already in the tree) needs no chroot. */
+static bool dracut_in_tree(const struct kdump_ctx *ctx) {
+        return ctx->image_mode && ctx->root[0];
+}
+
+/* A path below the root as the chrooted dracut sees it. */
+static const char *tree_path(const struct kdump_ctx *ctx, const char *p) {
+        size_t l = strlen(ctx->root);
+
+        if (dracut_in_tree(ctx) && strncmp(p, ctx->root, l) == 0 && p[l] == '/')
+                return p + l;
+        return p;
+}
+
 int dracut_argv(const struct kdump_ctx *ctx, const char *baked_conf, const char *output, char ***ret) {
         const struct kdump_conf *c = ctx->conf;
         const struct resolved_target *t = &ctx->target;
@@ -152,6 +171,14 @@ int dracut_argv(const struct kdump_ctx *ctx, const char *baked_conf, const char 
         if (!a || !install)
                 return -ENOMEM;
 
+        if (dracut_in_tree(ctx)) {
+                char *wrap[] = { (char *) "unshare", (char *) "--mount", (char *) "--propagation",
+                                 (char *) "private", (char *) "--mount-proc=/proc", (char *) "--root",
+                                 ctx->root, (char *) "--", NULL };
+
+                if (strv_extend(&a, wrap) < 0)
+                        return -ENOMEM;
+        }
         /* --force: the output is our own temporary name, removed beforehand */
         if (strv_push(&a, "dracut") < 0 || strv_push(&a, "--force") < 0 || strv_push(&a, "--quiet") < 0)
                 return -ENOMEM;
@@ -159,8 +186,7 @@ int dracut_argv(const struct kdump_ctx *ctx, const char *baked_conf, const char 
         if (ctx->image_mode) {
                 /* Nothing of the build host is probed: generic image, files
                  * and kernel modules taken from the system under DIR. */
-                if (strv_push(&a, "--no-hostonly") < 0 || push_pair(&a, "--sysroot", ctx->root) < 0 ||
-                    strv_push(&a, "--no-hostonly-cmdline") < 0)
+                if (strv_push(&a, "--no-hostonly") < 0 || strv_push(&a, "--no-hostonly-cmdline") < 0)
                         return -ENOMEM;
         } else {
                 /* hostonly strict: only the drivers of this machine; the
@@ -255,15 +281,15 @@ int dracut_argv(const struct kdump_ctx *ctx, const char *baked_conf, const char 
                 joined = mfree(joined);
         }
 
-        if (push_pair(&a, "--include", baked_conf) < 0 || strv_push(&a, "/etc/kdump.conf") < 0)
+        if (push_pair(&a, "--include", tree_path(ctx, baked_conf)) < 0 || strv_push(&a, "/etc/kdump.conf") < 0)
                 return -ENOMEM;
         if (t->type == KDUMP_TARGET_SSH) {
                 _cleanup_free_ char *key = root_path(ctx, c->sshkey);
                 _cleanup_free_ char *kh = root_path(ctx, KDUMP_KNOWN_HOSTS);
 
                 if (!key || !kh ||
-                    push_pair(&a, "--include", key) < 0 || strv_push(&a, c->sshkey) < 0 ||
-                    push_pair(&a, "--include", kh) < 0 || strv_push(&a, KDUMP_IMAGE_KNOWN_HOSTS) < 0)
+                    push_pair(&a, "--include", tree_path(ctx, key)) < 0 || strv_push(&a, c->sshkey) < 0 ||
+                    push_pair(&a, "--include", tree_path(ctx, kh)) < 0 || strv_push(&a, KDUMP_IMAGE_KNOWN_HOSTS) < 0)
                         return -ENOMEM;
         }
 
@@ -272,10 +298,42 @@ int dracut_argv(const struct kdump_ctx *ctx, const char *baked_conf, const char 
         /* dracut_args last, word by word, so they can override ours */
         if (strv_extend(&a, c->dracut_args) < 0)
                 return -ENOMEM;
-        if (push_pair(&a, output, ctx->kver) < 0)
+        if (push_pair(&a, tree_path(ctx, output), ctx->kver) < 0)
                 return -ENOMEM;
 
         *ret = TAKE_PTR(a);
+        return 0;
+}
+
+/* What running the tree's dracut in the tree needs, said before it fails
+ * obscurely. */
+static int dracut_in_tree_check(const struct kdump_ctx *ctx) {
+        static const char *const dracuts[] = { "/usr/bin/dracut", "/usr/sbin/dracut", "/sbin/dracut" };
+        _cleanup_free_ char *null = NULL;
+        struct stat st;
+        bool found = false;
+
+        if (!dracut_in_tree(ctx))
+                return 0;
+        if (geteuid() != 0)
+                return log_error_errno(EPERM, "rebuild --sysroot %s runs the tree's own dracut inside it "
+                                       "(a mount namespace and chroot): run it as root.", ctx->root);
+        for (size_t i = 0; i < ELEMENTSOF(dracuts) && !found; i++) {
+                _cleanup_free_ char *p = root_path(ctx, dracuts[i]);
+
+                if (!p)
+                        return log_oom();
+                found = access(p, X_OK) == 0;
+        }
+        if (!found)
+                return log_error_errno(ENOENT, "%s has no dracut: install dracut (Debian: dracut-core) in the "
+                                       "image; its own dracut builds its capture image.", ctx->root);
+        null = root_path(ctx, "/dev/null");
+        if (!null)
+                return log_oom();
+        if (stat(null, &st) < 0 || !S_ISCHR(st.st_mode))
+                return log_error_errno(ENODEV, "%s/dev has no /dev/null, which dracut needs: mount the build "
+                                       "host's /dev there first (mount --bind /dev %s/dev).", ctx->root, ctx->root);
         return 0;
 }
 
@@ -304,6 +362,11 @@ int dracut_build(struct kdump_ctx *ctx, const struct manifest *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to write %s: %m", conf_tmp);
 
+        r = dracut_in_tree_check(ctx);
+        if (r < 0) {
+                (void) unlink(conf_tmp);
+                return r;
+        }
         r = dracut_argv(ctx, conf_tmp, tmp, &argv);
         if (r < 0) {
                 (void) unlink(conf_tmp);
@@ -318,7 +381,7 @@ int dracut_build(struct kdump_ctx *ctx, const struct manifest *m) {
         /* for 99kdumpbase: dracut's --include never replaces a file a
          * module installed, so the module installs the baked configuration
          * itself rather than the host's /etc/kdump.conf */
-        if (setenv("KDUMP_BAKED_CONF", conf_tmp, 1) < 0) {
+        if (setenv("KDUMP_BAKED_CONF", tree_path(ctx, conf_tmp), 1) < 0) {
                 umask(old_umask);
                 (void) unlink(conf_tmp);
                 return log_oom();
@@ -331,6 +394,8 @@ int dracut_build(struct kdump_ctx *ctx, const struct manifest *m) {
                 (void) unlink(tmp);
                 return log_error_errno(r, "dracut did not finish within %us; gave up.", TIMEOUT_DRACUT);
         }
+        if (r < 0 && dracut_in_tree(ctx))
+                return log_error_errno(r, "Failed to run unshare (util-linux) to run %s's dracut: %m", ctx->root);
         if (r < 0)
                 return log_error_errno(r, "Failed to run dracut: %m (is dracut installed and in PATH?)");
         if (r != 0) {

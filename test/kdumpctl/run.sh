@@ -70,6 +70,8 @@ EOF
         printf '#!/bin/sh\n' > "$r"/usr/bin/lftp
         chmod +x "$r"/usr/bin/lftp
         : > "$r"/dev/sdb
+        mknod "$r"/dev/null c 1 3       # what a --sysroot tree's dracut needs
+        printf '#!/bin/sh\n' > "$r"/usr/bin/dracut && chmod +x "$r"/usr/bin/dracut
         truncate -s 1M "$r"/dev/sdb
         printf 'path /var/crash\n' > "$r"/etc/kdump.conf
 }
@@ -687,6 +689,24 @@ kd rebuild --sysroot "$R"
 kd start
 [ "$RC" = 0 ] && [ "$(dracut_runs)" = 1 ] && ok "start inside the image finds the --sysroot build up to date" \
         || not_ok "start after --sysroot build" "$OUT"
+# the tree's own dracut, run inside the tree: never the build host's
+if [ "$(sed -n 1p "$LOG/dracut.args")" = '$ unshare' ] && grep -qx -- "--root" "$LOG/dracut.args" \
+        && grep -qx "$R" "$LOG/dracut.args" && ! grep -q -- "--sysroot" "$LOG/dracut.args" \
+        && grep -qx "/var/lib/kdump/initramfs-${KVER}kdump.img.tmp" "$LOG/dracut.args"; then
+        ok "rebuild --sysroot runs the tree's dracut chrooted in the tree (unshare --root), with the tree's paths"
+else
+        not_ok "rebuild --sysroot runs the tree's dracut" "$(cat "$LOG/dracut.args")"
+fi
+fresh image-nodracut
+rm "$R/usr/bin/dracut"
+kd rebuild --sysroot "$R"
+[ "$RC" = 1 ] && [ "$(dracut_runs)" = 0 ] && echo "$OUT" | grep -qF "$R has no dracut: install dracut (Debian: dracut-core) in the image" \
+        && ok "rebuild --sysroot of a tree without dracut: refused, the host's dracut is not used" || not_ok "sysroot no dracut" "$OUT"
+fresh image-nodev
+rm "$R/dev/null"
+kd rebuild --sysroot "$R"
+[ "$RC" = 1 ] && [ "$(dracut_runs)" = 0 ] && echo "$OUT" | grep -qF "mount --bind /dev $R/dev" \
+        && ok "rebuild --sysroot of a tree without /dev/null: says to mount /dev" || not_ok "sysroot no /dev/null" "$OUT"
 
 # ---- test verb --------------------------------------------------------------
 fresh testverb
