@@ -12,7 +12,8 @@
 #   4. scenario files: kdump.conf -> /etc/kdump.conf, files/ copied over the
 #      tree, setup_tree() from scenario.conf
 #   5. PREBUILD=1: build the capture initramfs now, in a chroot
-#      (prebuild_capture_initramfs below)
+#      (prebuild_capture_initramfs below); PREBUILD=host: from outside the
+#      tree with the host's kdumpctl (prebuild_from_host)
 #   6. mkfs.ext4 -d (or ROOT_FS=btrfs-subvol) -> RUN_DIR/root.img
 #      (LABEL=kdumproot) and one image per DISKS entry; RUN_DIR/disks.list
 #      names them for run-guest.sh
@@ -73,6 +74,21 @@ prebuild_capture_initramfs() {
 		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
 		kdumpctl rebuild --sysroot / --kver "$KVER" || rc=$?
 	chroot_mounts_down
+	return "$rc"
+}
+
+# PREBUILD=host: as an image builder does it, from outside the tree: the
+# build host's own kdumpctl (built here for the host, against the host's
+# libraries) runs `rebuild --sysroot RUN_TREE`, which must use the tree's
+# dracut and modules, not the host's (Debian 12's dracut 059 for a 13 tree).
+# Nothing is mounted into the tree: kdumpctl's unshare gives that dracut its
+# /proc; the tree's /dev has debootstrap's device nodes.
+prebuild_from_host() {
+	local rc=0 hb=build/vm-host
+	make -C "$REPO_DIR" --no-print-directory -s B="$hb" "$hb/kdumpctl" >"$RUN_DIR/host-make.log" 2>&1 ||
+		{ cat "$RUN_DIR/host-make.log" >&2; return 1; }
+	timeout --foreground -k 10 "$PREBUILD_TIMEOUT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
+		"$REPO_DIR/$hb/kdumpctl" rebuild --sysroot "$RT" --kver "$KVER" || rc=$?
 	return "$rc"
 }
 
@@ -231,7 +247,13 @@ echo "$RUN_DIR/root.img kdumproot" >"$RUN_DIR/disks.list"
 for spec in "${DISKS[@]}"; do make_disk "$spec"; done
 
 t_pre=0
-if [ "$PREBUILD" = 1 ]; then
+if [ "$PREBUILD" = host ]; then
+	[ "$PRODUCT" = 1 ] || die "PREBUILD=host needs PRODUCT=1"
+	log "$SCENARIO: building the capture initramfs from the host: kdumpctl rebuild --sysroot $RT"
+	s=$(now)
+	prebuild_from_host || die "kdumpctl rebuild --sysroot from the host failed"
+	t_pre=$(elapsed "$s")
+elif [ "$PREBUILD" = 1 ]; then
 	[ "$PRODUCT" = 1 ] || die "PREBUILD=1 needs PRODUCT=1"
 	log "$SCENARIO: prebuilding the capture initramfs in a chroot"
 	s=$(now)

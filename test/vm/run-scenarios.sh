@@ -363,7 +363,7 @@ run_one() {
 	fi
 	res=$(evaluate)
 	local timing="image ${img_s}s"
-	[ "$PREBUILD" != 1 ] || timing+=", prebuild ${pre_s}s"
+	[ "$PREBUILD" = 0 ] || timing+=", prebuild ${pre_s}s"
 	timing+=", total $(elapsed "$t0")s"
 	if [[ $res == PASS* ]]; then
 		verdict "$name" PASS "${res#PASS }, $timing"
