@@ -326,6 +326,76 @@ done:
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* bake [--sysroot DIR] [--kver K] --conf FILE --manifest FILE: what dracut's
+ * kdumpbase module asks for when dracut runs without kdumpctl (an image
+ * builder's `dracut --add kdumpbase`): the configuration as kdumpctl bakes
+ * it, and the manifest `kdumpctl start` compares the image with. */
+static int verb_bake(int argc, char **argv) {
+        static const struct option options[] = {
+                { "sysroot",  required_argument, NULL, 's' },
+                { "kver",     required_argument, NULL, 'k' },
+                { "conf",     required_argument, NULL, 'c' },
+                { "manifest", required_argument, NULL, 'm' },
+                {}
+        };
+        const char *sysroot = NULL, *kver = NULL, *conf_out = NULL, *manifest_out = NULL;
+        _cleanup_free_ char *baked = NULL;
+        size_t baked_size = 0;
+        struct manifest m = {};
+        struct kdump_ctx ctx;
+        int c, r;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
+                switch (c) {
+                case 's':
+                        sysroot = optarg;
+                        break;
+                case 'k':
+                        kver = optarg;
+                        break;
+                case 'c':
+                        conf_out = optarg;
+                        break;
+                case 'm':
+                        manifest_out = optarg;
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (optind < argc || !conf_out || !manifest_out) {
+                log_error("usage: kdumpctl bake [--sysroot DIR] [--kver VER] --conf FILE --manifest FILE");
+                return EXIT_USAGE;
+        }
+        if (sysroot && sysroot[0] != '/') {
+                log_error("--sysroot needs an absolute path, not '%s'", sysroot);
+                return EXIT_USAGE;
+        }
+        r = ctx_init(&ctx, sysroot ? sysroot : kdump_sysroot_env(), !!sysroot, arg_config, kver);
+        if (r >= 0)
+                r = ctx_load_conf(&ctx);
+        if (r >= 0)
+                r = prepare(&ctx, &m);
+        if (r >= 0) {
+                r = target_baked_conf(&ctx, &baked, &baked_size);
+                if (r < 0)
+                        log_oom();
+        }
+        if (r >= 0) {
+                r = write_file_atomic(conf_out, baked, baked_size, 0600);
+                if (r < 0)
+                        log_error_errno(r, "Failed to write %s: %m", conf_out);
+        }
+        if (r >= 0) {
+                r = manifest_write(&m, manifest_out);
+                if (r < 0)
+                        log_error_errno(r, "Failed to write %s: %m", manifest_out);
+        }
+        manifest_done(&m);
+        ctx_done(&ctx);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 static int verb_rebuild(int argc, char **argv) {
         static const struct option options[] = {
                 { "sysroot", required_argument, NULL, 's' },
@@ -503,6 +573,8 @@ static const struct verb {
           "load the existing initramfs again, without a rebuild check" },
         { "rebuild", 0, NULL, verb_rebuild,
           "[--sysroot DIR] [--kver VER] [--if-needed] rebuild the initramfs" },
+        { "bake", 0, NULL, verb_bake,
+          "[--sysroot DIR] [--kver VER] --conf F --manifest F  for dracut's kdumpbase module" },
         { "remove-image", 0, NULL, verb_remove_image,
           "[--sysroot DIR] [--kver VER] remove a kernel's capture image" },
         { "propagate", VERB_NO_ARGS, NULL, verb_propagate,

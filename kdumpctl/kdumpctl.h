@@ -31,6 +31,7 @@ static inline int mfree_fd(int fd) {
 #define KDUMP_STATE_DIR "/var/lib/kdump"
 #define KDUMP_KNOWN_HOSTS KDUMP_STATE_DIR "/known_hosts"
 #define KDUMP_IMAGE_KNOWN_HOSTS "/etc/kdump/known_hosts"
+#define KDUMP_IMAGE_MANIFEST "/etc/kdump/manifest"    /* dracut --add kdumpbase, by hand */
 #define KDUMP_TEST_PENDING KDUMP_STATE_DIR "/test-pending"
 #define KDUMP_LOCK_FILE "/run/lock/kdump"
 #define KDUMP_SYSCONFIG "/etc/sysconfig/kdump"
@@ -220,6 +221,7 @@ int manifest_read(const char *path, struct manifest *ret);
 /* Fills *ret with human-readable reasons; returns how many (0: up to date). */
 int manifest_diff(const struct manifest *old, const struct manifest *cur, char ***ret);
 /* Rebuild decision for ctx: 1 needed (reasons in *ret), 0 not, <0 error. */
+int manifest_read_embedded(const char *image, struct manifest *ret);
 int rebuild_needed(const struct kdump_ctx *ctx, const struct manifest *cur, char ***ret);
 char *manifest_path(const struct kdump_ctx *ctx);
 

@@ -448,15 +448,38 @@ int manifest_write(const struct manifest *m, const char *path) {
         return write_file_atomic(path, buf, size, 0600);
 }
 
+static int manifest_parse(char *data, struct manifest *ret);
+
 int manifest_read(const char *path, struct manifest *ret) {
         _cleanup_free_ char *data = NULL;
-        struct manifest m = {};
-        bool v1;
         int r;
 
         r = read_file(path, 16 * 1024 * 1024, &data, NULL);
         if (r < 0)
                 return r;
+        return manifest_parse(data, ret);
+}
+
+/* An image that a plain `dracut --add kdumpbase` built carries its manifest
+ * inside (the module asked `kdumpctl bake` for it): read with dracut's own
+ * lsinitrd, which knows every compression and an early cpio in front.
+ * -ENOENT when the image has none. */
+int manifest_read_embedded(const char *image, struct manifest *ret) {
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        char *argv[] = { (char *) "lsinitrd", (char *) "-f", (char *) (KDUMP_IMAGE_MANIFEST + 1), (char *) image, NULL };
+        int r;
+
+        r = spawn_capture_output(argv, NULL, 60, 16 * 1024 * 1024, &out, &err);
+        if (r < 0 || r > 0 || !out || !*out)
+                return -ENOENT;
+        return manifest_parse(out, ret);
+}
+
+static int manifest_parse(char *data, struct manifest *ret) {
+        struct manifest m = {};
+        bool v1;
+        int r;
+
         /* v1 (no stat identities) reads as well: its files are hashed again */
         v1 = startswith(data, MANIFEST_HEADER_V1);
         if (!v1 && !startswith(data, MANIFEST_HEADER))
@@ -553,6 +576,12 @@ int rebuild_needed(const struct kdump_ctx *ctx, const struct manifest *cur, char
                         return -ENOMEM;
         } else {
                 r = manifest_read(mpath, &old);
+                if (r == -ENOENT) {
+                        r = manifest_read_embedded(image, &old);
+                        if (r >= 0)
+                                log_info("%s was built by dracut's kdumpbase directly; judging it by the "
+                                         "manifest it carries.", image);
+                }
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0) {

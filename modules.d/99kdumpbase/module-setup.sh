@@ -17,7 +17,8 @@
 # `systemctl reboot|halt|poweroff`.
 #
 # Paths are substituted by `make install`: helpers live in @LIBEXECDIR@ on
-# the host and at the same path in the image; units in @SYSTEMDUNITDIR@.
+# the host and at the same path in the image; units in @SYSTEMDUNITDIR@;
+# kdumpctl in @SBINDIR@.
 
 # Only when asked for: kdumpctl adds this module explicitly.
 check() {
@@ -25,10 +26,39 @@ check() {
 }
 
 # systemd in the initramfs: the generator, the units and journald.  No
-# plymouth: the console shows the capture.
+# plymouth: the console shows the capture.  Called by a plain dracut (no
+# kdumpctl, which adds the target's module itself), the target's writer
+# module too.
 depends() {
+    local key _
     echo systemd
+    if [[ -z ${KDUMP_BAKED_CONF-} && -f "${dracutsysrootdir-}/etc/kdump.conf" ]]; then
+        while read -r key _; do
+            case $key in
+                ssh) echo kdump-ssh ;;
+                nfs) echo kdump-nfs ;;
+                raw) echo kdump-raw ;;
+            esac
+        done <"${dracutsysrootdir-}/etc/kdump.conf"
+    fi
     return 0
+}
+
+# A plain `dracut --add kdumpbase` (an image builder's; kdumpctl's own runs
+# set KDUMP_BAKED_CONF): `kdumpctl bake` writes the configuration as
+# kdumpctl bakes it, and the manifest of the inputs, into the image, so that
+# `kdumpctl start` at boot accepts the image as up to date.  Once per image:
+# installkernel and install both need the configuration.
+kdumpbase_bake() {
+    [[ -z ${KDUMP_BAKED_CONF-} ]] || return 0
+    [[ -e "$initdir/etc/kdump/manifest" ]] && return 0
+    mkdir -p "$initdir/etc/kdump"
+    if ! "@SBINDIR@/kdumpctl" bake --sysroot "${dracutsysrootdir:-/}" --kver "$kernel" \
+        --conf "$initdir/etc/kdump.conf" --manifest "$initdir/etc/kdump/manifest"; then
+        derror "kdumpbase: 'kdumpctl bake' failed (above): not building a capture image kdumpctl would refuse"
+        return 1
+    fi
+    chmod 0644 "$initdir/etc/kdump/manifest"
 }
 
 # The baked configuration (explicit target, resolved path): kdumpctl names
@@ -68,6 +98,7 @@ kdumpbase_directives() {
 # Kernel modules for the dump target's file system and extra_modules.
 installkernel() {
     local conf key value
+    kdumpbase_bake || return 1
     conf=$(kdumpbase_conf)
     [[ -n $conf ]] || return 0
     while IFS=$'\t' read -r key value; do
@@ -120,6 +151,7 @@ kdumpbase_install_from_conf() {
 # the default.
 install() {
     local u
+    kdumpbase_bake || return 1
     inst_binary "@LIBEXECDIR@/kdump-collect" "@LIBEXECDIR@/kdump-collect"
     inst_binary "@LIBEXECDIR@/kdump-failure-action" "@LIBEXECDIR@/kdump-failure-action"
     inst_binary "@LIBEXECDIR@/kdump-target-generator" \

@@ -708,6 +708,32 @@ kd rebuild --sysroot "$R"
 [ "$RC" = 1 ] && [ "$(dracut_runs)" = 0 ] && echo "$OUT" | grep -qF "mount --bind /dev $R/dev" \
         && ok "rebuild --sysroot of a tree without /dev/null: says to mount /dev" || not_ok "sysroot no /dev/null" "$OUT"
 
+# ---- an image from a plain `dracut --add kdumpbase` (an image builder's) ----
+# the module runs `kdumpctl bake --sysroot /` in the tree; dracut packs what it
+# wrote; start judges the image by the manifest inside (real lsinitrd)
+fresh baked-image
+mkdir -p "$WORK/bake/etc/kdump"
+kd bake --sysroot "$R" --kver "$KVER" --conf "$WORK/bake/etc/kdump.conf" --manifest "$WORK/bake/etc/kdump/manifest"
+mkdir -p "$R/var/lib/kdump"
+(cd "$WORK/bake" && find . | cpio -o -H newc --quiet) > "$R/var/lib/kdump/initramfs-${KVER}kdump.img"
+if [ "$RC" = 0 ] && grep -qx "path /var/crash" "$WORK/bake/etc/kdump.conf" && [ -s "$WORK/bake/etc/kdump/manifest" ]; then
+        ok "bake writes the baked configuration and the manifest for the module"
+else
+        not_ok "bake" "rc=$RC" "$OUT"
+fi
+kd start
+if [ "$RC" = 0 ] && [ "$(dracut_runs)" = 0 ] && echo "$OUT" | grep -q "built by dracut's kdumpbase directly" \
+        && echo "$OUT" | grep -q "is up to date" && grep -qx -- "--initrd=$R/var/lib/kdump/initramfs-${KVER}kdump.img" "$LOG/kexec.args"; then
+        ok "start accepts a plain dracut --add kdumpbase image by the manifest it carries, and loads it"
+else
+        not_ok "start with a dracut-built image" "rc=$RC runs=$(dracut_runs)" "$OUT"
+fi
+kd stop
+printf 'path /var/crash/other\n' > "$R/etc/kdump.conf"
+kd start
+[ "$RC" = 0 ] && [ "$(dracut_runs)" = 1 ] && echo "$OUT" | grep -q "Rebuilding: kdump.conf 'path' changed" \
+        && ok "a dracut-built image whose configuration changed since is rebuilt, and why is said" || not_ok "dracut-built image, conf changed" "$OUT"
+
 # ---- test verb --------------------------------------------------------------
 fresh testverb
 kd test --force

@@ -13,7 +13,8 @@
 #      tree, setup_tree() from scenario.conf
 #   5. PREBUILD=1: build the capture initramfs now, in a chroot
 #      (prebuild_capture_initramfs below); PREBUILD=host: from outside the
-#      tree with the host's kdumpctl (prebuild_from_host)
+#      tree with the host's kdumpctl (prebuild_from_host); PREBUILD=dracut:
+#      a plain `dracut --add kdumpbase` in a chroot (prebuild_plain_dracut)
 #   6. mkfs.ext4 -d (or ROOT_FS=btrfs-subvol) -> RUN_DIR/root.img
 #      (LABEL=kdumproot) and one image per DISKS entry; RUN_DIR/disks.list
 #      names them for run-guest.sh
@@ -89,6 +90,20 @@ prebuild_from_host() {
 		{ cat "$RUN_DIR/host-make.log" >&2; return 1; }
 	timeout --foreground -k 10 "$PREBUILD_TIMEOUT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
 		"$REPO_DIR/$hb/kdumpctl" rebuild --sysroot "$RT" --kver "$KVER" || rc=$?
+	return "$rc"
+}
+
+# PREBUILD=dracut: an image builder calling dracut itself, in a chroot of
+# the tree, with nothing of kdumpctl's: `dracut --add kdumpbase OUT KVER`
+# (the module asks `kdumpctl bake` for the configuration and manifest).
+prebuild_plain_dracut() {
+	local rc=0 img=/var/lib/kdump/initramfs-${KVER}kdump.img
+	mkdir -p "$RT/var/lib/kdump"
+	chroot_mounts_up "$RT"
+	timeout --foreground -k 10 "$PREBUILD_TIMEOUT" chroot "$RT" \
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
+		dracut --add kdumpbase "$img" "$KVER" || rc=$?
+	chroot_mounts_down
 	return "$rc"
 }
 
@@ -247,7 +262,13 @@ echo "$RUN_DIR/root.img kdumproot" >"$RUN_DIR/disks.list"
 for spec in "${DISKS[@]}"; do make_disk "$spec"; done
 
 t_pre=0
-if [ "$PREBUILD" = host ]; then
+if [ "$PREBUILD" = dracut ]; then
+	[ "$PRODUCT" = 1 ] || die "PREBUILD=dracut needs PRODUCT=1"
+	log "$SCENARIO: building the capture initramfs with a plain dracut --add kdumpbase in a chroot"
+	s=$(now)
+	prebuild_plain_dracut || die "dracut --add kdumpbase failed"
+	t_pre=$(elapsed "$s")
+elif [ "$PREBUILD" = host ]; then
 	[ "$PRODUCT" = 1 ] || die "PREBUILD=host needs PRODUCT=1"
 	log "$SCENARIO: building the capture initramfs from the host: kdumpctl rebuild --sysroot $RT"
 	s=$(now)
