@@ -255,42 +255,79 @@ static int do_reload(struct kdump_ctx *ctx) {
         return 0;
 }
 
-/* remove-image [--kver K]: a removed kernel's capture image goes with it
- * (the kernel hooks).  Never the running kernel's while it is loaded. */
-static int verb_remove_image(int argc, char **argv) {
+/* The options of the verbs that build or remove a kernel's image. */
+enum {
+        IMG_SYSROOT = 1 << 0,
+        IMG_KVER = 1 << 1,
+        IMG_IF_NEEDED = 1 << 2,
+        IMG_BAKE_FILES = 1 << 3,
+};
+struct image_args {
+        const char *sysroot, *kver, *conf_out, *manifest_out;
+        bool if_needed;
+};
+
+/* Parses the options `allowed` names; EXIT_USAGE (after saying why) or 0. */
+static int parse_image_args(int argc, char **argv, unsigned allowed, struct image_args *a) {
         static const struct option options[] = {
-                { "sysroot", required_argument, NULL, 's' },
-                { "kver",    required_argument, NULL, 'k' },
+                { "sysroot",   required_argument, NULL, 's' },
+                { "kver",      required_argument, NULL, 'k' },
+                { "if-needed", no_argument,       NULL, 'n' },
+                { "conf",      required_argument, NULL, 'c' },
+                { "manifest",  required_argument, NULL, 'm' },
                 {}
         };
-        const char *sysroot = NULL, *kver = NULL;
-        _cleanup_free_ char *image = NULL, *manifest = NULL;
-        struct kdump_ctx ctx;
-        _cleanup_close_ int lock = -1;
-        int c, r;
+        int c, opt_index = 0;
 
+        *a = (struct image_args) {};
         optind = 0;
-        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
-                switch (c) {
-                case 's':
-                        sysroot = optarg;
-                        break;
-                case 'k':
-                        kver = optarg;
-                        break;
-                default:
+        while ((c = getopt_long(argc, argv, "", options, &opt_index)) >= 0) {
+                unsigned need = c == 's' ? IMG_SYSROOT : c == 'k' ? IMG_KVER : c == 'n' ? IMG_IF_NEEDED :
+                                c == 'c' || c == 'm' ? IMG_BAKE_FILES : 0;
+
+                if (!(allowed & need)) {
+                        if (need)
+                                log_error("%s: --%s is not an option of this verb", argv[0], options[opt_index].name);
                         return EXIT_USAGE;
                 }
+                switch (c) {
+                case 's': a->sysroot = optarg; break;
+                case 'k': a->kver = optarg; break;
+                case 'n': a->if_needed = true; break;
+                case 'c': a->conf_out = optarg; break;
+                case 'm': a->manifest_out = optarg; break;
+                }
+        }
         if (optind < argc) {
-                log_error("remove-image: unexpected argument '%s'", argv[optind]);
+                log_error("%s: unexpected argument '%s'", argv[0], argv[optind]);
                 return EXIT_USAGE;
         }
-        if (sysroot && sysroot[0] != '/') {
-                log_error("--sysroot needs an absolute path, not '%s'", sysroot);
+        if (a->sysroot && a->sysroot[0] != '/') {
+                log_error("--sysroot needs an absolute path, not '%s'", a->sysroot);
                 return EXIT_USAGE;
         }
-        r = ctx_init(&ctx, sysroot ? sysroot : kdump_sysroot_env(), !!sysroot, arg_config, kver);
-        if (r >= 0 && !sysroot)
+        if ((allowed & IMG_BAKE_FILES) && (!a->conf_out || !a->manifest_out)) {
+                log_error("%s needs --conf FILE and --manifest FILE", argv[0]);
+                return EXIT_USAGE;
+        }
+        return 0;
+}
+
+/* remove-image [--sysroot DIR] [--kver K]: a removed kernel's capture image
+ * goes with it (the kernel hooks).  Never the running kernel's while it is
+ * loaded. */
+static int verb_remove_image(int argc, char **argv) {
+        _cleanup_free_ char *image = NULL, *manifest = NULL;
+        struct image_args a;
+        struct kdump_ctx ctx;
+        _cleanup_close_ int lock = -1;
+        int r;
+
+        r = parse_image_args(argc, argv, IMG_SYSROOT | IMG_KVER, &a);
+        if (r != 0)
+                return r;
+        r = ctx_init(&ctx, a.sysroot ? a.sysroot : kdump_sysroot_env(), !!a.sysroot, arg_config, a.kver);
+        if (r >= 0 && !a.sysroot)
                 r = kdump_lock(&ctx, &lock);
         if (r < 0)
                 goto done;
@@ -300,7 +337,7 @@ static int verb_remove_image(int argc, char **argv) {
                 r = log_oom();
                 goto done;
         }
-        if (!sysroot && kexec_crash_loaded(&ctx) == 1) {
+        if (!a.sysroot && kexec_crash_loaded(&ctx) == 1) {
                 struct kdump_ctx running;
 
                 r = ctx_init(&running, kdump_sysroot_env(), false, arg_config, NULL);
@@ -331,47 +368,17 @@ done:
  * builder's `dracut --add kdumpbase`): the configuration as kdumpctl bakes
  * it, and the manifest `kdumpctl start` compares the image with. */
 static int verb_bake(int argc, char **argv) {
-        static const struct option options[] = {
-                { "sysroot",  required_argument, NULL, 's' },
-                { "kver",     required_argument, NULL, 'k' },
-                { "conf",     required_argument, NULL, 'c' },
-                { "manifest", required_argument, NULL, 'm' },
-                {}
-        };
-        const char *sysroot = NULL, *kver = NULL, *conf_out = NULL, *manifest_out = NULL;
         _cleanup_free_ char *baked = NULL;
         size_t baked_size = 0;
         struct manifest m = {};
+        struct image_args a;
         struct kdump_ctx ctx;
-        int c, r;
+        int r;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
-                switch (c) {
-                case 's':
-                        sysroot = optarg;
-                        break;
-                case 'k':
-                        kver = optarg;
-                        break;
-                case 'c':
-                        conf_out = optarg;
-                        break;
-                case 'm':
-                        manifest_out = optarg;
-                        break;
-                default:
-                        return EXIT_USAGE;
-                }
-        if (optind < argc || !conf_out || !manifest_out) {
-                log_error("usage: kdumpctl bake [--sysroot DIR] [--kver VER] --conf FILE --manifest FILE");
-                return EXIT_USAGE;
-        }
-        if (sysroot && sysroot[0] != '/') {
-                log_error("--sysroot needs an absolute path, not '%s'", sysroot);
-                return EXIT_USAGE;
-        }
-        r = ctx_init(&ctx, sysroot ? sysroot : kdump_sysroot_env(), !!sysroot, arg_config, kver);
+        r = parse_image_args(argc, argv, IMG_SYSROOT | IMG_KVER | IMG_BAKE_FILES, &a);
+        if (r != 0)
+                return r;
+        r = ctx_init(&ctx, a.sysroot ? a.sysroot : kdump_sysroot_env(), !!a.sysroot, arg_config, a.kver);
         if (r >= 0)
                 r = ctx_load_conf(&ctx);
         if (r >= 0)
@@ -382,14 +389,14 @@ static int verb_bake(int argc, char **argv) {
                         log_oom();
         }
         if (r >= 0) {
-                r = write_file_atomic(conf_out, baked, baked_size, 0600);
+                r = write_file_atomic(a.conf_out, baked, baked_size, 0600);
                 if (r < 0)
-                        log_error_errno(r, "Failed to write %s: %m", conf_out);
+                        log_error_errno(r, "Failed to write %s: %m", a.conf_out);
         }
         if (r >= 0) {
-                r = manifest_write(&m, manifest_out);
+                r = manifest_write(&m, a.manifest_out);
                 if (r < 0)
-                        log_error_errno(r, "Failed to write %s: %m", manifest_out);
+                        log_error_errno(r, "Failed to write %s: %m", a.manifest_out);
         }
         manifest_done(&m);
         ctx_done(&ctx);
@@ -397,50 +404,22 @@ static int verb_bake(int argc, char **argv) {
 }
 
 static int verb_rebuild(int argc, char **argv) {
-        static const struct option options[] = {
-                { "sysroot", required_argument, NULL, 's' },
-                { "kver",    required_argument, NULL, 'k' },
-                { "if-needed", no_argument,     NULL, 'n' },
-                {}
-        };
-        const char *sysroot = NULL, *kver = NULL;
-        bool if_needed = false;
+        struct image_args a;
         struct kdump_ctx ctx;
         _cleanup_close_ int lock = -1;
-        int c, r;
+        int r;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
-                switch (c) {
-                case 's':
-                        sysroot = optarg;
-                        break;
-                case 'k':
-                        kver = optarg;
-                        break;
-                case 'n':
-                        if_needed = true;
-                        break;
-                default:
-                        return EXIT_USAGE;
-                }
-        if (optind < argc) {
-                log_error("rebuild: unexpected argument '%s'", argv[optind]);
-                return EXIT_USAGE;
-        }
-        if (sysroot && sysroot[0] != '/') {
-                log_error("--sysroot needs an absolute path, not '%s'", sysroot);
-                return EXIT_USAGE;
-        }
-
-        r = ctx_init(&ctx, sysroot ? sysroot : kdump_sysroot_env(), !!sysroot, arg_config, kver);
+        r = parse_image_args(argc, argv, IMG_SYSROOT | IMG_KVER | IMG_IF_NEEDED, &a);
+        if (r != 0)
+                return r;
+        r = ctx_init(&ctx, a.sysroot ? a.sysroot : kdump_sysroot_env(), !!a.sysroot, arg_config, a.kver);
         if (r >= 0)
                 r = ctx_load_conf(&ctx);
         /* an image under construction has no running kdumpctl to race */
-        if (r >= 0 && !sysroot)
+        if (r >= 0 && !a.sysroot)
                 r = kdump_lock(&ctx, &lock);
         if (r >= 0)
-                r = ensure_image(&ctx, !if_needed);
+                r = ensure_image(&ctx, !a.if_needed);
         ctx_done(&ctx);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

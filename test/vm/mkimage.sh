@@ -262,23 +262,18 @@ echo "$RUN_DIR/root.img kdumproot" >"$RUN_DIR/disks.list"
 for spec in "${DISKS[@]}"; do make_disk "$spec"; done
 
 t_pre=0
-if [ "$PREBUILD" = dracut ]; then
-	[ "$PRODUCT" = 1 ] || die "PREBUILD=dracut needs PRODUCT=1"
-	log "$SCENARIO: building the capture initramfs with a plain dracut --add kdumpbase in a chroot"
+case "$PREBUILD" in
+0) ;;
+1) prebuild=(prebuild_capture_initramfs "prebuilding the capture initramfs in a chroot") ;;
+host) prebuild=(prebuild_from_host "building the capture initramfs from the host: kdumpctl rebuild --sysroot $RT") ;;
+dracut) prebuild=(prebuild_plain_dracut "building the capture initramfs with a plain dracut --add kdumpbase in a chroot") ;;
+*) die "PREBUILD=$PREBUILD: expected 0, 1, host or dracut" ;;
+esac
+if [ "$PREBUILD" != 0 ]; then
+	[ "$PRODUCT" = 1 ] || die "PREBUILD=$PREBUILD needs PRODUCT=1"
+	log "$SCENARIO: ${prebuild[1]}"
 	s=$(now)
-	prebuild_plain_dracut || die "dracut --add kdumpbase failed"
-	t_pre=$(elapsed "$s")
-elif [ "$PREBUILD" = host ]; then
-	[ "$PRODUCT" = 1 ] || die "PREBUILD=host needs PRODUCT=1"
-	log "$SCENARIO: building the capture initramfs from the host: kdumpctl rebuild --sysroot $RT"
-	s=$(now)
-	prebuild_from_host || die "kdumpctl rebuild --sysroot from the host failed"
-	t_pre=$(elapsed "$s")
-elif [ "$PREBUILD" = 1 ]; then
-	[ "$PRODUCT" = 1 ] || die "PREBUILD=1 needs PRODUCT=1"
-	log "$SCENARIO: prebuilding the capture initramfs in a chroot"
-	s=$(now)
-	prebuild_capture_initramfs || die "prebuilding the capture initramfs failed"
+	"${prebuild[0]}" || die "${prebuild[1]}: failed"
 	t_pre=$(elapsed "$s")
 fi
 
