@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crashkernel.h"
 #include "kdumpctl.h"
 #include "log.h"
 #include "strv.h"
@@ -37,6 +38,7 @@ static int do_check_config(struct kdump_ctx *ctx) {
         if (r < 0)
                 return r;
         (void) collector_check_kernel(ctx);
+        crashkernel_warnings(ctx, true);
         printf("# effective configuration of %s (defaults filled in)\n", ctx->conf_path);
         return kdump_conf_write(ctx->conf, stdout);
 }
@@ -200,6 +202,8 @@ static int do_start(struct kdump_ctx *ctx) {
         if (r < 0)
                 return r;
         (void) collector_check_kernel(ctx);
+        /* nothing reserved failed above; the image is there to be counted */
+        crashkernel_warnings(ctx, false);
         if (loaded) {
                 r = kexec_unload(ctx);
                 if (r < 0)
@@ -434,6 +438,7 @@ static int do_status(struct kdump_ctx *ctx) {
                 printf("Kdump is not operational\n");
                 ret = EXIT_NOT_OPERATIONAL;
         }
+        crashkernel_warnings(ctx, true);
         (void) test_status_report(ctx);
         /* the last crash's outcome; a configuration with errors is read
          * leniently here: status must answer whatever kdump.conf says */
@@ -564,6 +569,12 @@ static const struct verb {
           "estimate the crash memory this configuration needs" },
         { "get-default-crashkernel", VERB_NO_ARGS, NULL, verb_get_default_crashkernel,
           "print the recommended crashkernel= value" },
+        { "reset-crashkernel", 0, NULL, verb_reset_crashkernel,
+          "[--kernel=PATH|ALL|DEFAULT] [--reboot] [--auto] set crashkernel= to the default" },
+        { "_reset-crashkernel-after-update", 0, NULL, verb_reset_crashkernel_after_update,
+          "Fedora's name of reset-crashkernel --auto" },
+        { "_reset-crashkernel-for-installed_kernel", 0, NULL, verb_reset_crashkernel_for_installed_kernel,
+          "Fedora's name of reset-crashkernel --auto --kernel=/boot/vmlinuz-KVER" },
         { "test", 0, NULL, verb_test,
           "[--force] crash the machine to test the capture" },
         { "check-config", VERB_NO_ARGS | VERB_CONF, do_check_config, NULL,
@@ -605,7 +616,8 @@ static void usage(FILE *f) {
                 "  -V, --version       show the version\n\n"
                 "Verbs:\n", SYSCONFDIR "/kdump.conf");
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                fprintf(f, "  %-24s %s\n", verbs[i].name, verbs[i].help);
+                if (verbs[i].name[0] != '_')    /* Fedora's internal verbs: for package scripts */
+                        fprintf(f, "  %-24s %s\n", verbs[i].name, verbs[i].help);
 }
 
 int main(int argc, char **argv) {

@@ -226,6 +226,8 @@ int rebuild_needed(const struct kdump_ctx *ctx, const struct manifest *cur, char
 char *manifest_path(const struct kdump_ctx *ctx);
 
 /* kexec.c */
+/* Splits a kernel command line into words (double quotes group). */
+int cmdline_split(const char *s, char ***ret);
 int crash_memory_check(const struct kdump_ctx *ctx);
 int capture_cmdline(const struct kdump_ctx *ctx, char **ret);
 int kexec_load_argv(const struct kdump_ctx *ctx, char ***ret);
@@ -237,8 +239,21 @@ bool secure_boot_enforced(const struct kdump_ctx *ctx);
 const char *kdump_arch(void);
 
 /* memory.c */
+#define MiB (1024ULL * 1024ULL)
 /* MemTotal of <root>/proc/meminfo in bytes; 0 when unknown. */
 unsigned long long mem_total(const struct kdump_ctx *ctx);
+/* /sys/kernel/kexec_crash_size in bytes; 0 when unknown. */
+unsigned long long reserved_bytes(const struct kdump_ctx *ctx);
+/* What `kdumpctl estimate` computes, in bytes. */
+struct crash_estimate {
+        unsigned long long kernel_size, compressed, unpacked, large, need, recommended;
+        bool kernel_exact;              /* from the kernel's header, not guessed */
+        bool image_exists;              /* else 12M (32M unpacked) counted for it */
+        bool unpacked_counted;          /* decompressed, not guessed */
+};
+/* Needs the kernel (ctx_find_kernel, logged when missing) and counts the
+ * capture initramfs as it is now. */
+int crash_estimate(struct kdump_ctx *ctx, struct crash_estimate *ret);
 int verb_get_default_crashkernel(int argc, char **argv);
 int verb_estimate(int argc, char **argv);
 int verb_showmem(int argc, char **argv);

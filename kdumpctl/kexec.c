@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
+#include "crashkernel.h"
 #include "kdumpctl.h"
 #include "log.h"
 #include "shellwords.h"
@@ -98,7 +99,7 @@ static const struct arch_cmdline *arch_cmdline(void) {
 
 /* Splits a kernel command line: whitespace separates, double quotes group
  * (param="a b" stays one word, quotes kept). */
-static int cmdline_split(const char *s, char ***ret) {
+int cmdline_split(const char *s, char ***ret) {
         _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
 
         if (!l)
@@ -532,7 +533,7 @@ int crash_memory_check(const struct kdump_ctx *ctx) {
         _cleanup_free_ char *size_path = root_path(ctx, "/sys/kernel/kexec_crash_size");
         _cleanup_free_ char *cmd_path = root_path(ctx, "/proc/cmdline"), *cmdline = NULL;
         _cleanup_strv_free_ char **words = NULL;
-        unsigned long long size = 0;
+        unsigned long long size = 0, def_size = 0, min_ram = 0;
         bool param = false;
         const char *def = default_crashkernel(kdump_arch());
 
@@ -549,11 +550,16 @@ int crash_memory_check(const struct kdump_ctx *ctx) {
         log_error("No memory is reserved for the crash kernel (%s).",
                   !param ? "crashkernel= is not on the kernel command line"
                          : "/sys/kernel/kexec_crash_size is 0");
-        log_error("To reserve it, add crashkernel=%s to the kernel command line and reboot:",
-                  def ? def : "256M");
-        log_error("  Debian/Ubuntu: append it to GRUB_CMDLINE_LINUX in /etc/default/grub, run update-grub;");
-        log_error("  Fedora/RHEL:   grubby --update-kernel=ALL --args=crashkernel=%s", def ? def : "256M");
-        log_error("'kdumpctl get-default-crashkernel' prints the recommended value, "
-                  "'kdumpctl estimate' checks it against this configuration.");
+        if (def && crashkernel_size(def, crashkernel_system_ram(ctx), &def_size, &min_ram) >= 0 && def_size == 0)
+                log_error("This machine has %lluMB of RAM, and the default crashkernel=%s reserves nothing below "
+                          "%lluMB ('kdumpctl reset-crashkernel' would not help): add crashkernel=256M to the "
+                          "kernel command line by hand and reboot.",
+                          crashkernel_system_ram(ctx) / MiB, def, min_ram / MiB);
+        else if (def)
+                log_error("To reserve it, run 'kdumpctl reset-crashkernel' (it sets crashkernel=%s with grubby, "
+                          "or with update-grub on Debian's GRUB), then reboot.", def);
+        else
+                log_error("To reserve it, add crashkernel=256M to the kernel command line and reboot.");
+        log_error("'kdumpctl estimate' checks the reservation against this configuration.");
         return -ENOMEM;
 }

@@ -13,7 +13,6 @@
 #include "kdumpctl.h"
 #include "log.h"
 
-#define MiB (1024ULL * 1024ULL)
 
 /* Per architecture, for hostonly images.  x86_64 up to 4G is measured by
  * `make bench` (2 GiB guest, bench/results): the largest need was 144M (an
@@ -49,7 +48,7 @@ int verb_get_default_crashkernel(int argc, char **argv) {
         return EXIT_SUCCESS;
 }
 
-static unsigned long long reserved_bytes(const struct kdump_ctx *ctx) {
+unsigned long long reserved_bytes(const struct kdump_ctx *ctx) {
         _cleanup_free_ char *p = root_path(ctx, "/sys/kernel/kexec_crash_size");
         unsigned long long v = 0;
 
@@ -203,66 +202,74 @@ static unsigned long long round_up(unsigned long long v, unsigned long long step
         return (v + step - 1) / step * step;
 }
 
-int verb_estimate(int argc, char **argv) {
-        struct kdump_ctx ctx;
+int crash_estimate(struct kdump_ctx *ctx, struct crash_estimate *ret) {
         _cleanup_free_ char *kernel = NULL, *image = NULL;
-        unsigned long long kernel_size = 0, compressed = 0, unpacked = 0, large = 0, need, recommended, reserved, ram;
-        bool exact = false, counted = false;
+        struct crash_estimate e = {};
+        unsigned long long ram;
         struct stat st;
-        int r, ret = EXIT_FAILURE;
+        int r;
 
-        (void) argc;
-        (void) argv;
-        r = open_ctx(&ctx, true);
-        if (r < 0 || ctx_find_kernel(&ctx) < 0)
-                goto done;
-        kernel = root_path(&ctx, ctx.kernel);
-        image = root_path(&ctx, ctx.image);
-        if (!kernel || !image) {
-                log_oom();
-                goto done;
-        }
-        r = kernel_runtime_size(kernel, &kernel_size, &exact);
-        if (r < 0) {
-                log_error_errno(r, "Cannot read %s: %m", kernel);
-                goto done;
-        }
+        r = ctx_find_kernel(ctx);
+        if (r < 0)
+                return r;
+        kernel = root_path(ctx, ctx->kernel);
+        image = root_path(ctx, ctx->image);
+        if (!kernel || !image)
+                return log_oom();
+        r = kernel_runtime_size(kernel, &e.kernel_size, &e.kernel_exact);
+        if (r < 0)
+                return log_error_errno(r, "Cannot read %s: %m", kernel);
         if (stat(image, &st) == 0) {
-                compressed = (unsigned long long) st.st_size;
-                r = unpacked_size(image, &unpacked);
-                counted = r >= 0;
-                if (!counted)
+                e.image_exists = true;
+                e.compressed = (unsigned long long) st.st_size;
+                e.unpacked_counted = unpacked_size(image, &e.unpacked) >= 0;
+                if (!e.unpacked_counted)
                         /* zstd -19 unpacks to about 3.1 times its size, gzip -9 to 2.6 */
-                        unpacked = compressed * 3;
+                        e.unpacked = e.compressed * 3;
         } else {
-                log_warning("%s does not exist yet ('kdumpctl rebuild'); counting 12MB (32MB unpacked) for it.",
-                            image);
-                compressed = 12 * MiB;
-                unpacked = 32 * MiB;
+                e.compressed = 12 * MiB;
+                e.unpacked = 32 * MiB;
         }
-        ram = mem_total(&ctx);
+        ram = mem_total(ctx);
         /* makedumpfile's bitmaps and the vmcore's page tables grow with the
          * memory being dumped */
         if (ram > 64ULL * 1024 * MiB)
-                large = (ram - 64ULL * 1024 * MiB) / 512;
+                e.large = (ram - 64ULL * 1024 * MiB) / 512;
         /* the compressed image and its unpacked tree coexist while the
          * capture kernel unpacks it */
-        need = kernel_size + compressed + unpacked + RUNTIME_RESERVE + large;
-        recommended = round_up(need, 16 * MiB) + ESTIMATE_MARGIN;
+        e.need = e.kernel_size + e.compressed + e.unpacked + RUNTIME_RESERVE + e.large;
+        e.recommended = round_up(e.need, 16 * MiB) + ESTIMATE_MARGIN;
+        *ret = e;
+        return 0;
+}
+
+int verb_estimate(int argc, char **argv) {
+        struct kdump_ctx ctx;
+        struct crash_estimate e;
+        unsigned long long reserved;
+        int ret = EXIT_FAILURE;
+
+        (void) argc;
+        (void) argv;
+        if (open_ctx(&ctx, true) < 0 || crash_estimate(&ctx, &e) < 0)
+                goto done;
+        if (!e.image_exists)
+                log_warning("%s%s does not exist yet ('kdumpctl rebuild'); counting 12MB (32MB unpacked) for it.",
+                            ctx.root, ctx.image);
         reserved = reserved_bytes(&ctx);
 
         printf("Reserved crashkernel:    %lluMB\n", reserved / MiB);
         printf("Recommended crashkernel: %lluMB (about %lluMB needed, rounded up to 16MB, plus a %lluMB margin)\n\n",
-               recommended / MiB, (need + MiB - 1) / MiB, ESTIMATE_MARGIN / MiB);
-        printf("Kernel image size:   %lluMB%s\n", (kernel_size + MiB - 1) / MiB, exact ? "" : " (estimated)");
-        printf("Initramfs size:      %lluMB compressed, %lluMB unpacked%s\n", (compressed + MiB - 1) / MiB,
-               (unpacked + MiB - 1) / MiB, counted ? "" : " (estimated)");
+               e.recommended / MiB, (e.need + MiB - 1) / MiB, ESTIMATE_MARGIN / MiB);
+        printf("Kernel image size:   %lluMB%s\n", (e.kernel_size + MiB - 1) / MiB, e.kernel_exact ? "" : " (estimated)");
+        printf("Initramfs size:      %lluMB compressed, %lluMB unpacked%s\n", (e.compressed + MiB - 1) / MiB,
+               (e.unpacked + MiB - 1) / MiB, e.unpacked_counted ? "" : " (estimated)");
         printf("Runtime reservation: %lluMB\n", RUNTIME_RESERVE / MiB);
-        if (large)
-                printf("Large memory reservation: %lluMB\n", (large + MiB - 1) / MiB);
-        if (reserved < recommended)
+        if (e.large)
+                printf("Large memory reservation: %lluMB\n", (e.large + MiB - 1) / MiB);
+        if (reserved < e.recommended)
                 printf("WARNING: Current crashkernel size is lower than recommended size %lluM.\n",
-                       recommended / MiB);
+                       e.recommended / MiB);
         ret = EXIT_SUCCESS;
 done:
         ctx_done(&ctx);

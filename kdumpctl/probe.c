@@ -22,7 +22,6 @@
 #include "strv.h"
 
 #define PROBE_OUTPUT_MAX (64 * 1024)
-#define MiB (1024ULL * 1024ULL)
 
 struct probe_result {
         int status;                     /* writer exit code, or <0 errno (could not run) */

@@ -80,7 +80,7 @@ EOF
 R="" LOG="" OUT="" RC=""
 kd() {
         OUT=$(env PATH="$HERE/doubles:$PATH" KDUMP_SYSROOT="$R" KDUMP_TEST_LOG="$LOG" \
-                KDUMP_ARCH=x86_64 KDUMP_LIBEXECDIR=/usr/libexec/kdumpkit \
+                KDUMP_ARCH="${ARCH:-x86_64}" KDUMP_LIBEXECDIR=/usr/libexec/kdumpkit \
                 KDUMP_DRACUTMODDIR=/usr/lib/dracut/modules.d KDUMP_LOCK_TIMEOUT="${LOCK_TIMEOUT:-10}" \
                 "$KDUMPCTL" "$@" 2>&1)
         RC=$?
@@ -987,6 +987,307 @@ echo "32 21 254:33 / /data rw,relatime shared:6 - ext4 /dev/vdd1 rw" >> "$R/proc
 kd show
 echo "$OUT" | grep -q "^Dump target: ext4 /dev/vdd1 (mounted on /data), path /crash, seen here as /data/crash (no target line" \
         && ok "show: where the dump lands and where this system sees it" || not_ok "show seen at" "$OUT"
+
+# ---- crashkernel= for the next boots (kdumpctl/crashkernel.c) ------------
+# grubby, update-grub and systemctl are doubles: the real ones would change
+# this machine's boot loader or reboot it (the VM scenario reset-crashkernel
+# runs the real update-grub).  kdumpctl decides how the machine boots by
+# looking into the fake root's PATH directories and runs the tool through
+# PATH, so a case copies the double into $R/usr/sbin to say "installed".
+CK=1G-4G:160M,4G-64G:256M,64G-:512M             # get-default-crashkernel, x86_64
+CK_S390=1G-4G:192M,4G-64G:256M,64G-:512M        # s390x's: "an older default" below
+DROPIN=/etc/default/grub.d/kdump-crashkernel.cfg
+runs() { if [ -f "$LOG/$1.args" ]; then grep -c "^\\$ $1\$" "$LOG/$1.args"; else echo 0; fi; }
+debian_grub() {         # GRUB_CMDLINE_LINUX, GRUB_CMDLINE_LINUX_DEFAULT
+        mkdir -p "$R/etc/default/grub.d"
+        printf 'GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\nGRUB_DISTRIBUTOR=Debian\nGRUB_CMDLINE_LINUX_DEFAULT="%s"\nGRUB_CMDLINE_LINUX='"'%s'"'\n' \
+                "$2" "$1" > "$R/etc/default/grub"
+        cp "$HERE/doubles/update-grub" "$R/usr/sbin/"
+        printf 'old kernel\n' > "$R/boot/vmlinuz-6.0.0-old"
+}
+grubby_boot() {         # one "KERNEL ARGS..." per entry, the first the default
+        cp "$HERE/doubles/grubby" "$R/usr/sbin/"
+        printf '%s\n' "$@" > "$LOG/grubby.entries"
+}
+# every "linux" line of the generated grub.cfg carries crashkernel=$1, and no other
+all_linux_lines() {
+        local f=$R/boot/grub/grub.cfg
+        [ -s "$f" ] && ! grep -P '^\tlinux\t' "$f" | grep -v -- " crashkernel=$1\( \|\$\)" | grep -q . \
+                && [ "$(grep -c 'crashkernel=' "$f")" = "$(grep -c -P '^\tlinux\t' "$f")" ]
+}
+
+fresh ck-debian
+debian_grub "console=ttyS0,115200 acpi_osi=\"!Windows 2012\"" "quiet"
+kd reset-crashkernel
+if [ "$RC" = 0 ] && grep -qx "KDUMPKIT_CRASHKERNEL='$CK'" "$R$DROPIN" && [ "$(runs update-grub)" = 1 ] \
+        && echo "$OUT" | grep -qF "Wrote $R$DROPIN: crashkernel=(none) -> crashkernel=$CK, on every GRUB entry." \
+        && echo "$OUT" | grep -q "Reboot for the new crashkernel= to take effect" \
+        && grep -qx "$CK" "$R/var/lib/kdump/crashkernel-set" && all_linux_lines "$CK" \
+        && grep -qF "ro console=ttyS0,115200 acpi_osi=\"!Windows 2012\" crashkernel=$CK quiet" "$R/boot/grub/grub.cfg" \
+        && [ "$(grep -c single "$R/boot/grub/grub.cfg")" = 2 ]; then
+        ok "reset-crashkernel, Debian GRUB: drop-in written, update-grub once, every entry (recovery too) carries it, other args kept"
+else
+        not_ok "reset-crashkernel, Debian GRUB" "rc=$RC" "$OUT" "$(cat "$R$DROPIN" "$R/boot/grub/grub.cfg" 2>&1)"
+fi
+if command -v shellcheck > /dev/null && shellcheck -s sh -e SC2034 "$R$DROPIN" > "$WORK/dropin.lint" 2>&1; then
+        ok "the drop-in passes shellcheck (sh)"
+elif ! command -v shellcheck > /dev/null; then
+        ok "# SKIP no shellcheck"
+else
+        not_ok "the drop-in passes shellcheck" "$(cat "$WORK/dropin.lint")"
+fi
+sum=$(sha256sum < "$R$DROPIN")
+kd reset-crashkernel --reboot
+if [ "$RC" = 0 ] && echo "$OUT" | grep -qF "crashkernel=$CK already, set by $R$DROPIN" && [ "$(runs update-grub)" = 1 ] \
+        && [ "$(sha256sum < "$R$DROPIN")" = "$sum" ] && [ "$(runs systemctl)" = 0 ] \
+        && echo "$OUT" | grep -q "Nothing changed: not rebooting"; then
+        ok "reset-crashkernel again: says so, changes and runs nothing, --reboot does not reboot"
+else
+        not_ok "reset-crashkernel again" "rc=$RC" "$OUT"
+fi
+kd reset-crashkernel --kernel=/boot/vmlinuz-$KVER
+if [ "$RC" = 1 ] && echo "$OUT" | grep -qF -- "--kernel=/boot/vmlinuz-$KVER: Debian's GRUB puts one kernel command line" \
+        && [ "$(runs update-grub)" = 1 ] && [ "$(sha256sum < "$R$DROPIN")" = "$sum" ]; then
+        ok "reset-crashkernel --kernel=PATH on Debian GRUB: refused, naming why"
+else
+        not_ok "--kernel=PATH on Debian GRUB" "rc=$RC" "$OUT"
+fi
+kd reset-crashkernel --kernel ALL
+if [ "$RC" = 0 ] && echo "$OUT" | grep -q "already" && [ "$(runs update-grub)" = 1 ]; then
+        ok "reset-crashkernel --kernel ALL (two words) on Debian GRUB"
+else
+        not_ok "--kernel ALL" "rc=$RC" "$OUT"
+fi
+
+fresh ck-debian-hand
+debian_grub "crashkernel=512M" "quiet crashkernel=384M"
+cp "$R/etc/default/grub" "$WORK/grub.orig"
+kd reset-crashkernel --auto
+if [ "$RC" = 0 ] && [ ! -e "$R$DROPIN" ] && [ "$(runs update-grub)" = 0 ] \
+        && echo "$OUT" | grep -qF "crashkernel=384M in $R/etc/default/grub was not set by kdumpctl; left as it is"; then
+        ok "auto reset leaves a hand-set crashkernel= in /etc/default/grub alone"
+else
+        not_ok "auto reset, hand-set value in /etc/default/grub" "rc=$RC" "$OUT"
+fi
+kd reset-crashkernel --reboot
+if [ "$RC" = 0 ] && grep -qx "KDUMPKIT_CRASHKERNEL='$CK'" "$R$DROPIN" && [ "$(runs update-grub)" = 1 ] \
+        && echo "$OUT" | grep -qF "crashkernel=384M -> crashkernel=$CK" && all_linux_lines "$CK" \
+        && cmp -s "$WORK/grub.orig" "$R/etc/default/grub" && [ "$(runs systemctl)" = 1 ] \
+        && [ "$(sed -n 2p "$LOG/systemctl.args")" = reboot ]; then
+        ok "explicit reset replaces a hand-set value in grub.cfg (every crashkernel= stripped), /etc/default/grub untouched, --reboot reboots"
+else
+        not_ok "explicit reset over a hand-set value" "rc=$RC" "$OUT" "$(cat "$R/boot/grub/grub.cfg" "$LOG/systemctl.args" 2>&1)"
+fi
+
+fresh ck-debian-auto
+debian_grub "" "quiet"
+ARCH=s390x kd reset-crashkernel
+ARCH=s390x kd reset-crashkernel --auto
+s390=$RC
+kd reset-crashkernel --auto
+if [ "$s390" = 0 ] && [ "$RC" = 0 ] && grep -qx "KDUMPKIT_CRASHKERNEL='$CK'" "$R$DROPIN" && [ "$(runs update-grub)" = 2 ] \
+        && echo "$OUT" | grep -qF "crashkernel=$CK_S390 -> crashkernel=$CK" && all_linux_lines "$CK" \
+        && grep -qx "$CK_S390" "$R/var/lib/kdump/crashkernel-set" && grep -qx "$CK" "$R/var/lib/kdump/crashkernel-set"; then
+        ok "auto reset replaces an older value kdumpctl set (recorded) with the new default"
+else
+        not_ok "auto reset of a kdumpctl-set value" "rc=$RC" "$OUT"
+fi
+sed -i "s/^KDUMPKIT_CRASHKERNEL=.*/KDUMPKIT_CRASHKERNEL='999M'/" "$R$DROPIN"
+ARCH=s390x kd reset-crashkernel --auto
+if [ "$RC" = 0 ] && grep -qx "KDUMPKIT_CRASHKERNEL='999M'" "$R$DROPIN" && [ "$(runs update-grub)" = 2 ] \
+        && echo "$OUT" | grep -qF "crashkernel=999M in $R$DROPIN was not set by kdumpctl"; then
+        ok "auto reset leaves a value edited by hand into the drop-in alone"
+else
+        not_ok "auto reset, hand-edited drop-in" "rc=$RC" "$OUT"
+fi
+fresh ck-debian-absent
+debian_grub "" "quiet"
+kd _reset-crashkernel-for-installed_kernel 6.0.0-old
+if [ "$RC" = 0 ] && grep -qx "KDUMPKIT_CRASHKERNEL='$CK'" "$R$DROPIN" && [ "$(runs update-grub)" = 1 ] && all_linux_lines "$CK"; then
+        ok "auto reset (Fedora's kernel-install name) sets crashkernel= where there is none"
+else
+        not_ok "auto reset, nothing set" "rc=$RC" "$OUT"
+fi
+fresh ck-debian-auto-no
+debian_grub "" "quiet"
+printf 'path /var/crash\nauto_reset_crashkernel no\n' > "$R/etc/kdump.conf"
+kd reset-crashkernel --auto
+if [ "$RC" = 0 ] && [ ! -e "$R$DROPIN" ] && [ "$(runs update-grub)" = 0 ] \
+        && echo "$OUT" | grep -q "auto_reset_crashkernel is no in $R/etc/kdump.conf: crashkernel= is left as it is"; then
+        ok "auto_reset_crashkernel no: auto reset does nothing"
+else
+        not_ok "auto_reset_crashkernel no" "rc=$RC" "$OUT"
+fi
+fresh ck-debian-fail
+debian_grub "" "quiet"
+KDUMP_TEST_UPDATE_GRUB_FAIL=1 kd reset-crashkernel
+if [ "$RC" = 1 ] && [ ! -e "$R$DROPIN" ] && [ ! -e "$R/var/lib/kdump/crashkernel-set" ] \
+        && echo "$OUT" | grep -q "update-grub failed; $R$DROPIN removed again"; then
+        ok "a failing update-grub: exit 1, the drop-in removed again, nothing recorded"
+else
+        not_ok "failing update-grub" "rc=$RC" "$OUT"
+fi
+
+fresh ck-grubby
+grubby_boot "/boot/vmlinuz-$KVER root=UUID=1111-root ro quiet crashkernel=256M" "/boot/vmlinuz-6.0.0-old root=UUID=1111-root ro"
+kd reset-crashkernel
+if [ "$RC" = 0 ] && [ "$(grep -c -- '^--update-kernel=' "$LOG/grubby.args")" = 1 ] \
+        && grep -qx -- "--update-kernel=/boot/vmlinuz-$KVER" "$LOG/grubby.args" && grep -qx -- "--args=crashkernel=$CK" "$LOG/grubby.args" \
+        && grep -qx "/boot/vmlinuz-$KVER root=UUID=1111-root ro quiet crashkernel=$CK" "$LOG/grubby.entries" \
+        && grep -qx "/boot/vmlinuz-6.0.0-old root=UUID=1111-root ro" "$LOG/grubby.entries" \
+        && echo "$OUT" | grep -qF "/boot/vmlinuz-$KVER: crashkernel=256M -> crashkernel=$CK (ran: grubby --update-kernel=/boot/vmlinuz-$KVER --args=crashkernel=$CK)" \
+        && echo "$OUT" | grep -q "Reboot for the new"; then
+        ok "reset-crashkernel, grubby: the running kernel's entry only, old -> new and the command printed"
+else
+        not_ok "reset-crashkernel, grubby" "rc=$RC" "$OUT" "$(cat "$LOG/grubby.args")"
+fi
+kd reset-crashkernel --kernel=ALL
+if [ "$RC" = 0 ] && [ "$(grep -c -- '^--update-kernel=' "$LOG/grubby.args")" = 2 ] \
+        && grep -qx -- "--update-kernel=/boot/vmlinuz-6.0.0-old" "$LOG/grubby.args" \
+        && echo "$OUT" | grep -qF "/boot/vmlinuz-$KVER: crashkernel=$CK already; nothing to change." \
+        && echo "$OUT" | grep -qF "/boot/vmlinuz-6.0.0-old: crashkernel=(none) -> crashkernel=$CK"; then
+        ok "reset-crashkernel --kernel=ALL: updates the entry that differs only"
+else
+        not_ok "grubby --kernel=ALL" "rc=$RC" "$OUT"
+fi
+kd reset-crashkernel --kernel=ALL --reboot
+if [ "$RC" = 0 ] && [ "$(grep -c -- '^--update-kernel=' "$LOG/grubby.args")" = 2 ] && [ "$(runs systemctl)" = 0 ]; then
+        ok "grubby, value already set everywhere: nothing run, no reboot"
+else
+        not_ok "grubby already set" "rc=$RC" "$OUT"
+fi
+kd reset-crashkernel --kernel=/boot/vmlinuz-9.9
+if [ "$RC" = 1 ] && echo "$OUT" | grep -qF -- "Invalid --kernel=/boot/vmlinuz-9.9: grubby knows no boot entry for it"; then
+        ok "grubby: a kernel it does not know is refused"
+else
+        not_ok "grubby unknown kernel" "rc=$RC" "$OUT"
+fi
+fresh ck-grubby-default
+grubby_boot "/boot/vmlinuz-6.0.0-old root=UUID=1111-root ro" "/boot/vmlinuz-$KVER root=UUID=1111-root ro"
+kd reset-crashkernel --kernel DEFAULT
+if [ "$RC" = 0 ] && grep -qx -- "--default-kernel" "$LOG/grubby.args" \
+        && grep -qx -- "--update-kernel=/boot/vmlinuz-6.0.0-old" "$LOG/grubby.args" \
+        && [ "$(grep -c -- '^--update-kernel=' "$LOG/grubby.args")" = 1 ]; then
+        ok "grubby --kernel DEFAULT: the kernel grubby --default-kernel names"
+else
+        not_ok "grubby DEFAULT" "rc=$RC" "$OUT" "$(cat "$LOG/grubby.args")"
+fi
+fresh ck-grubby-auto
+grubby_boot "/boot/vmlinuz-$KVER root=UUID=1111-root ro crashkernel=512M" "/boot/vmlinuz-6.0.0-old root=UUID=1111-root ro" \
+        "/boot/vmlinuz-5.9.0-older root=UUID=1111-root ro"
+ARCH=s390x kd reset-crashkernel --kernel=/boot/vmlinuz-5.9.0-older
+kd _reset-crashkernel-after-update
+if [ "$RC" = 0 ] && grep -qx "/boot/vmlinuz-$KVER root=UUID=1111-root ro crashkernel=512M" "$LOG/grubby.entries" \
+        && grep -qx "/boot/vmlinuz-6.0.0-old root=UUID=1111-root ro crashkernel=$CK" "$LOG/grubby.entries" \
+        && grep -qx "/boot/vmlinuz-5.9.0-older root=UUID=1111-root ro crashkernel=$CK" "$LOG/grubby.entries" \
+        && echo "$OUT" | grep -qF "/boot/vmlinuz-$KVER: crashkernel=512M was not set by kdumpctl; left as it is" \
+        && echo "$OUT" | grep -qF "/boot/vmlinuz-5.9.0-older: crashkernel=$CK_S390 -> crashkernel=$CK"; then
+        ok "auto reset, grubby: a hand-set value kept, an older kdumpctl value and a missing one set"
+else
+        not_ok "auto reset, grubby" "rc=$RC" "$OUT" "$(cat "$LOG/grubby.entries")"
+fi
+KDUMP_TEST_GRUBBY_FAIL=1 kd reset-crashkernel --kernel=/boot/vmlinuz-$KVER
+if [ "$RC" = 1 ] && echo "$OUT" | grep -qF "grubby --update-kernel=/boot/vmlinuz-$KVER --args=crashkernel=$CK failed"; then
+        ok "a failing grubby: exit 1, naming the command"
+else
+        not_ok "failing grubby" "rc=$RC" "$OUT"
+fi
+
+fresh ck-unknown
+kd reset-crashkernel
+if [ "$RC" = 1 ] && echo "$OUT" | grep -q "Cannot tell how this machine boots: there is no grubby in PATH, and no update-grub" \
+        && echo "$OUT" | grep -qF "Add crashkernel=$CK to the kernel command line"; then
+        ok "reset-crashkernel refuses when it cannot tell how the machine boots"
+else
+        not_ok "unknown boot method" "rc=$RC" "$OUT"
+fi
+mkdir -p "$R/etc/kernel"; echo "root=UUID=1111-root ro" > "$R/etc/kernel/cmdline"
+kd reset-crashkernel --auto
+if [ "$RC" = 0 ] && echo "$OUT" | grep -q "Cannot tell how this machine boots.*/etc/kernel/cmdline (kernel-install, systemd-boot) is not managed"; then
+        ok "auto reset on an unknown boot loader: says so, exit 0 (package scripts go on)"
+else
+        not_ok "auto reset, unknown boot" "rc=$RC" "$OUT"
+fi
+kd reset-crashkernel --fadump=on
+if [ "$RC" = 1 ] && echo "$OUT" | grep -q -- "--fadump is only for ppc64le (POWER's firmware-assisted dump); this machine is x86_64"; then
+        ok "--fadump refused on x86_64"
+else
+        not_ok "--fadump" "rc=$RC" "$OUT"
+fi
+kd reset-crashkernel --frob
+[ "$RC" = 2 ] && ok "reset-crashkernel: an unknown option exits 2" || not_ok "reset-crashkernel unknown option" "rc=$RC" "$OUT"
+
+# the warnings of start, status and check-config
+fresh ck-warn-none
+echo 0 > "$R/sys/kernel/kexec_crash_size"
+kd status
+if [ "$RC" = 3 ] && echo "$OUT" | grep -qF "the kernel did not reserve crashkernel=256M (/sys/kernel/kexec_crash_size is 0)" \
+        && echo "$OUT" | grep -qF "Run 'kdumpctl reset-crashkernel' to set crashkernel=$CK, then reboot."; then
+        ok "status warns when the kernel reserved nothing, suggesting reset-crashkernel"
+else
+        not_ok "status warning, nothing reserved" "rc=$RC" "$OUT"
+fi
+sed -i 's/ crashkernel=256M//' "$R/proc/cmdline"
+kd check-config
+if [ "$RC" = 0 ] && echo "$OUT" | grep -qF "crashkernel= is not on the kernel command line, so kdump cannot work. Run 'kdumpctl reset-crashkernel'"; then
+        ok "check-config warns when crashkernel= is missing, and still succeeds"
+else
+        not_ok "check-config warning, no crashkernel=" "rc=$RC" "$OUT"
+fi
+kd start
+if [ "$RC" = 1 ] && echo "$OUT" | grep -qF "run 'kdumpctl reset-crashkernel' (it sets crashkernel=$CK" && [ "$(dracut_runs)" = 0 ]; then
+        ok "start without crash memory: exit 1 as before, suggesting reset-crashkernel"
+else
+        not_ok "start, no crash memory" "rc=$RC" "$OUT"
+fi
+fresh ck-warn-low
+echo 33554432 > "$R/sys/kernel/kexec_crash_size"        # 32M; the estimate below is 80M
+python3 -c 'import struct, sys
+h = bytearray(0x268); h[0x202:0x206] = b"HdrS"; h[0x260:0x264] = struct.pack("<I", 40 << 20)
+open(sys.argv[1], "wb").write(h)' "$R/boot/vmlinuz-$KVER"
+mkdir -p "$R/var/lib/kdump"; head -c 3145728 /dev/zero | gzip -9 > "$R/var/lib/kdump/initramfs-${KVER}kdump.img"
+kd check-config
+if [ "$RC" = 0 ] && echo "$OUT" | grep -qF "32MB is reserved for the crash kernel (crashkernel=256M), less than the 80MB 'kdumpctl estimate' computes" \
+        && echo "$OUT" | grep -qF "Run 'kdumpctl reset-crashkernel' to set crashkernel=$CK (160MB on this machine)"; then
+        ok "check-config warns when less is reserved than the estimate"
+else
+        not_ok "check-config warning, below the estimate" "rc=$RC" "$OUT"
+fi
+kd start
+if [ "$RC" = 0 ] && echo "$OUT" | grep -qF "32MB is reserved for the crash kernel" && [ "$(cat "$R/sys/kernel/kexec_crash_loaded")" = 1 ]; then
+        ok "start warns too, and still loads"
+else
+        not_ok "start warning, below the estimate" "rc=$RC" "$OUT"
+fi
+kd status
+if [ "$RC" = 0 ] && echo "$OUT" | grep -qF "32MB is reserved for the crash kernel"; then
+        ok "status warns too"
+else
+        not_ok "status warning, below the estimate" "rc=$RC" "$OUT"
+fi
+fresh ck-warn-ok
+kd check-config
+if [ "$RC" = 0 ] && ! echo "$OUT" | grep -q "reserved\|reset-crashkernel"; then
+        ok "no crash memory warning when enough is reserved"
+else
+        not_ok "no warning when enough" "rc=$RC" "$OUT"
+fi
+fresh ck-warn-small
+printf 'MemTotal:         700000 kB\n' > "$R/proc/meminfo"
+echo 0 > "$R/sys/kernel/kexec_crash_size"
+kd status
+if [ "$RC" = 3 ] && echo "$OUT" | grep -qF "this machine has 683MB of RAM, and the default crashkernel=$CK reserves nothing below 1024MB: 'kdumpctl reset-crashkernel' would reserve no memory here" \
+        && ! echo "$OUT" | grep -q "Run 'kdumpctl reset-crashkernel'"; then
+        ok "status on a machine too small for the default: says so, does not suggest the default"
+else
+        not_ok "status warning, too small" "rc=$RC" "$OUT"
+fi
+kd start
+if [ "$RC" = 1 ] && echo "$OUT" | grep -qF "This machine has 683MB of RAM, and the default crashkernel=$CK reserves nothing below 1024MB"; then
+        ok "start on a machine too small for the default: exit 1, says why"
+else
+        not_ok "start, too small" "rc=$RC" "$OUT"
+fi
 
 # ---- options ----------------------------------------------------------------
 kd --version
