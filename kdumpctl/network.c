@@ -298,8 +298,10 @@ int network_route_to(const struct kdump_ctx *ctx, const char *address, struct ne
                 }
         } else if (ctx->image_mode || *ctx->root)
                 return 0;       /* nothing of this machine applies: ip=dhcp */
-        else
-                r = lookup_route(address, &n);
+        else {
+                n.address = strdup(address);
+                r = n.address ? lookup_route(address, &n) : -ENOMEM;
+        }
         if (r < 0) {
                 net_route_done(&n);
                 return r;

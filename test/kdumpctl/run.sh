@@ -367,6 +367,12 @@ if [ "$RC" = 0 ] && grep -qx 'fence_kdump_nodes 192.0.2.12 192.0.2.13' "$LOG/bak
 else
         not_ok "fence: valid args" "rc=$RC" "$OUT" "$(cat "$LOG/baked.conf" "$LOG/kexec.args" 2>&1)"
 fi
+KDUMP_ROUTE_OVERRIDE="dev=eth1 src=192.0.2.77 prefix=24" kd show
+if [ "$RC" = 0 ] && echo "$OUT" | grep -qx "Fence nodes: node2 (192.0.2.12) 192.0.2.13, notified via eth1, static 192.0.2.77/24"; then
+        ok "fence: show names the nodes, their addresses and the route"
+else
+        not_ok "fence: show" "$OUT"
+fi
 echo 0 > "$R/sys/kernel/kexec_crash_loaded"
 sed -i 's/^192.0.2.12 /192.0.2.14 /' "$R/etc/hosts"
 kd show
@@ -705,6 +711,24 @@ kd rebuild --sysroot "$R"
 kd start
 [ "$RC" = 0 ] && [ "$(dracut_runs)" = 1 ] && ok "start inside the image finds the --sysroot build up to date" \
         || not_ok "start after --sysroot build" "$OUT"
+# an image of a cluster node: names from the image's /etc/hosts, its own name
+# from its /etc/hostname, its NIC by DHCP (nothing of this machine applies)
+fence_root image "fence_kdump_nodes node2 192.0.2.13"
+echo kdumptest > "$R/etc/hostname"
+kd rebuild --sysroot "$R"
+if [ "$RC" = 0 ] && grep -qx 'fence_kdump_nodes 192.0.2.12 192.0.2.13' "$LOG/baked.conf" &&
+        grep -qx 'kdumpbase network' "$LOG/dracut.args" && grep -q '^virtio_blk .*virtio_net' "$LOG/dracut.args"; then
+        ok "fence: rebuild --sysroot bakes the image's /etc/hosts addresses, adds the network and NIC drivers"
+else
+        not_ok "fence: rebuild --sysroot" "rc=$RC" "$OUT" "$(cat "$LOG/baked.conf" "$LOG/dracut.args" 2>&1)"
+fi
+printf 'path /var/crash\nfence_kdump_nodes KDUMPTEST\n' > "$R/etc/kdump.conf"
+kd rebuild --sysroot "$R"
+if [ "$RC" != 0 ] && echo "$OUT" | grep -qF "$R/etc/kdump.conf:2: fence_kdump_nodes 'KDUMPTEST': that is this machine's own name"; then
+        ok "fence: rebuild --sysroot refuses the image's own host name"
+else
+        not_ok "fence: rebuild --sysroot, own name" "rc=$RC" "$OUT"
+fi
 
 # ---- test verb --------------------------------------------------------------
 fresh testverb
