@@ -101,6 +101,7 @@ int ctx_init(struct kdump_ctx *ctx, const char *sysroot, bool image_mode,
 void ctx_done(struct kdump_ctx *ctx) {
         kdump_conf_free(ctx->conf);
         target_done(&ctx->target);
+        fence_done(&ctx->fence);
         free(ctx->root);
         free(ctx->conf_path);
         free(ctx->kver);
@@ -109,8 +110,7 @@ void ctx_done(struct kdump_ctx *ctx) {
         *ctx = (struct kdump_ctx) {};
 }
 
-_printf_(3, 4)
-static void conf_error(const struct kdump_ctx *ctx, unsigned line, const char *fmt, ...) {
+void conf_error(const struct kdump_ctx *ctx, unsigned line, const char *fmt, ...) {
         va_list ap;
 
         if (line > 0)
@@ -219,7 +219,10 @@ int ctx_load_conf(struct kdump_ctx *ctx) {
                         ctx->conf_path, ctx->conf->n_errors, ctx->conf->n_errors == 1 ? "" : "s");
                 return -EINVAL;
         }
-        return check_system(ctx);
+        r = check_system(ctx);
+        if (r < 0)
+                return r;
+        return fence_resolve(ctx);
 }
 
 /* The bootloader's BOOT_IMAGE= names the running kernel's file; "(hd0,gpt2)"

@@ -223,8 +223,13 @@ int dracut_argv(const struct kdump_ctx *ctx, const char *baked_conf, const char 
         if (ctx->image_mode && push_words(&omit, OMIT_IMAGE_MODULES) < 0)
                 return -ENOMEM;
         joined = strv_join(omit, " ");
-        if (!joined || push_pair(&a, "--omit", joined) < 0 ||
-            push_pair(&a, "--add", target_module(t->type)) < 0)
+        if (!joined || push_pair(&a, "--omit", joined) < 0)
+                return -ENOMEM;
+        joined = mfree(joined);
+        /* fence_kdump_nodes: a network for any target (99kdumpbase adds
+         * fence_kdump_send and kdump-fence.service) */
+        if (asprintf(&joined, "%s%s", target_module(t->type), fence_enabled(ctx) ? " network" : "") < 0 ||
+            push_pair(&a, "--add", joined) < 0)
                 return -ENOMEM;
         joined = mfree(joined);
 

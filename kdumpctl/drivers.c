@@ -160,6 +160,23 @@ static int spec_devno(const struct kdump_ctx *ctx, const char *spec, dev_t *ret)
         return 0;
 }
 
+/* The drivers of network interface `dev` (its device and parents); dracut's
+ * network modules add their own, filtered to the loaded ones.  *found stays
+ * false when sysfs does not know it. */
+static int nic_drivers(const struct kdump_ctx *ctx, const char *dev, char ***mods, bool *found) {
+        _cleanup_free_ char *rel = NULL, *link = NULL, *real = NULL;
+
+        if (!dev)
+                return 0;
+        if (asprintf(&rel, "/sys/class/net/%s/device", dev) < 0 || !(link = root_path(ctx, rel)))
+                return -ENOMEM;
+        real = realpath(link, NULL);
+        if (!real)
+                return 0;
+        *found = true;
+        return walk_device(real, mods, 0);
+}
+
 /* The root file system, for dump_to_rootfs: its type and device number. */
 static int root_fs(const struct kdump_ctx *ctx, char **ret_type, dev_t *ret_devno) {
         _cleanup_free_ char *p = root_path(ctx, "/proc/self/mountinfo");
@@ -300,6 +317,8 @@ int capture_modules(const struct kdump_ctx *ctx, struct capture_modules *ret) {
                         r = add_list(&m.drivers, image_net_drivers, ELEMENTSOF(image_net_drivers));
                 else
                         r = add_list(&m.drivers, image_block_drivers, ELEMENTSOF(image_block_drivers));
+                if (r >= 0 && fence_enabled(ctx) && t->type != KDUMP_TARGET_SSH && t->type != KDUMP_TARGET_NFS)
+                        r = add_list(&m.drivers, image_net_drivers, ELEMENTSOF(image_net_drivers));
                 if (r < 0)
                         goto oom;
         } else {
@@ -316,26 +335,21 @@ int capture_modules(const struct kdump_ctx *ctx, struct capture_modules *ret) {
                         m.probed = found;
                         break;
                 case KDUMP_TARGET_SSH:
-                case KDUMP_TARGET_NFS: {
-                        /* the NIC; dracut's network modules add their own,
-                         * filtered to the loaded ones */
-                        _cleanup_free_ char *rel = NULL, *link = NULL, *real = NULL;
-
-                        if (!t->net.dev)
-                                break;
-                        if (asprintf(&rel, "/sys/class/net/%s/device", t->net.dev) < 0 ||
-                            !(link = root_path(ctx, rel)))
+                case KDUMP_TARGET_NFS:
+                        if (nic_drivers(ctx, t->net.dev, &m.drivers, &found) < 0)
                                 goto oom;
-                        real = realpath(link, NULL);
-                        if (real) {
-                                if (walk_device(real, &m.drivers, 0) < 0)
-                                        goto oom;
-                                m.probed = true;
-                        }
+                        m.probed = found;
                         break;
-                }
                 default:
                         break;
+                }
+                /* fence_kdump_nodes: the NIC of the route to the first node,
+                 * for any target; unknown, dracut's rules pick the drivers */
+                if (m.probed && fence_enabled(ctx) && ctx->fence.net.dev) {
+                        found = false;
+                        if (nic_drivers(ctx, ctx->fence.net.dev, &m.drivers, &found) < 0)
+                                goto oom;
+                        m.probed = found;
                 }
 
                 if (m.probed && c->failure_action == KDUMP_ACTION_DUMP_TO_ROOTFS) {

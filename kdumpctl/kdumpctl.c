@@ -489,6 +489,22 @@ static int do_show(struct kdump_ctx *ctx) {
                                ctx->conf->target.host);
                 (void) target_probe(ctx, true);
         }
+        if (fence_enabled(ctx)) {
+                const struct net_route *n = &ctx->fence.net;
+
+                printf("Fence nodes:");
+                for (size_t i = 0; ctx->fence.addresses[i]; i++)
+                        printf(" %s%s%s%s", ctx->conf->fence_kdump_nodes[i],
+                               streq(ctx->conf->fence_kdump_nodes[i], ctx->fence.addresses[i]) ? "" : " (",
+                               streq(ctx->conf->fence_kdump_nodes[i], ctx->fence.addresses[i]) ? ""
+                                       : ctx->fence.addresses[i],
+                               streq(ctx->conf->fence_kdump_nodes[i], ctx->fence.addresses[i]) ? "" : ")");
+                if (n->resolved)
+                        printf(", notified via %s%s%s, %s %s/%u\n", n->dev, n->gateway ? " gateway " : "",
+                               strempty(n->gateway), n->dhcp ? "DHCP, now" : "static", strempty(n->src), n->prefix);
+                else
+                        printf(", route not probed here (image build): DHCP on the first interface up\n");
+        }
         last_capture_report(ctx);
         printf("Kernel: %s%s (%s)\n", ctx->root, ctx->kernel, ctx->kver);
         image = root_path(ctx, ctx->image);

@@ -73,6 +73,12 @@ struct resolved_target {
         struct net_route net;           /* SSH, NFS */
 };
 
+/* fence_kdump_nodes as the capture kernel notifies them (fence.c) */
+struct fence_setup {
+        char **addresses;               /* one per node, resolved; NULL: no fencing */
+        struct net_route net;           /* the route to the first, for ip= */
+};
+
 struct kdump_ctx {
         char *root;                     /* "" for the running system, else a prefix without trailing '/' */
         bool image_mode;                /* rebuild --sysroot: never probe the running machine */
@@ -83,6 +89,7 @@ struct kdump_ctx {
         char *image;                    /* inside the root: /var/lib/kdump/initramfs-<kver>kdump.img */
         struct resolved_target target;
         bool target_resolved;
+        struct fence_setup fence;       /* filled by ctx_load_conf() */
 };
 
 /* util.c */
@@ -146,6 +153,8 @@ void ctx_done(struct kdump_ctx *ctx);
  * "file:line: message" diagnostics; returns 0 or -EINVAL. */
 int ctx_load_conf(struct kdump_ctx *ctx);
 int ctx_find_kernel(struct kdump_ctx *ctx);
+/* Prints "FILE:LINE: message" (FILE: message for line 0) on stderr. */
+void conf_error(const struct kdump_ctx *ctx, unsigned line, const char *fmt, ...) _printf_(3, 4);
 int ctx_resolve_target(struct kdump_ctx *ctx);
 
 /* target.c */
@@ -179,7 +188,22 @@ int dumps_retention(struct kdump_ctx *ctx);
  * -EIO. */
 int target_probe(struct kdump_ctx *ctx, bool report_only);
 
+/* fence.c */
+/* Checks fence_kdump_nodes and fence_kdump_args against this machine and
+ * resolves the nodes and the route to the first into ctx->fence; prints
+ * FILE:LINE diagnostics and returns -EINVAL when refused. */
+int fence_resolve(struct kdump_ctx *ctx);
+void fence_done(struct fence_setup *f);
+static inline bool fence_enabled(const struct kdump_ctx *ctx) {
+        return ctx->fence.addresses && ctx->fence.addresses[0];
+}
+/* Identity recorded in the manifest: the addresses and the route. */
+char *fence_identity(const struct fence_setup *f);
+
 /* network.c */
+/* The route to an address already resolved, as network_resolve() finds it
+ * (KDUMP_ROUTE_OVERRIDE; nothing probed under a root: ret->resolved false). */
+int network_route_to(const struct kdump_ctx *ctx, const char *address, struct net_route *ret);
 /* Resolves the ssh/nfs host and the route to it (see network.c for
  * KDUMP_ROUTE_OVERRIDE); logs and fails when the target is unreachable. */
 int network_resolve(const struct kdump_ctx *ctx, struct net_route *ret);

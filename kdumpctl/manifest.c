@@ -26,7 +26,7 @@
 
 static const char * const helpers[] = {
         "kdump-target-generator", "kdump-collect", "kdump-failure-action",
-        "kdump-ssh-writer", "kdump-nfs-writer", "kdump-raw-writer",
+        "kdump-ssh-writer", "kdump-nfs-writer", "kdump-raw-writer", "kdump-fence",
 };
 
 void manifest_done(struct manifest *m) {
@@ -348,6 +348,19 @@ static int manifest_compute_with(const struct kdump_ctx *ctx, struct manifest *r
         r = add_string(&m, "target", ident, ident_detail);
         if (r < 0)
                 goto fail;
+
+        if (fence_enabled(ctx)) {
+                _cleanup_free_ char *fi = fence_identity(&ctx->fence), *detail = NULL;
+
+                if (!fi || asprintf(&detail, "resolved fence_kdump_nodes (now %s)", fi) < 0)
+                        goto oom;
+                r = add_string(&m, "fence", fi, detail);
+                if (r >= 0)
+                        r = add_file(ctx, &m, "fence_kdump_send", KDUMP_FENCE_KDUMP_SEND,
+                                     KDUMP_FENCE_KDUMP_SEND);
+                if (r < 0)
+                        goto fail;
+        }
 
         if (asprintf(&kdetail, "kernel image %s", ctx->kernel) < 0)
                 goto oom;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Network setup of the capture initramfs for ssh and nfs targets.
+/* Network setup of the capture initramfs for ssh and nfs targets, and for
+ * fence_kdump_nodes (fence.c: the route to the first node, any target).
  *
  * At kdumpctl time the target's host name is resolved to an address (the
  * capture kernel has no resolver: the address is what the baked kdump.conf
@@ -280,6 +281,36 @@ static int lookup_route(const char *address, struct net_route *n) {
         return 0;
 }
 
+int network_route_to(const struct kdump_ctx *ctx, const char *address, struct net_route *ret) {
+        const char *override = secure_getenv("KDUMP_ROUTE_OVERRIDE");
+        struct net_route n = {};
+        int r;
+
+        *ret = (struct net_route) {};
+        if (override && *override) {
+                r = parse_override(override, address, &n);
+                if (r >= 0 && !streq(n.address, address)) {
+                        /* addr= names a target host's address; this one is known */
+                        free(n.address);
+                        n.address = strdup(address);
+                        if (!n.address)
+                                r = -ENOMEM;
+                }
+        } else if (ctx->image_mode || *ctx->root)
+                return 0;       /* nothing of this machine applies: ip=dhcp */
+        else {
+                n.address = strdup(address);
+                r = n.address ? lookup_route(address, &n) : -ENOMEM;
+        }
+        if (r < 0) {
+                net_route_done(&n);
+                return r;
+        }
+        n.resolved = true;
+        *ret = n;
+        return 0;
+}
+
 int network_resolve(const struct kdump_ctx *ctx, struct net_route *ret) {
         const char *host = ctx->conf->target.host;
         const char *override = secure_getenv("KDUMP_ROUTE_OVERRIDE");
@@ -327,42 +358,46 @@ static const char *bracket(const char *a, char *buf, size_t size) {
         return buf;
 }
 
+/* ifname=, ip= for the interface of route n; --hostonly-nics for its driver */
+static int push_route(char ***k, char ***d, const struct net_route *n) {
+        _cleanup_free_ char *ip = NULL, *ifname = NULL;
+        char mask[INET_ADDRSTRLEN], b1[INET6_ADDRSTRLEN + 2], b2[INET6_ADDRSTRLEN + 2];
+        bool v6;
+
+        if (!n->resolved)
+                return strv_push(k, "ip=dhcp");
+        v6 = addr_family(n->address) == AF_INET6;
+        if (n->dhcp && asprintf(&ip, "ip=%s:%s", n->dev, v6 ? "dhcp6" : "dhcp") < 0)
+                return -ENOMEM;
+        if (!n->dhcp && (netmask(n, mask, sizeof mask) < 0 ||
+                         asprintf(&ip, "ip=%s::%s:%s::%s:none", bracket(n->src, b1, sizeof b1),
+                                  bracket(n->gateway, b2, sizeof b2), mask, n->dev) < 0))
+                return -ENOMEM;
+        if (n->mac && (asprintf(&ifname, "ifname=%s:%s", n->dev, n->mac) < 0 || strv_push(k, ifname) < 0))
+                return -ENOMEM;
+        if (strv_push(k, ip) < 0 || strv_push(d, "--hostonly-nics") < 0 || strv_push(d, n->dev) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
 int kdumpctl_network_args(const struct kdump_ctx *ctx, char ***dracut_args, char ***cmdline_args) {
-        const struct net_route *n = &ctx->target.net;
+        const struct net_route *n = &ctx->target.net, *f = &ctx->fence.net;
         _cleanup_strv_free_ char **d = calloc(1, sizeof(char *));
         _cleanup_strv_free_ char **k = calloc(1, sizeof(char *));
         enum kdump_target_type t = ctx->conf ? ctx->conf->target.type : KDUMP_TARGET_ROOTFS;
-        _cleanup_free_ char *ip = NULL, *ifname = NULL;
-        char mask[INET_ADDRSTRLEN], b1[INET6_ADDRSTRLEN + 2], b2[INET6_ADDRSTRLEN + 2];
+        bool net_target = t == KDUMP_TARGET_SSH || t == KDUMP_TARGET_NFS, fence = fence_enabled(ctx);
 
         if (!d || !k)
                 return -ENOMEM;
-        if (t == KDUMP_TARGET_SSH || t == KDUMP_TARGET_NFS) {
-                if (strv_push(&k, "rd.neednet=1") < 0)
-                        return -ENOMEM;
-                if (!n->resolved) {
-                        if (strv_push(&k, "ip=dhcp") < 0)
-                                return -ENOMEM;
-                } else {
-                        bool v6 = addr_family(n->address) == AF_INET6;
-
-                        if (n->dhcp)
-                                if (asprintf(&ip, "ip=%s:%s", n->dev, v6 ? "dhcp6" : "dhcp") < 0)
-                                        return -ENOMEM;
-                        if (!n->dhcp) {
-                                if (netmask(n, mask, sizeof mask) < 0 ||
-                                    asprintf(&ip, "ip=%s::%s:%s::%s:none", bracket(n->src, b1, sizeof b1),
-                                             bracket(n->gateway, b2, sizeof b2), mask, n->dev) < 0)
-                                        return -ENOMEM;
-                        }
-                        if (n->mac && (asprintf(&ifname, "ifname=%s:%s", n->dev, n->mac) < 0 ||
-                                       strv_push(&k, ifname) < 0))
-                                return -ENOMEM;
-                        if (strv_push(&k, ip) < 0 || strv_push(&d, "--hostonly-nics") < 0 ||
-                            strv_push(&d, n->dev) < 0)
-                                return -ENOMEM;
-                }
-        }
+        if ((net_target || fence) && strv_push(&k, "rd.neednet=1") < 0)
+                return -ENOMEM;
+        if (net_target && push_route(&k, &d, n) < 0)
+                return -ENOMEM;
+        /* fence_kdump_nodes: their interface too, for any target; one
+         * ip=dhcp is all an unprobed image gets */
+        if (fence && (!net_target || (n->resolved && f->resolved && !streq(f->dev, n->dev))) &&
+            push_route(&k, &d, f) < 0)
+                return -ENOMEM;
         *dracut_args = TAKE_PTR(d);
         *cmdline_args = TAKE_PTR(k);
         return 0;

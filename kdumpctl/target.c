@@ -492,15 +492,17 @@ int target_baked_conf(const struct kdump_ctx *ctx, char **ret, size_t *ret_size)
         f = open_memstream(&user, &user_size);
         if (!f)
                 return -ENOMEM;
-        if ((t->type == KDUMP_TARGET_SSH || t->type == KDUMP_TARGET_NFS) && t->net.resolved) {
-                /* the writer connects to the address resolved now: the
-                 * capture kernel has no resolver */
+        {
+                /* the writer and fence_kdump_send reach the addresses
+                 * resolved now: the capture kernel has no resolver */
                 struct kdump_conf copy = *ctx->conf;
 
-                copy.target.host = t->net.address;
+                if ((t->type == KDUMP_TARGET_SSH || t->type == KDUMP_TARGET_NFS) && t->net.resolved)
+                        copy.target.host = t->net.address;
+                if (fence_enabled(ctx))
+                        copy.fence_kdump_nodes = ctx->fence.addresses;
                 r = kdump_conf_write(&copy, f);
-        } else
-                r = kdump_conf_write(ctx->conf, f);
+        }
         if (fclose(f) != 0 || r < 0)
                 return -ENOMEM;
         if (t->type != KDUMP_TARGET_FS) {

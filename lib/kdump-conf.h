@@ -164,4 +164,7 @@ char *kdump_device_spec_to_node(const char *s);
 #define KDUMP_DEFAULT_STALL_TIMEOUT 300
 #define KDUMP_STALL_TIMEOUT_MIN 10
 #define KDUMP_STALL_TIMEOUT_MAX 86400
+/* fence_kdump_nodes: Debian's fence_kdump_send (fence-agents-kdump from
+ * Debian 13, fence-agents in 12), the same path in the capture initramfs */
+#define KDUMP_FENCE_KDUMP_SEND "/usr/libexec/fence-agents/fence_kdump_send"
 #define KDUMP_CONF_MAX_SIZE (1024 * 1024)   /* larger files are refused */

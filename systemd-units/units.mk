@@ -2,7 +2,7 @@
 # kernel, is part of kdumpctl).  Installed to $(SYSTEMDUNITDIR) with
 # @LIBEXECDIR@ substituted; 99kdumpbase copies them into the image.
 CAPTURE_UNITS := kdump-capture.target kdump-capture.service \
-	kdump-failure-action.service kdump-final-action.service
+	kdump-failure-action.service kdump-final-action.service kdump-fence.service
 
 INSTALL_EXTRA += install-capture-units
 .PHONY: install-capture-units

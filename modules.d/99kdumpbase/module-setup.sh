@@ -26,12 +26,17 @@ check() {
 }
 
 # systemd in the initramfs: the generator, the units and journald.  No
-# plymouth: the console shows the capture.  Called by a plain dracut (no
+# plymouth: the console shows the capture.  fence_kdump_nodes: a network,
+# for any dump target (kdumpctl also adds it).  Called by a plain dracut (no
 # kdumpctl, which adds the target's module itself), the target's writer
 # module too.
 depends() {
-    local key _
+    local conf key _
     echo systemd
+    conf=$(kdumpbase_conf)
+    if [[ -n $conf ]] && kdumpbase_directives "$conf" | grep -q '^fence_kdump_nodes'; then
+        echo network
+    fi
     if [[ -z ${KDUMP_BAKED_CONF-} && -f "${dracutsysrootdir-}/etc/kdump.conf" ]]; then
         while read -r key _; do
             case $key in
@@ -88,7 +93,7 @@ kdumpbase_directives() {
             value=${value:1:${#value}-2}
         fi
         case $key in
-            kdump_pre | kdump_post | extra_bins | core_collector | extra_modules | ext[234] | xfs | btrfs | vfat | virtiofs)
+            kdump_pre | kdump_post | extra_bins | core_collector | extra_modules | fence_kdump_nodes | ext[234] | xfs | btrfs | vfat | virtiofs)
                 printf '%s\t%s\n' "$key" "$value"
                 ;;
         esac
@@ -147,6 +152,23 @@ kdumpbase_install_from_conf() {
     return 0
 }
 
+# fence_kdump_nodes: fence_kdump_send, kdump-fence (which execs it with the
+# baked nodes and args) and its unit, wanted by the capture target.  Only
+# then: an image without them carries none of it.
+kdumpbase_install_fence() {
+    local conf
+    conf=$(kdumpbase_conf)
+    [[ -n $conf ]] || return 0
+    kdumpbase_directives "$conf" | grep -q '^fence_kdump_nodes' || return 0
+    inst_binary /usr/libexec/fence-agents/fence_kdump_send || {
+        derror "kdumpbase: fence_kdump_nodes needs /usr/libexec/fence-agents/fence_kdump_send (fence-agents-kdump, or fence-agents on Debian 12)"
+        return 1
+    }
+    inst_binary "@LIBEXECDIR@/kdump-fence" "@LIBEXECDIR@/kdump-fence"
+    inst_simple "@SYSTEMDUNITDIR@/kdump-fence.service" "$systemdsystemunitdir/kdump-fence.service"
+    $SYSTEMCTL -q --root "$initdir" add-wants kdump-capture.target kdump-fence.service
+}
+
 # Helpers, units, configuration, makedumpfile, hooks; the capture target as
 # the default.
 install() {
@@ -198,5 +220,6 @@ install() {
     inst_simple -H /etc/hostname
     inst_multiple makedumpfile cp sh
     inst_multiple -o journalctl systemctl
-    kdumpbase_install_from_conf
+    kdumpbase_install_from_conf || return 1
+    kdumpbase_install_fence
 }

@@ -2,9 +2,9 @@
 $(eval $(call test_program,test-unit-name,test/capture/test-unit-name.c helpers/unit-name.c,))
 
 CHECK_FAST += check-capture-generator check-capture-unit-name check-capture-collect \
-	check-capture-units check-capture-module check-capture-dracut
+	check-capture-units check-capture-module check-capture-dracut check-capture-fence
 .PHONY: check-capture-generator check-capture-unit-name check-capture-collect \
-	check-capture-units check-capture-module check-capture-dracut
+	check-capture-units check-capture-module check-capture-dracut check-capture-fence
 
 check-capture-generator: $(B)/asan/kdump-target-generator
 	$(Q)test/capture/test-generator.sh $<
@@ -22,7 +22,7 @@ check-capture-collect: $(B)/asan/kdump-collect $(B)/asan/kdump-failure-action $(
 	$(Q)FSYNC_EIO_SO=$(abspath $(B)/test/fsync-eio.so) PLAIN_COLLECT=$(abspath $(B)/kdump-collect) \
 		test/capture/test-collect.sh $(B)/asan
 
-check-capture-units: $(B)/kdump-collect $(B)/kdump-failure-action
+check-capture-units: $(B)/kdump-collect $(B)/kdump-failure-action $(B)/kdump-fence
 	$(Q)test/capture/test-units.sh $(B)
 
 check-capture-module:
@@ -30,3 +30,6 @@ check-capture-module:
 
 check-capture-dracut: $(B)/kdump-collect $(B)/kdump-failure-action $(B)/kdump-target-generator
 	$(Q)test/capture/test-dracut.sh $(B)
+
+check-capture-fence: $(B)/asan/kdump-fence
+	$(Q)test/capture/test-fence.sh $(B)/asan

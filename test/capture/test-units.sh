@@ -15,7 +15,8 @@ pass=0 fail=0
 ok() { echo "ok - $*"; pass=$((pass + 1)); }
 not_ok() { echo "not ok - $*"; fail=$((fail + 1)); }
 
-names=(kdump-capture.target kdump-capture.service kdump-failure-action.service kdump-final-action.service)
+names=(kdump-capture.target kdump-capture.service kdump-failure-action.service kdump-final-action.service
+	kdump-fence.service)
 mkdir -p "$tmp/u"
 for u in "${names[@]}"; do
 	sed "s|@LIBEXECDIR@|$build|g" "$units/$u" >"$tmp/u/$u"
@@ -37,9 +38,9 @@ if grep -q '@[A-Z]*@' "$tmp"/u/*; then not_ok "unsubstituted @VARIABLE@ left"; e
 mkdir -p "$tmp/g"
 cp "$tmp"/u/* "$tmp/g/"
 cp -r "$here/generator/ext2-partlabel-dump-to-rootfs/expected/." "$tmp/g/"
-verify "verify with generated run-kdump-target.mount, run-kdump-rootfs.mount and drop-ins" \
+verify "verify with generated run-kdump-target.mount, run-kdump-rootfs.mount, drop-ins and kdump-fence.service" \
 	"$tmp/g" "$tmp/g/kdump-capture.target" "$tmp/g/run-kdump-target.mount" "$tmp/g/run-kdump-rootfs.mount" \
-	"$tmp/g/kdump-capture.service" "$tmp/g/kdump-failure-action.service"
+	"$tmp/g/kdump-capture.service" "$tmp/g/kdump-failure-action.service" "$tmp/g/kdump-fence.service"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

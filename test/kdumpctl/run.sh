@@ -367,6 +367,124 @@ KDUMP_TEST_MDF_VERSION=1.7.2 kd check-config
 [ "$RC" = 0 ] && ! echo "$OUT" | grep -q "makedumpfile" \
         && ok "a cp collector is not checked against makedumpfile" || not_ok "cp collector" "$OUT"
 
+# ---- fence_kdump_nodes, fence_kdump_args (kdumpctl/fence.c) ---------------
+# A fake cluster node: fence_kdump_send in the root (looked for, never run),
+# names from the root's /etc/hosts (under a root kdumpctl asks no resolver),
+# this machine's addresses from the root's /proc/net, as the kernel lists
+# them.  fence_root NAME LINE... writes kdump.conf: "path /var/crash", then
+# the lines given (so the first is line 2).
+fence_root() {
+        local name=$1 l
+        shift
+        fresh "fence-$name"
+        mkdir -p "$R/usr/libexec/fence-agents" "$R/proc/net"
+        printf '#!/bin/sh\n' > "$R/usr/libexec/fence-agents/fence_kdump_send"
+        chmod +x "$R/usr/libexec/fence-agents/fence_kdump_send"
+        printf '127.0.0.1 localhost\n127.0.1.1 kdumptest.example.com kdumptest\n192.0.2.12 node2.example.com node2\nfd00::12 node2-v6\n' \
+                > "$R/etc/hosts"
+        printf 'Local:\n  +-- 0.0.0.0/0 3 0 5\n     |-- 127.0.0.1\n        /32 host LOCAL\n     |-- 192.0.2.77\n        /32 host LOCAL\n' \
+                > "$R/proc/net/fib_trie"
+        printf 'fd00000000000000000000000000004d 02 40 00 80     eth1\n00000000000000000000000000000001 01 80 10 80       lo\n' \
+                > "$R/proc/net/if_inet6"
+        printf 'path /var/crash\n' > "$R/etc/kdump.conf"
+        for l in "$@"; do printf '%s\n' "$l" >> "$R/etc/kdump.conf"; done
+}
+# fence_refused DESCRIPTION VERB "FILE:LINE message" LINE...: VERB fails
+# with that message (after "$R/etc/kdump.conf:") and builds nothing.
+fence_refused() {
+        local desc=$1 verb=$2 want=$3
+        shift 3
+        fence_root "$(echo "$desc" | tr -c 'a-z0-9\n' -)" "$@"
+        kd "$verb"
+        if [ "$RC" != 0 ] && echo "$OUT" | grep -qF -- "$R/etc/kdump.conf:$want" && [ "$(dracut_runs)" = 0 ] &&
+                echo "$OUT" | grep -q "configuration refused"; then
+                ok "fence: $desc: $verb refuses, naming kdump.conf:${want%%:*} and the value"
+        else
+                not_ok "fence: $desc: $verb refused" "rc=$RC runs=$(dracut_runs)" "$OUT"
+        fi
+}
+fence_refused "own host name" check-config \
+        "3: fence_kdump_nodes 'kdumptest': that is this machine's own name; list the other cluster nodes only" \
+        "# cluster" "fence_kdump_nodes node2 kdumptest"
+fence_refused "own FQDN, any case" start \
+        "2: fence_kdump_nodes 'KDUMPTEST.example.com': that is this machine's own name" \
+        "fence_kdump_nodes KDUMPTEST.example.com"
+fence_refused "own IPv4 address" rebuild \
+        "2: fence_kdump_nodes '192.0.2.77': that is an address of this machine" \
+        "fence_kdump_nodes node2 192.0.2.77"
+fence_refused "own IPv6 address, written long" check-config \
+        "2: fence_kdump_nodes 'fd00:0:0::004d' (fd00::4d): that is an address of this machine" \
+        "fence_kdump_nodes fd00:0:0::004d"
+fence_refused "a loopback address by name" check-config \
+        "2: fence_kdump_nodes 'localhost' (127.0.0.1): that is a loopback address of this machine" \
+        "fence_kdump_nodes localhost"
+fence_refused "unresolvable node" start \
+        "2: fence_kdump_nodes 'node9.example.com' does not resolve: not found in the root's /etc/hosts" \
+        "fence_kdump_nodes node2 node9.example.com"
+fence_refused "node not in the family of -f" check-config \
+        "3: fence_kdump_nodes '192.0.2.13' does not resolve: not an address of the family fence_kdump_args -f asks for" \
+        "fence_kdump_args -f ipv6" "fence_kdump_nodes node2-v6 192.0.2.13"
+fence_refused "port out of range" check-config \
+        "2: fence_kdump_args '-p 99999': -p 99999: the port must be a number from 1 to 65535" \
+        "fence_kdump_args -p 99999" "fence_kdump_nodes node2"
+fence_refused "unknown family" start \
+        "2: fence_kdump_args '--family=ipx -v': --family=ipx: the family must be auto, ipv4 or ipv6" \
+        "fence_kdump_args --family=ipx -v" "fence_kdump_nodes node2"
+fence_refused "interval 0" check-config \
+        "2: fence_kdump_args '-i0': -i 0: the interval must be a number of seconds from 1 to 86400" \
+        "fence_kdump_args -i0" "fence_kdump_nodes node2"
+fence_refused "-h, which exits" check-config \
+        "2: fence_kdump_args '-v -h': -h: fence_kdump_send would print its version or help and exit instead of notifying" \
+        "fence_kdump_args -v -h" "fence_kdump_nodes node2"
+fence_refused "unknown option" check-config \
+        "2: fence_kdump_args '-t 5': unknown option '-t' (fence_kdump_send takes -p, -f, -c, -i, -v)" \
+        "fence_kdump_args -t 5" "fence_kdump_nodes node2"
+fence_refused "a node among the args" check-config \
+        "2: fence_kdump_args '-p 7410 node3': 'node3' is not an option; the nodes to notify go in fence_kdump_nodes" \
+        "fence_kdump_args -p 7410 node3" "fence_kdump_nodes node2"
+fence_refused "a value missing" check-config \
+        "2: fence_kdump_args '-c': option '-c' needs a value" \
+        "fence_kdump_args -c" "fence_kdump_nodes node2"
+fence_root nosend "fence_kdump_nodes node2"
+rm "$R/usr/libexec/fence-agents/fence_kdump_send"
+kd start
+if [ "$RC" != 0 ] && [ "$(dracut_runs)" = 0 ] && echo "$OUT" | grep -qF -- "$R/etc/kdump.conf:2: fence_kdump_nodes 'node2' needs $R/usr/libexec/fence-agents/fence_kdump_send, which is missing: install the package fence-agents-kdump (Debian 13 and later) or fence-agents (Debian 12)"; then
+        ok "fence: start without fence_kdump_send refuses, naming the Debian packages"
+else
+        not_ok "fence: missing fence_kdump_send" "rc=$RC" "$OUT"
+fi
+fence_root accepted "fence_kdump_args -v -p 7410 --interval=3 --count 0 -fipv4" "fence_kdump_nodes node2 192.0.2.13"
+kd start
+if [ "$RC" = 0 ] && grep -qx 'fence_kdump_nodes 192.0.2.12 192.0.2.13' "$LOG/baked.conf" &&
+        grep -qx 'fence_kdump_args -v -p 7410 --interval=3 --count 0 -fipv4' "$LOG/baked.conf" &&
+        grep -q -- '--command-line=.* rd.neednet=1 ip=dhcp' "$LOG/kexec.args" &&
+        grep -qx 'kdumpbase network' "$LOG/dracut.args"; then
+        ok "fence: valid args start; the baked conf names the nodes' addresses; unprobed route: ip=dhcp"
+else
+        not_ok "fence: valid args" "rc=$RC" "$OUT" "$(cat "$LOG/baked.conf" "$LOG/kexec.args" 2>&1)"
+fi
+KDUMP_ROUTE_OVERRIDE="dev=eth1 src=192.0.2.77 prefix=24" kd show
+if [ "$RC" = 0 ] && echo "$OUT" | grep -qx "Fence nodes: node2 (192.0.2.12) 192.0.2.13, notified via eth1, static 192.0.2.77/24"; then
+        ok "fence: show names the nodes, their addresses and the route"
+else
+        not_ok "fence: show" "$OUT"
+fi
+echo 0 > "$R/sys/kernel/kexec_crash_loaded"
+sed -i 's/^192.0.2.12 /192.0.2.14 /' "$R/etc/hosts"
+kd show
+if echo "$OUT" | grep -q "Rebuild needed: yes" && echo "$OUT" | grep -qF "resolved fence_kdump_nodes (now nodes=192.0.2.14,192.0.2.13"; then
+        ok "fence: a node's new address needs a rebuild, and show says so"
+else
+        not_ok "fence: new node address" "$OUT"
+fi
+fence_root args-only "fence_kdump_args -p 7410"
+kd check-config
+if [ "$RC" = 0 ] && echo "$OUT" | grep -qF "$R/etc/kdump.conf:2: warning: fence_kdump_args without fence_kdump_nodes: nothing is notified"; then
+        ok "fence: fence_kdump_args alone is a warning"
+else
+        not_ok "fence: args alone" "rc=$RC" "$OUT"
+fi
+
 # ---- stop, restart, reload, rebuild ----------------------------------------
 fresh verbs
 kd start; kd stop
@@ -733,6 +851,24 @@ printf 'path /var/crash/other\n' > "$R/etc/kdump.conf"
 kd start
 [ "$RC" = 0 ] && [ "$(dracut_runs)" = 1 ] && echo "$OUT" | grep -q "Rebuilding: kdump.conf 'path' changed" \
         && ok "a dracut-built image whose configuration changed since is rebuilt, and why is said" || not_ok "dracut-built image, conf changed" "$OUT"
+# an image of a cluster node: names from the image's /etc/hosts, its own name
+# from its /etc/hostname, its NIC by DHCP (nothing of this machine applies)
+fence_root image "fence_kdump_nodes node2 192.0.2.13"
+echo kdumptest > "$R/etc/hostname"
+kd rebuild --sysroot "$R"
+if [ "$RC" = 0 ] && grep -qx 'fence_kdump_nodes 192.0.2.12 192.0.2.13' "$LOG/baked.conf" &&
+        grep -qx 'kdumpbase network' "$LOG/dracut.args" && grep -q '^virtio_blk .*virtio_net' "$LOG/dracut.args"; then
+        ok "fence: rebuild --sysroot bakes the image's /etc/hosts addresses, adds the network and NIC drivers"
+else
+        not_ok "fence: rebuild --sysroot" "rc=$RC" "$OUT" "$(cat "$LOG/baked.conf" "$LOG/dracut.args" 2>&1)"
+fi
+printf 'path /var/crash\nfence_kdump_nodes KDUMPTEST\n' > "$R/etc/kdump.conf"
+kd rebuild --sysroot "$R"
+if [ "$RC" != 0 ] && echo "$OUT" | grep -qF "$R/etc/kdump.conf:2: fence_kdump_nodes 'KDUMPTEST': that is this machine's own name"; then
+        ok "fence: rebuild --sysroot refuses the image's own host name"
+else
+        not_ok "fence: rebuild --sysroot, own name" "rc=$RC" "$OUT"
+fi
 
 # ---- test verb --------------------------------------------------------------
 fresh testverb

@@ -138,6 +138,9 @@ load_scenario() {
 	EXPECT_ORDER=()
 	REJECT_CONSOLE=()
 	NET_FWD=()        # "GUEST_IP:PORT HOST_PORT": guestfwd to 127.0.0.1 (set by setup_host)
+	NET_NS=""         # qemu runs in this network namespace (set by setup_host, which makes it) ...
+	NET_TAP=""        # ... with a second NIC on this tap device in it
+	NET_TAP_MAC=52:54:00:fe:0c:02
 	EXPECT_HOSTDIR="" # EXPECT_DISK=host: the host directory standing for the target's root
 	EXPECT_DMESG=1    # the dump directory holds vmcore-dmesg.txt (0: vmcore only)
 	SECOND_MODE=""    # boot the same images again in this driver mode after the first run

@@ -13,7 +13,10 @@
 #        NET (qemu -netdev, default "user,id=n0,restrict=on"), LOG (default
 #        RUN_DIR/console.log), QUIET=1 (log only, nothing on stdout),
 #        GUEST_KERNEL/GUEST_INITRD (default the suite's cached ones), DISK_CACHE (qemu cache=, unsafe),
-#        QEMU_EXTRA (more qemu arguments, word-split)
+#        QEMU_EXTRA (more qemu arguments, word-split),
+#        NETNS (run qemu in that network namespace, `ip netns exec`) with
+#        TAP (a tap device in it: a second NIC, -netdev tap) and TAP_MAC
+#        (its MAC address, default 52:54:00:fe:0c:02)
 # Exit:  qemu's status (0 when the guest powered off or rebooted), 124 on
 #        timeout, 3 when stopped because the guest was stuck.
 set -euo pipefail
@@ -49,12 +52,23 @@ while read -r file serial; do
 	n=$((n + 1))
 done <"$RUN_DIR/disks.list"
 
+# NETNS: the guest's second NIC is a tap device in a namespace the scenario
+# made (setup_host), so UDP reaches a listener there and nothing else.
+netns=() tap=()
+if [ -n "${NETNS:-}" ]; then
+	[ -n "${TAP:-}" ] || die "NETNS=$NETNS needs TAP="
+	netns=(ip netns exec "$NETNS")
+	tap=(-netdev "tap,id=t0,ifname=$TAP,script=no,downscript=no"
+		-device "virtio-net-pci,netdev=t0,mac=${TAP_MAC:-52:54:00:fe:0c:02}")
+fi
+
 # shellcheck disable=SC2206,SC2054 # QEMU_EXTRA is word-split on purpose; commas are qemu syntax
-qemu=(qemu-system-x86_64 -accel tcg -nodefaults -m "$MEM" -smp "$SMP"
+qemu=(${netns[@]+"${netns[@]}"} qemu-system-x86_64 -accel tcg -nodefaults -m "$MEM" -smp "$SMP"
 	-display none -monitor none -serial stdio -no-reboot
 	-kernel "$GUEST_KERNEL" -initrd "$GUEST_INITRD" -append "$APPEND"
 	"${drives[@]}"
 	-netdev "$NET" -device virtio-net-pci,netdev=n0
+	${tap[@]+"${tap[@]}"}
 	-pidfile "$RUN_DIR/qemu.pid"
 	${QEMU_EXTRA:-})
 
@@ -69,7 +83,8 @@ s=$(now)
 rm -f "$RUN_DIR/qemu.pid"
 set +e
 timeout --foreground -k 10 "$TIMEOUT" "${qemu[@]}" </dev/null 2>&1 |
-	"$HOST_PYTHON" -u "$VM_DIR/tstamp.py" --stop "$KDVM_PAT_STUCK" --pidfile "$RUN_DIR/qemu.pid" |
+	"$HOST_PYTHON" -u "$VM_DIR/tstamp.py" --stop "$KDVM_PAT_STUCK" --pidfile "$RUN_DIR/qemu.pid" \
+		--epoch-file "$LOG.epoch" |
 	tee -a "$LOG" >"$out"
 rc=${PIPESTATUS[0]}
 set -e

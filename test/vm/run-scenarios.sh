@@ -344,6 +344,7 @@ run_one() {
 		watch=$!
 	fi
 	TIMEOUT=$TIMEOUT MEM=$MEM SMP=$SMP CRASHKERNEL=$CRASHKERNEL LOG=$clog NET=$net \
+		NETNS=$NET_NS TAP=$NET_TAP TAP_MAC=$NET_TAP_MAC \
 		"$VM_DIR/run-guest.sh" "$run" "$MODE" "$CMDLINE_EXTRA" >"$out" 2>&1 || rc=$?
 	if [ -n "$watch" ]; then
 		kill "$watch" 2>/dev/null
@@ -357,6 +358,7 @@ run_one() {
 	if [ -n "$SECOND_MODE" ]; then
 		log "$name: booting again, mode $SECOND_MODE (console: $run/console2.log)"
 		TIMEOUT=$TIMEOUT MEM=$MEM SMP=$SMP CRASHKERNEL=$CRASHKERNEL LOG=$run/console2.log NET=$net \
+			NETNS=$NET_NS TAP=$NET_TAP TAP_MAC=$NET_TAP_MAC \
 			"$VM_DIR/run-guest.sh" "$run" "$SECOND_MODE" "$CMDLINE_EXTRA${EXPECT_SEEN_AT:+ kdvmlist=$EXPECT_SEEN_AT}" \
 			>"$out" 2>&1 || rc2=$?
 		[ "$rc2" != 130 ] || { verdict "$name" FAIL "interrupted"; return; }

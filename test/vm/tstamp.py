@@ -6,6 +6,9 @@ drops terminal escape sequences (systemd's colours, its spinner).  With
 --stop REGEX --pidfile FILE, the first line matching REGEX (a guest stuck
 for good, e.g. in an emergency shell) makes it send SIGTERM to the process in
 FILE (qemu) and note that in the log, instead of waiting for the timeout.
+With --epoch-file FILE, the wall-clock time (seconds since the epoch) of
+second 0 is written to FILE, so that events seen elsewhere on the host can be
+placed on the console's time line.
 """
 import argparse
 import os
@@ -19,10 +22,14 @@ ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-Za-z]|\x1b[A-Za-z=>7
 ap = argparse.ArgumentParser()
 ap.add_argument("--stop")
 ap.add_argument("--pidfile")
+ap.add_argument("--epoch-file")
 args = ap.parse_args()
 stop = re.compile(args.stop) if args.stop else None
 
 start = time.monotonic()
+if args.epoch_file:
+    with open(args.epoch_file, "w") as f:
+        f.write("%.3f\n" % time.time())
 
 
 def emit(text):
