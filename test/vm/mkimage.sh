@@ -14,7 +14,8 @@
 #   5. PREBUILD=1: build the capture initramfs now, in a chroot
 #      (prebuild_capture_initramfs below); PREBUILD=host: from outside the
 #      tree with the host's kdumpctl (prebuild_from_host); PREBUILD=dracut:
-#      a plain `dracut --add kdumpbase` in a chroot (prebuild_plain_dracut)
+#      a plain `dracut --add kdumpbase` in a chroot (prebuild_plain_dracut);
+#      PREBUILD=kernel-postinst: the kernel package's postinst in a chroot
 #   6. mkfs.ext4 -d (or ROOT_FS=btrfs-subvol) -> RUN_DIR/root.img
 #      (LABEL=kdumproot) and one image per DISKS entry; RUN_DIR/disks.list
 #      names them for run-guest.sh
@@ -104,6 +105,21 @@ prebuild_plain_dracut() {
 		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
 		dracut --add kdumpbase "$img" "$KVER" || rc=$?
 	chroot_mounts_down
+	return "$rc"
+}
+
+# PREBUILD=kernel-postinst: the kernel package's own postinst, as apt runs
+# it when a kernel is installed (dpkg-reconfigure linux-image-KVER: run-parts
+# /etc/kernel/postinst.d, kdumpkit's hook among them), in a chroot.
+prebuild_kernel_postinst() {
+	local rc=0
+	chroot_mounts_up "$RT"
+	timeout --foreground -k 10 "$PREBUILD_TIMEOUT" chroot "$RT" \
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
+		dpkg-reconfigure "linux-image-$KVER" || rc=$?
+	chroot_mounts_down
+	[ -s "$RT/var/lib/kdump/initramfs-${KVER}kdump.img" ] ||
+		{ echo "the kernel's postinst built no capture image" >&2; rc=1; }
 	return "$rc"
 }
 
@@ -267,7 +283,8 @@ case "$PREBUILD" in
 1) prebuild=(prebuild_capture_initramfs "prebuilding the capture initramfs in a chroot") ;;
 host) prebuild=(prebuild_from_host "building the capture initramfs from the host: kdumpctl rebuild --sysroot $RT") ;;
 dracut) prebuild=(prebuild_plain_dracut "building the capture initramfs with a plain dracut --add kdumpbase in a chroot") ;;
-*) die "PREBUILD=$PREBUILD: expected 0, 1, host or dracut" ;;
+kernel-postinst) prebuild=(prebuild_kernel_postinst "running the kernel package's postinst in a chroot (its kdumpkit hook builds the image)") ;;
+*) die "PREBUILD=$PREBUILD: expected 0, 1, host, dracut or kernel-postinst" ;;
 esac
 if [ "$PREBUILD" != 0 ]; then
 	[ "$PRODUCT" = 1 ] || die "PREBUILD=$PREBUILD needs PRODUCT=1"
