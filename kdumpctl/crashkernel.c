@@ -13,6 +13,7 @@
  * by hand.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -536,6 +537,30 @@ static int grub_default_value(const char *text, char **ret) {
         return 0;
 }
 
+/* grub-mkconfig reads the drop-ins in the order of their names: one after
+ * ours that sets crashkernel= too (Debian's kdump-tools ships
+ * kdump-tools.cfg) has the last word. */
+static void warn_later_dropins(const char *dir) {
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        const char *ours = strrchr(GRUB_CRASHKERNEL_DROPIN, '/') + 1;
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *path = NULL, *text = NULL;
+                size_t n = strlen(de->d_name);
+
+                if (n < 5 || !streq(de->d_name + n - 4, ".cfg") || strcmp(de->d_name, ours) <= 0)
+                        continue;
+                if (asprintf(&path, "%s/%s", dir, de->d_name) < 0 || read_file(path, 1024 * 1024, &text, NULL) < 0)
+                        continue;
+                if (strstr(text, "crashkernel="))
+                        log_warning("warning: %s mentions crashkernel= and grub-mkconfig reads it after %s, so "
+                                    "a crashkernel= it adds wins; remove it, or that line.", path, ours);
+        }
+}
+
 static int reset_debian_grub(struct kdump_ctx *ctx, struct reset *o) {
         _cleanup_free_ char *dropin = root_path(ctx, GRUB_CRASHKERNEL_DROPIN), *dir = root_path(ctx, "/etc/default/grub.d");
         _cleanup_free_ char *grub = root_path(ctx, GRUB_DEFAULT_FILE), *grub_text = NULL;
@@ -567,6 +592,7 @@ static int reset_debian_grub(struct kdump_ctx *ctx, struct reset *o) {
         r = grub_default_value(grub_text, &hand);
         if (r < 0)
                 return log_oom();
+        warn_later_dropins(dir);
         cur = old ? old_value : hand;
         text = dropin_text(o->value);
         if (!text)
