@@ -386,10 +386,10 @@ static int remote_host_part(const struct kdump_conf *c, char **ret) {
                 *ret = strdup(e);
                 return *ret ? 0 : -ENOMEM;
         }
-        if (local_address_to(c->target.host, ret) == 0)
+        if (local_address_to(c->target->host, ret) == 0)
                 return 0;
         log_info("no local address on the route to %s, naming the dump after the host name",
-                 strempty(c->target.host));
+                 strempty(c->target->host));
         return host_name(ret);
 }
 
@@ -494,24 +494,24 @@ static void sink_done(struct sink *s) {
 static int remote_location(struct sink *rm) {
         const struct kdump_conf *c = rm->c;
         _cleanup_free_ char *path = strdup(c->path ? c->path : KDUMP_DEFAULT_PATH);
-        _cleanup_free_ char *export = strdup(strempty(c->target.export));
-        bool v6 = c->target.host && strchr(c->target.host, ':');
+        _cleanup_free_ char *export = strdup(strempty(c->target->export));
+        bool v6 = c->target->host && strchr(c->target->host, ':');
         int r;
 
         if (!path || !export)
                 return -ENOMEM;
         strip_trailing_slashes(path);
         strip_trailing_slashes(export);
-        if (c->target.type == KDUMP_TARGET_SSH)
+        if (c->target->type == KDUMP_TARGET_SSH)
                 r = asprintf(&rm->location, "ssh://%s%s%s%s%s%s/%s",
-                             strempty(c->target.user), c->target.user ? "@" : "",
-                             v6 ? "[" : "", strempty(c->target.host), v6 ? "]" : "", path, strempty(rm->dirname));
-        else if (c->target.type == KDUMP_TARGET_NFS)
+                             strempty(c->target->user), c->target->user ? "@" : "",
+                             v6 ? "[" : "", strempty(c->target->host), v6 ? "]" : "", path, strempty(rm->dirname));
+        else if (c->target->type == KDUMP_TARGET_NFS)
                 r = asprintf(&rm->location, "nfs://%s%s%s%s%s/%s",
-                             v6 ? "[" : "", strempty(c->target.host), v6 ? "]" : "",
+                             v6 ? "[" : "", strempty(c->target->host), v6 ? "]" : "",
                              export, path, strempty(rm->dirname));
         else
-                r = asprintf(&rm->location, "raw:%s", strempty(c->target.device));
+                r = asprintf(&rm->location, "raw:%s", strempty(c->target->device));
         return r < 0 ? -ENOMEM : 0;
 }
 
@@ -865,12 +865,12 @@ static const struct sink_ops raw_sink_ops = {
 };
 
 static int writer_sink_open(struct sink *s, char *reason, size_t reason_size) {
-        bool raw = s->c->target.type == KDUMP_TARGET_RAW;
+        bool raw = s->c->target->type == KDUMP_TARGET_RAW;
         int r;
 
         s->config = getenv_default("KDUMP_CONF", KDUMP_CONF_PATH);
         if (asprintf(&s->program, "%s/kdump-%s-writer", getenv_default("KDUMP_LIBEXECDIR", LIBEXECDIR),
-                     kdump_target_type_to_string(s->c->target.type)) < 0) {
+                     kdump_target_type_to_string(s->c->target->type)) < 0) {
                 snprintf(reason, reason_size, "out of memory");
                 return -ENOMEM;
         }
@@ -1085,8 +1085,8 @@ static int save_vmcore(struct sink *s, const char *vmcore, char *reason, size_t 
 static int save_dump(const struct kdump_conf *c, const char *vmcore, char *reason, size_t reason_size) {
         _cleanup_(sink_done) struct sink s = { .c = c, .dir_fd = -1, .base_fd = -1 };
         struct outcome o = { .collector = c->core_collector };
-        bool remote = !arg_override_root && c->target.type != KDUMP_TARGET_FS &&
-                      c->target.type != KDUMP_TARGET_ROOTFS;
+        bool remote = !arg_override_root && c->target->type != KDUMP_TARGET_FS &&
+                      c->target->type != KDUMP_TARGET_ROOTFS;
         char status[16];
         int r, result;
 

@@ -129,6 +129,7 @@ bad:
 
 int flat_writer_load_config(const struct flat_args *a, struct kdump_conf **ret) {
         struct kdump_conf *c = NULL;
+        const char *e;
         int r;
 
         r = kdump_conf_load(a->config, KDUMP_CONF_LENIENT, &c);
@@ -138,6 +139,18 @@ int flat_writer_load_config(const struct flat_args *a, struct kdump_conf **ret) 
         for (size_t i = 0; i < c->n_diags; i++)
                 log_warning("%s:%u: %s, ignoring.", c->filename ? c->filename : a->config,
                             c->diags[i].line, c->diags[i].message);
+        /* a chain: kdump-collect (and kdumpctl's probe) say which member */
+        e = secure_getenv(KDUMP_TARGET_INDEX_ENV);
+        if (e && *e) {
+                char *end;
+                unsigned long i = strtoul(e, &end, 10);
+
+                if (*end != '\0' || kdump_conf_select_target(c, i) < 0) {
+                        kdump_conf_free(c);
+                        return log_error_errno(ERANGE, "%s=%s: %s has no such dump target.",
+                                               KDUMP_TARGET_INDEX_ENV, e, a->config);
+                }
+        }
         *ret = c;
         return 0;
 }
@@ -145,7 +158,7 @@ int flat_writer_load_config(const struct flat_args *a, struct kdump_conf **ret) 
 /* The config's `path` (KDUMP_DEFAULT_PATH without one), which must be
  * absolute, without trailing slashes. */
 static int base_path(const struct kdump_conf *c, const char *config, char **ret) {
-        const char *base = c->path && *c->path ? c->path : KDUMP_DEFAULT_PATH;
+        const char *base = *kdump_conf_target_path(c) ? kdump_conf_target_path(c) : KDUMP_DEFAULT_PATH;
         char *p;
 
         if (base[0] != '/')
@@ -574,8 +587,8 @@ static int net_run(const struct flat_args *a, bool probe) {
         r = flat_writer_load_config(a, &conf);
         if (r < 0)
                 return FLAT_EXIT_FAILURE;
-        if (conf->target.type != net_type || !conf->target.host ||
-            (net_type == KDUMP_TARGET_NFS && !conf->target.export)) {
+        if (conf->target->type != net_type || !conf->target->host ||
+            (net_type == KDUMP_TARGET_NFS && !conf->target->export)) {
                 log_error("%s has no '%s' target.", a->config,
                           net_type == KDUMP_TARGET_NFS ? "nfs host:/export" : "ssh user@host");
                 return FLAT_EXIT_FAILURE;
@@ -589,7 +602,7 @@ static int net_run(const struct flat_args *a, bool probe) {
                                           probe ? PROBE_IO_TIMEOUT_SECS : NET_IO_TIMEOUT_SECS);
         if (n.io_timeout_secs == 0)
                 n.io_timeout_secs = 1;
-        fs.host = conf->target.host;
+        fs.host = conf->target->host;
 
         r = net_connect(&fs, &n);
         if (r >= 0) {

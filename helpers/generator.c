@@ -285,7 +285,7 @@ static int write_root_mount(const char *cmdline, const char *where, const char *
 }
 
 static int write_target(const struct kdump_conf *c, const char *cmdline) {
-        const struct kdump_target *t = &c->target;
+        const struct kdump_target *t = c->target;
         _cleanup_free_ char *unit = NULL, *node = NULL, *dev = NULL;
         int r;
 

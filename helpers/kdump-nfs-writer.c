@@ -650,7 +650,7 @@ static int nfs_free_bytes(void *userdata, const char *path, uint64_t *ret) {
 
 static int nfs_connect(void *userdata, struct flat_net *n) {
         struct nfs_conn *c = userdata;
-        const char *export = n->conf->target.export;
+        const char *export = n->conf->target->export;
         int r;
 
         if (!c->configured) {
@@ -663,7 +663,7 @@ static int nfs_connect(void *userdata, struct flat_net *n) {
                 else if (e)
                         log_warning("Invalid KDUMP_NFS_VERSION='%s' (3 or 4), ignoring.", e);
                 arg_io_timeout_secs = n->io_timeout_secs;
-                c->host = n->conf->target.host;
+                c->host = n->conf->target->host;
                 c->configured = true;
         }
         snprintf(n->target, sizeof n->target, "%s:%s", c->host, export);

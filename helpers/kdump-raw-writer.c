@@ -201,11 +201,11 @@ int main(int argc, char **argv) {
 
         node = secure_getenv("KDUMP_RAW_DEVICE");
         if (!node || !*node) {
-                if (conf->target.type != KDUMP_TARGET_RAW || !conf->target.device) {
+                if (conf->target->type != KDUMP_TARGET_RAW || !conf->target->device) {
                         log_error("%s has no 'raw <device>' target.", a.config);
                         return FLAT_EXIT_FAILURE;
                 }
-                node = node_alloc = kdump_device_spec_to_node(conf->target.device);
+                node = node_alloc = kdump_device_spec_to_node(conf->target->device);
                 if (!node) {
                         log_oom();
                         return FLAT_EXIT_FAILURE;

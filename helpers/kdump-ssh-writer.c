@@ -328,7 +328,7 @@ static bool refused_before_banner(const struct ssh_conn *c, const char **ret_sai
  * handshake costs 1 s (noauth), gone before the next attempt. */
 static int ssh_open_once(struct ssh_conn *c, const struct kdump_conf *conf) {
         LIBSSH2_KNOWNHOSTS *kh = NULL;
-        const char *user = conf->target.user ? conf->target.user : "root";
+        const char *user = conf->target->user ? conf->target->user : "root";
         const char *key = conf->sshkey ? conf->sshkey : KDUMP_DEFAULT_SSHKEY;
         int r;
 
@@ -724,7 +724,7 @@ static int sftp_connect(void *userdata, struct flat_net *n) {
                         arg_known_hosts = e;
                 arg_port = flat_env_port("KDUMP_SSH_PORT", arg_port);
                 arg_io_timeout_secs = n->io_timeout_secs;
-                c->host = n->conf->target.host;
+                c->host = n->conf->target->host;
                 c->configured = true;
         }
         snprintf(n->target, sizeof n->target, "%s port %u", c->host, arg_port);

@@ -54,6 +54,7 @@ int ctx_init(struct kdump_ctx *ctx, const char *sysroot, bool image_mode,
         int r;
 
         *ctx = (struct kdump_ctx) { .image_mode = image_mode };
+        ctx->target = &ctx->chain[0];
         ctx->root = strdup(sysroot ? sysroot : "");
         if (!ctx->root)
                 return log_oom();
@@ -100,7 +101,8 @@ int ctx_init(struct kdump_ctx *ctx, const char *sysroot, bool image_mode,
 
 void ctx_done(struct kdump_ctx *ctx) {
         kdump_conf_free(ctx->conf);
-        target_done(&ctx->target);
+        for (size_t i = 0; i < KDUMP_TARGETS_MAX; i++)
+                target_done(&ctx->chain[i]);
         fence_done(&ctx->fence);
         free(ctx->root);
         free(ctx->conf_path);
@@ -168,35 +170,39 @@ static int check_system(const struct kdump_ctx *ctx) {
                         errors++;
                 }
         }
-        if (c->target.type == KDUMP_TARGET_RAW && !ctx->image_mode) {
-                _cleanup_free_ char *node = kdump_device_spec_to_node(c->target.device), *p = NULL, *what = NULL;
+        for (size_t i = 0; i < c->n_targets; i++) {
+                const struct kdump_target *t = &c->targets[i];
+                _cleanup_free_ char *node = NULL, *p = NULL, *what = NULL;
 
+                if (t->type != KDUMP_TARGET_RAW || ctx->image_mode)
+                        continue;
+                node = kdump_device_spec_to_node(t->device);
                 if (!node || !(p = root_path(ctx, node)))
                         return log_oom();
                 if (access(p, F_OK) < 0) {
-                        conf_error(ctx, c->target.line, "raw device '%s' does not exist (%s)",
-                                   c->target.device, p);
+                        conf_error(ctx, t->line, "raw device '%s' does not exist (%s)", t->device, p);
                         errors++;
                 } else {
                         r = raw_device_has_signature(p, &what);
                         if (r != 0) {
-                                conf_error(ctx, c->target.line,
+                                conf_error(ctx, t->line,
                                            r > 0 ? "raw device '%s' carries a %s signature; refusing to "
                                                    "overwrite it (wipe it with wipefs first if it really is unused)"
                                                  : "raw device '%s' cannot be probed for signatures%s",
-                                           c->target.device, r > 0 ? what : "");
+                                           t->device, r > 0 ? what : "");
                                 errors++;
                         }
                 }
         }
         /* retention deletes dumps in the first kernel: only where kdumpctl
-         * sees them, never on a server */
+         * sees them, never on a server (in a chain: on its local members) */
         if ((c->keep_dumps || c->keep_free_mb) &&
-            (c->target.type == KDUMP_TARGET_SSH || c->target.type == KDUMP_TARGET_NFS)) {
+            !ctx_chain_has(ctx, KDUMP_TARGET_ROOTFS) && !ctx_chain_has(ctx, KDUMP_TARGET_FS) &&
+            !ctx_chain_has(ctx, KDUMP_TARGET_RAW)) {
                 conf_error(ctx, c->keep_dumps ? c->lines.keep_dumps : c->lines.keep_free_mb,
                            "%s applies to local and raw targets only, not to the %s target %s",
                            c->keep_dumps ? "keep_dumps" : "keep_free_mb",
-                           kdump_target_type_to_string(c->target.type), c->target.spec);
+                           kdump_target_type_to_string(c->target->type), c->target->spec);
                 errors++;
         }
         if (errors > 0) {
@@ -299,13 +305,38 @@ int ctx_find_kernel(struct kdump_ctx *ctx) {
 }
 
 int ctx_resolve_target(struct kdump_ctx *ctx) {
+        size_t cur = (size_t) (ctx->target - ctx->chain);
         int r;
 
         if (ctx->target_resolved)
                 return 0;
-        r = target_resolve(ctx, &ctx->target);
-        if (r < 0)
-                return r;
+        for (size_t i = 0; i < ctx_n_targets(ctx); i++) {
+                ctx_select_target(ctx, i);
+                r = target_resolve(ctx, ctx->target);
+                if (r < 0) {
+                        /* Fedora's rule for one target, for each member: a
+                         * chain with a member that cannot work is refused */
+                        if (ctx_n_targets(ctx) > 1)
+                                conf_error(ctx, ctx->conf->target->line, "dump target %zu of %zu ('%s') cannot be used",
+                                           i + 1, ctx_n_targets(ctx), strempty(ctx->conf->target->spec));
+                        ctx_select_target(ctx, cur);
+                        return r;
+                }
+        }
+        ctx_select_target(ctx, cur);       /* the caller's member stays in use */
         ctx->target_resolved = true;
         return 0;
+}
+
+void ctx_select_target(struct kdump_ctx *ctx, size_t i) {
+        if (ctx->conf)
+                (void) kdump_conf_select_target(ctx->conf, i);
+        ctx->target = &ctx->chain[i < KDUMP_TARGETS_MAX ? i : 0];
+}
+
+bool ctx_chain_has(const struct kdump_ctx *ctx, enum kdump_target_type t) {
+        for (size_t i = 0; ctx->conf && i < ctx->conf->n_targets; i++)
+                if (ctx->conf->targets[i].type == t)
+                        return true;
+        return false;
 }

@@ -102,28 +102,35 @@ static int push_pair(char ***l, const char *a, const char *b) {
         return strv_push(l, a) < 0 || strv_push(l, b) < 0 ? -ENOMEM : 0;
 }
 
-static const char *target_module(enum kdump_target_type t) {
-        switch (t) {
-        case KDUMP_TARGET_SSH: return "kdumpbase kdump-ssh";
-        case KDUMP_TARGET_NFS: return "kdumpbase kdump-nfs";
-        case KDUMP_TARGET_RAW: return "kdumpbase kdump-raw";
-        default:               return "kdumpbase";
-        }
+/* The writer module of every kind of member, once each. */
+static int target_modules(const struct kdump_ctx *ctx, char **ret) {
+        static const struct { enum kdump_target_type type; const char *module; } writers[] = {
+                { KDUMP_TARGET_SSH, " kdump-ssh" },
+                { KDUMP_TARGET_NFS, " kdump-nfs" },
+                { KDUMP_TARGET_RAW, " kdump-raw" },
+        };
+        char s[64] = "kdumpbase";
+
+        for (size_t i = 0; i < ELEMENTSOF(writers); i++)
+                if (ctx_chain_has(ctx, writers[i].type))
+                        strcat(s, writers[i].module);
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
 }
 
 /* dracut's lvm, mdraid and crypt modules depend on rootfs-block: it stays
  * when the target is a device-mapper or MD device (one with slaves). */
-static bool target_on_stack(const struct kdump_ctx *ctx) {
+static bool member_on_stack(const struct kdump_ctx *ctx, const struct resolved_target *t) {
         _cleanup_free_ char *rel = NULL, *p = NULL;
-        dev_t dev = ctx->target.devno;
+        dev_t dev = t->devno;
         struct dirent *de;
         bool any = false;
         DIR *d;
 
-        if (ctx->target.type != KDUMP_TARGET_FS)
+        if (t->type != KDUMP_TARGET_FS)
                 return false;
-        if (!dev && startswith(ctx->target.source, "/dev/")) {
-                _cleanup_free_ char *node = root_path(ctx, ctx->target.source);
+        if (!dev && startswith(t->source, "/dev/")) {
+                _cleanup_free_ char *node = root_path(ctx, t->source);
                 struct stat st;
 
                 if (node && stat(node, &st) == 0 && S_ISBLK(st.st_mode))
@@ -136,6 +143,13 @@ static bool target_on_stack(const struct kdump_ctx *ctx) {
                 any = de->d_name[0] != '.';
         closedir(d);
         return any;
+}
+
+static bool target_on_stack(const struct kdump_ctx *ctx) {
+        for (size_t i = 0; i < ctx_n_targets(ctx); i++)
+                if (member_on_stack(ctx, &ctx->chain[i]))
+                        return true;
+        return false;
 }
 
 /* --sysroot DIR: DIR's own dracut runs inside DIR (util-linux's unshare: a
@@ -159,7 +173,6 @@ static const char *tree_path(const struct kdump_ctx *ctx, const char *p) {
 
 int dracut_argv(const struct kdump_ctx *ctx, const char *baked_conf, const char *output, char ***ret) {
         const struct kdump_conf *c = ctx->conf;
-        const struct resolved_target *t = &ctx->target;
         _cleanup_strv_free_ char **a = calloc(1, sizeof(char *));
         _cleanup_strv_free_ char **install = calloc(1, sizeof(char *));
         _cleanup_strv_free_ char **omit = NULL;
@@ -228,10 +241,12 @@ int dracut_argv(const struct kdump_ctx *ctx, const char *baked_conf, const char 
         joined = mfree(joined);
         /* fence_kdump_nodes: a network for any target (99kdumpbase adds
          * fence_kdump_send and kdump-fence.service) */
-        if (asprintf(&joined, "%s%s", target_module(t->type), fence_enabled(ctx) ? " network" : "") < 0 ||
+        r = target_modules(ctx, &mount);
+        if (r < 0 || asprintf(&joined, "%s%s", mount, fence_enabled(ctx) ? " network" : "") < 0 ||
             push_pair(&a, "--add", joined) < 0)
                 return -ENOMEM;
         joined = mfree(joined);
+        mount = mfree(mount);
 
         r = kdumpctl_network_args(ctx, &net_dracut, &net_cmdline);
         if (r < 0)
@@ -241,8 +256,11 @@ int dracut_argv(const struct kdump_ctx *ctx, const char *baked_conf, const char 
 
         /* For an image the device is not attached: dracut could not resolve a
          * --mount (it warns and drops it), so the file system is named. */
-        if (t->type == KDUMP_TARGET_FS && !ctx->image_mode) {
-                mount = target_mount_arg(t);
+        for (size_t i = 0; i < ctx_n_targets(ctx) && !ctx->image_mode; i++) {
+                if (ctx->chain[i].type != KDUMP_TARGET_FS)
+                        continue;
+                mount = mfree(mount);
+                mount = target_mount_arg(&ctx->chain[i], i);
                 if (!mount || push_pair(&a, "--mount", mount) < 0)
                         return -ENOMEM;
         }
@@ -288,7 +306,7 @@ int dracut_argv(const struct kdump_ctx *ctx, const char *baked_conf, const char 
 
         if (push_pair(&a, "--include", tree_path(ctx, baked_conf)) < 0 || strv_push(&a, "/etc/kdump.conf") < 0)
                 return -ENOMEM;
-        if (t->type == KDUMP_TARGET_SSH) {
+        if (ctx_chain_has(ctx, KDUMP_TARGET_SSH)) {
                 _cleanup_free_ char *key = root_path(ctx, c->sshkey);
                 _cleanup_free_ char *kh = root_path(ctx, KDUMP_KNOWN_HOSTS);
 

@@ -295,53 +295,65 @@ static int image_net_omit(const struct kdump_ctx *ctx, char * const *wanted, cha
 
 int capture_modules(const struct kdump_ctx *ctx, struct capture_modules *ret) {
         const struct kdump_conf *c = ctx->conf;
-        const struct resolved_target *t = &ctx->target;
         struct capture_modules m = {
                 .drivers = calloc(1, sizeof(char *)),
                 .filesystems = calloc(1, sizeof(char *)),
                 .omit_drivers = calloc(1, sizeof(char *)),
         };
-        bool found = false;
+        bool found = false, net = false, block = false;
         dev_t devno = 0;
         int r = 0;
 
         if (!m.drivers || !m.filesystems || !m.omit_drivers)
                 goto oom;
 
-        if (t->type == KDUMP_TARGET_FS && add_unique(&m.filesystems, t->fstype) < 0)
-                goto oom;
+        /* every member of the chain: the image carries them all */
+        for (size_t i = 0; i < ctx_n_targets(ctx); i++) {
+                const struct resolved_target *t = &ctx->chain[i];
+
+                if (t->type == KDUMP_TARGET_FS && add_unique(&m.filesystems, t->fstype) < 0)
+                        goto oom;
+                if (t->type == KDUMP_TARGET_SSH || t->type == KDUMP_TARGET_NFS)
+                        net = true;
+                else
+                        block = true;
+        }
 
         if (ctx->image_mode) {
                 m.probed = true;
-                if (t->type == KDUMP_TARGET_SSH || t->type == KDUMP_TARGET_NFS)
-                        r = add_list(&m.drivers, image_net_drivers, ELEMENTSOF(image_net_drivers));
-                else
+                if (block)
                         r = add_list(&m.drivers, image_block_drivers, ELEMENTSOF(image_block_drivers));
-                if (r >= 0 && fence_enabled(ctx) && t->type != KDUMP_TARGET_SSH && t->type != KDUMP_TARGET_NFS)
+                if (r >= 0 && (net || fence_enabled(ctx)))
                         r = add_list(&m.drivers, image_net_drivers, ELEMENTSOF(image_net_drivers));
                 if (r < 0)
                         goto oom;
         } else {
-                switch (t->type) {
-                case KDUMP_TARGET_FS:
-                case KDUMP_TARGET_RAW:
-                        /* a virtiofs tag has no block device: dracut's virtiofs module */
-                        if (t->type == KDUMP_TARGET_FS && streq(t->fstype, "virtiofs"))
+                /* named drivers only when every member's are known */
+                m.probed = true;
+                for (size_t i = 0; i < ctx_n_targets(ctx); i++) {
+                        const struct resolved_target *t = &ctx->chain[i];
+
+                        found = false;
+                        switch (t->type) {
+                        case KDUMP_TARGET_FS:
+                        case KDUMP_TARGET_RAW:
+                                /* a virtiofs tag has no block device: dracut's virtiofs module */
+                                if (t->type == KDUMP_TARGET_FS && streq(t->fstype, "virtiofs"))
+                                        break;
+                                devno = t->devno;       /* 0 for raw and unmounted targets */
+                                if ((devno != 0 || spec_devno(ctx, t->source, &devno) >= 0) &&
+                                    block_drivers(ctx, devno, &m.drivers, &found) < 0)
+                                        goto oom;
                                 break;
-                        devno = t->devno;       /* 0 for raw and unmounted targets */
-                        if ((devno != 0 || spec_devno(ctx, t->source, &devno) >= 0) &&
-                            block_drivers(ctx, devno, &m.drivers, &found) < 0)
-                                goto oom;
-                        m.probed = found;
-                        break;
-                case KDUMP_TARGET_SSH:
-                case KDUMP_TARGET_NFS:
-                        if (nic_drivers(ctx, t->net.dev, &m.drivers, &found) < 0)
-                                goto oom;
-                        m.probed = found;
-                        break;
-                default:
-                        break;
+                        case KDUMP_TARGET_SSH:
+                        case KDUMP_TARGET_NFS:
+                                if (nic_drivers(ctx, t->net.dev, &m.drivers, &found) < 0)
+                                        goto oom;
+                                break;
+                        default:
+                                break;
+                        }
+                        m.probed = m.probed && found;
                 }
                 /* fence_kdump_nodes: the NIC of the route to the first node,
                  * for any target; unknown, dracut's rules pick the drivers */
@@ -369,7 +381,7 @@ int capture_modules(const struct kdump_ctx *ctx, struct capture_modules *ret) {
         STRV_FOREACH(k, c->extra_modules)
                 if (add_unique(&m.drivers, *k) < 0)
                         goto oom;
-        if (ctx->image_mode && (t->type == KDUMP_TARGET_SSH || t->type == KDUMP_TARGET_NFS) &&
+        if (ctx->image_mode && net &&
             image_net_omit(ctx, m.drivers, &m.omit_drivers) < 0)
                 goto oom;
 

@@ -55,13 +55,13 @@ static char *dump_path(struct kdump_ctx *ctx) {
         const struct kdump_conf *c = ctx->conf;
         char *p = NULL;
 
-        if (c->target.type == KDUMP_TARGET_RAW)
+        if (c->target->type == KDUMP_TARGET_RAW)
                 return root_path(ctx, c->path);
-        if (c->target.type == KDUMP_TARGET_SSH || c->target.type == KDUMP_TARGET_NFS)
+        if (c->target->type == KDUMP_TARGET_SSH || c->target->type == KDUMP_TARGET_NFS)
                 return NULL;
-        if (ctx_resolve_target(ctx) < 0 || !ctx->target.seen_at)
+        if (ctx_resolve_target(ctx) < 0 || !ctx->target->seen_at)
                 return NULL;
-        if (asprintf(&p, "%s%s", ctx->root, ctx->target.seen_at) < 0)
+        if (asprintf(&p, "%s%s", ctx->root, ctx->target->seen_at) < 0)
                 return NULL;
         return p;
 }
@@ -158,17 +158,15 @@ static int list_dumps(int bfd, struct dump_entry **ret, size_t *ret_n) {
         return 0;
 }
 
-void last_capture_report(struct kdump_ctx *ctx) {
+static void report_current(struct kdump_ctx *ctx) {
         _cleanup_free_ char *base = NULL;
         _cleanup_close_ int bfd = -1, dfd = -1;
         struct dump_entry *l = NULL;
         size_t n = 0;
 
-        if (!ctx->conf)
-                return;
-        if (ctx->conf->target.type == KDUMP_TARGET_SSH || ctx->conf->target.type == KDUMP_TARGET_NFS) {
+        if (ctx->conf->target->type == KDUMP_TARGET_SSH || ctx->conf->target->type == KDUMP_TARGET_NFS) {
                 printf("Last capture: recorded on the %s target, in kdump-capture.status beside each dump\n",
-                       kdump_target_type_to_string(ctx->conf->target.type));
+                       kdump_target_type_to_string(ctx->conf->target->type));
                 return;
         }
         base = dump_path(ctx);
@@ -223,7 +221,7 @@ static uint64_t free_mib(int fd) {
         return fstatvfs(fd, &sv) == 0 ? (uint64_t) sv.f_bavail * sv.f_frsize >> 20 : UINT64_MAX;
 }
 
-int dumps_retention(struct kdump_ctx *ctx) {
+static int retention_current(struct kdump_ctx *ctx) {
         const struct kdump_conf *c = ctx->conf;
         _cleanup_free_ char *base = NULL;
         _cleanup_close_ int bfd = -1;
@@ -274,5 +272,25 @@ int dumps_retention(struct kdump_ctx *ctx) {
                 log_warning("%s has %" PRIu64 " MiB free, less than keep_free_mb %u, with only the newest dump left.",
                             base + strlen(ctx->root), free_mib(bfd), c->keep_free_mb);
         dumps_free(l, n);
+        return 0;
+}
+
+/* A chain: each member's own dump directory, in the order tried. */
+void last_capture_report(struct kdump_ctx *ctx) {
+        if (!ctx->conf)
+                return;
+        for (size_t i = 0; i < ctx_n_targets(ctx); i++) {
+                ctx_select_target(ctx, i);
+                report_current(ctx);
+        }
+        ctx_select_target(ctx, 0);
+}
+
+int dumps_retention(struct kdump_ctx *ctx) {
+        for (size_t i = 0; i < ctx_n_targets(ctx); i++) {
+                ctx_select_target(ctx, i);
+                (void) retention_current(ctx);
+        }
+        ctx_select_target(ctx, 0);
         return 0;
 }

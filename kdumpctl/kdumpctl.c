@@ -53,23 +53,28 @@ static int prepare(struct kdump_ctx *ctx, struct manifest *m) {
         r = ctx_resolve_target(ctx);
         if (r < 0)
                 return r;
-        if (ctx->target.type == KDUMP_TARGET_SSH) {
-                _cleanup_free_ char *key = root_path(ctx, ctx->conf->sshkey);
-                _cleanup_free_ char *kh = root_path(ctx, KDUMP_KNOWN_HOSTS);
+        for (size_t i = 0; i < ctx_n_targets(ctx); i++) {
+                _cleanup_free_ char *key = NULL, *kh = NULL;
 
+                ctx_select_target(ctx, i);
+                if (ctx->target->type != KDUMP_TARGET_SSH)
+                        continue;
+                key = root_path(ctx, ctx->conf->sshkey);
+                kh = root_path(ctx, KDUMP_KNOWN_HOSTS);
                 if (!key || !kh)
                         return log_oom();
                 if (access(key, R_OK) < 0)
                         return log_error_errno(errno, "The ssh key %s is missing (%m); run 'kdumpctl propagate' "
-                                               "to create it and install it on %s.", key, ctx->conf->target.spec);
+                                               "to create it and install it on %s.", key, ctx->conf->target->spec);
                 r = known_hosts_adopt(ctx);
                 if (r < 0)
                         return r;
                 if (access(kh, R_OK) < 0)
                         return log_error_errno(errno, "The pinned host key file %s is unreadable (%m); run "
                                                "'kdumpctl propagate' to record %s's host key.",
-                                               kh, ctx->conf->target.host);
+                                               kh, ctx->conf->target->host);
         }
+        ctx_select_target(ctx, 0);
         r = manifest_compute(ctx, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to compute the initramfs inputs: %m");
@@ -121,12 +126,18 @@ done:
 static int do_raw_discard(struct kdump_ctx *ctx) {
         int r;
 
-        if (ctx->conf->target.type != KDUMP_TARGET_RAW)
+        if (!ctx_chain_has(ctx, KDUMP_TARGET_RAW))
                 return log_error_errno(EINVAL, "%s has no raw target.", ctx->conf_path);
         r = ctx_resolve_target(ctx);
         if (r < 0)
                 return r;
-        return raw_discard(ctx);
+        for (size_t i = 0; i < ctx_n_targets(ctx); i++) {
+                ctx_select_target(ctx, i);
+                if (ctx->target->type == KDUMP_TARGET_RAW && (r = raw_discard(ctx)) < 0)
+                        break;
+        }
+        ctx_select_target(ctx, 0);
+        return r;
 }
 
 /* start with a capture kernel loaded: 1 when it is the one start would load
@@ -170,10 +181,15 @@ static int do_start(struct kdump_ctx *ctx) {
         r = crash_memory_check(ctx);
         if (r < 0)
                 return r;
-        if (ctx->conf->target.type == KDUMP_TARGET_RAW) {
+        if (ctx_chain_has(ctx, KDUMP_TARGET_RAW)) {
                 r = ctx_resolve_target(ctx);
                 if (r < 0)
                         return r;
+        }
+        for (size_t i = 0; i < ctx_n_targets(ctx); i++) {
+                ctx_select_target(ctx, i);
+                if (ctx->target->type != KDUMP_TARGET_RAW)
+                        continue;
                 /* a dump left unsaved on the device would be overwritten by
                  * the next crash: not armed until it is saved or discarded */
                 r = raw_retrieve(ctx);
@@ -181,10 +197,11 @@ static int do_start(struct kdump_ctx *ctx) {
                         log_error("Not loading the capture kernel: the next crash would overwrite the dump "
                                   "on %s that is not saved yet. Fix the cause above (make room in %s) and run "
                                   "'kdumpctl start' again, or drop that dump with 'kdumpctl raw-discard'.",
-                                  ctx->target.raw_node, ctx->conf->path);
+                                  ctx->target->raw_node, ctx->conf->path);
                         return r;
                 }
         }
+        ctx_select_target(ctx, 0);
         (void) dumps_retention(ctx);
         if (kexec_crash_loaded(ctx) == 1) {
                 r = loaded_is_current(ctx);
@@ -468,27 +485,36 @@ static int do_show(struct kdump_ctx *ctx) {
         for (char *save = NULL, *l = strtok_r(baked, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
                 printf("    %s\n", l);
 
-        desc = target_describe(&ctx->target);
-        if (desc) {
-                printf("Dump target: %s\n", desc);
-                (void) target_probe(ctx, true);
-        }
-        else if (ctx->conf->target.type == KDUMP_TARGET_SSH || ctx->conf->target.type == KDUMP_TARGET_NFS)
-        {
-                const struct net_route *n = &ctx->target.net;
+        for (size_t i = 0; i < ctx_n_targets(ctx); i++) {
+                char head[64] = "Dump target";
 
-                printf("Dump target: %s %s, path %s\n", kdump_target_type_to_string(ctx->conf->target.type),
-                       ctx->conf->target.spec, ctx->conf->path);
-                if (n->resolved)
-                        printf("Network: %s is %s, via %s%s%s, %s %s/%u%s\n", ctx->conf->target.host,
-                               n->address, n->dev, n->gateway ? " gateway " : "", strempty(n->gateway),
-                               n->dhcp ? "DHCP, now" : "static", strempty(n->src), n->prefix,
-                               n->mac ? "" : " (no MAC: interface name not pinned)");
-                else
-                        printf("Network: %s not resolved here (image build): DHCP on the first interface up\n",
-                               ctx->conf->target.host);
-                (void) target_probe(ctx, true);
+                ctx_select_target(ctx, i);
+                /* a chain: tried in this order at crash time */
+                if (ctx_n_targets(ctx) > 1)
+                        snprintf(head, sizeof head, "Dump target %zu of %zu", i + 1, ctx_n_targets(ctx));
+                desc = mfree(desc);
+                desc = target_describe(ctx->target);
+                if (desc) {
+                        printf("%s: %s\n", head, desc);
+                        (void) target_probe_current(ctx, true);
+                } else if (ctx->conf->target->type == KDUMP_TARGET_SSH ||
+                           ctx->conf->target->type == KDUMP_TARGET_NFS) {
+                        const struct net_route *n = &ctx->target->net;
+
+                        printf("%s: %s %s, path %s\n", head, kdump_target_type_to_string(ctx->conf->target->type),
+                               ctx->conf->target->spec, ctx->conf->path);
+                        if (n->resolved)
+                                printf("Network: %s is %s, via %s%s%s, %s %s/%u%s\n", ctx->conf->target->host,
+                                       n->address, n->dev, n->gateway ? " gateway " : "", strempty(n->gateway),
+                                       n->dhcp ? "DHCP, now" : "static", strempty(n->src), n->prefix,
+                                       n->mac ? "" : " (no MAC: interface name not pinned)");
+                        else
+                                printf("Network: %s not resolved here (image build): DHCP on the first interface up\n",
+                                       ctx->conf->target->host);
+                        (void) target_probe_current(ctx, true);
+                }
         }
+        ctx_select_target(ctx, 0);
         if (fence_enabled(ctx)) {
                 const struct net_route *n = &ctx->fence.net;
 

@@ -87,7 +87,10 @@ struct kdump_ctx {
         char *kver;
         char *kernel;                   /* inside the root, e.g. /boot/vmlinuz-6.1.0 */
         char *image;                    /* inside the root: /var/lib/kdump/initramfs-<kver>kdump.img */
-        struct resolved_target target;
+        /* The chain of dump targets, one per member of conf->targets;
+         * `target` is the member in use (ctx_select_target()). */
+        struct resolved_target chain[KDUMP_TARGETS_MAX];
+        struct resolved_target *target;
         bool target_resolved;
         struct fence_setup fence;       /* filled by ctx_load_conf() */
 };
@@ -155,7 +158,15 @@ int ctx_load_conf(struct kdump_ctx *ctx);
 int ctx_find_kernel(struct kdump_ctx *ctx);
 /* Prints "FILE:LINE: message" (FILE: message for line 0) on stderr. */
 void conf_error(const struct kdump_ctx *ctx, unsigned line, const char *fmt, ...) _printf_(3, 4);
+/* Resolves every member of the chain; the member in use stays. */
 int ctx_resolve_target(struct kdump_ctx *ctx);
+/* Makes member i the target in use, in ctx->target and ctx->conf->target. */
+void ctx_select_target(struct kdump_ctx *ctx, size_t i);
+static inline size_t ctx_n_targets(const struct kdump_ctx *ctx) {
+        return ctx->conf ? ctx->conf->n_targets : 1;
+}
+/* True when some member of the chain is of type t. */
+bool ctx_chain_has(const struct kdump_ctx *ctx, enum kdump_target_type t);
 
 /* target.c */
 int target_resolve(const struct kdump_ctx *ctx, struct resolved_target *ret);
@@ -166,7 +177,8 @@ int target_baked_conf(const struct kdump_ctx *ctx, char **ret, size_t *ret_size)
 char *target_describe(const struct resolved_target *t);
 /* Identity recorded in the manifest: the same in image and running mode. */
 char *target_identity(const struct resolved_target *t);
-char *target_mount_arg(const struct resolved_target *t);
+/* dracut --mount for member `member` (0-based) of the chain. */
+char *target_mount_arg(const struct resolved_target *t, size_t member);
 
 /* dumps.c */
 /* Prints "Last capture: ..." (saved where, or failed and why) from the
@@ -187,6 +199,8 @@ int dumps_retention(struct kdump_ctx *ctx);
  * "FILE:LINE: message" on stderr, a low free space as a warning; returns 0 or
  * -EIO. */
 int target_probe(struct kdump_ctx *ctx, bool report_only);
+/* The same for the member in use only (show: one report per member). */
+int target_probe_current(struct kdump_ctx *ctx, bool report_only);
 
 /* fence.c */
 /* Checks fence_kdump_nodes and fence_kdump_args against this machine and

@@ -313,6 +313,7 @@ static int manifest_compute_with(const struct kdump_ctx *ctx, struct manifest *r
         struct manifest m = {};
         _cleanup_free_ char *conf = NULL, *ident = NULL, *ident_detail = NULL, *kdetail = NULL;
         size_t conf_size = 0;
+        unsigned targets = 0;
         const char *libexec = dir_env("KDUMP_LIBEXECDIR", LIBEXECDIR);
         FILE *f;
         int r;
@@ -329,9 +330,15 @@ static int manifest_compute_with(const struct kdump_ctx *ctx, struct manifest *r
                 _cleanup_free_ char *key = NULL, *detail = NULL;
                 int n = (int) strcspn(l, " ");
                 const char *name = l;
+                char member[32];
 
+                /* "target", then "target-2"... for the members of a chain */
                 if (is_target_line(l, (size_t) n)) {
-                        name = "target";
+                        if (targets++ == 0)
+                                snprintf(member, sizeof member, "target");
+                        else
+                                snprintf(member, sizeof member, "target-%u", targets);
+                        name = member;
                         n = (int) strlen(name);
                 }
                 if (asprintf(&key, "conf:%.*s", n, name) < 0 ||
@@ -342,12 +349,20 @@ static int manifest_compute_with(const struct kdump_ctx *ctx, struct manifest *r
                         goto fail;
         }
 
-        ident = target_identity(&ctx->target);
-        if (!ident || asprintf(&ident_detail, "resolved dump target (now %s)", ident) < 0)
-                goto oom;
-        r = add_string(&m, "target", ident, ident_detail);
-        if (r < 0)
-                goto fail;
+        for (size_t i = 0; i < ctx_n_targets(ctx); i++) {
+                _cleanup_free_ char *key = NULL;
+
+                ident = mfree(ident);
+                ident_detail = mfree(ident_detail);
+                ident = target_identity(&ctx->chain[i]);
+                if (!ident || asprintf(&ident_detail, "resolved dump target%s (now %s)",
+                                       i == 0 ? "" : " of the chain", ident) < 0 ||
+                    (i == 0 ? !(key = strdup("target")) : asprintf(&key, "target-%zu", i + 1) < 0))
+                        goto oom;
+                r = add_string(&m, key, ident, ident_detail);
+                if (r < 0)
+                        goto fail;
+        }
 
         if (fence_enabled(ctx)) {
                 _cleanup_free_ char *fi = fence_identity(&ctx->fence), *detail = NULL;
@@ -397,7 +412,7 @@ static int manifest_compute_with(const struct kdump_ctx *ctx, struct manifest *r
                 if (r < 0)
                         goto fail;
         }
-        if (ctx->target.type == KDUMP_TARGET_SSH) {
+        if (ctx_chain_has(ctx, KDUMP_TARGET_SSH)) {
                 _cleanup_free_ char *key = NULL, *detail = NULL;
                 if (asprintf(&key, "sshkey:%s", c->sshkey) < 0 || asprintf(&detail, "ssh key %s", c->sshkey) < 0)
                         goto oom;

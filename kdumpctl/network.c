@@ -312,7 +312,7 @@ int network_route_to(const struct kdump_ctx *ctx, const char *address, struct ne
 }
 
 int network_resolve(const struct kdump_ctx *ctx, struct net_route *ret) {
-        const char *host = ctx->conf->target.host;
+        const char *host = ctx->conf->target->host;
         const char *override = secure_getenv("KDUMP_ROUTE_OVERRIDE");
         struct net_route n = {};
         int r;
@@ -381,23 +381,52 @@ static int push_route(char ***k, char ***d, const struct net_route *n) {
 }
 
 int kdumpctl_network_args(const struct kdump_ctx *ctx, char ***dracut_args, char ***cmdline_args) {
-        const struct net_route *n = &ctx->target.net, *f = &ctx->fence.net;
+        const struct net_route *f = &ctx->fence.net, *first = NULL;
         _cleanup_strv_free_ char **d = calloc(1, sizeof(char *));
         _cleanup_strv_free_ char **k = calloc(1, sizeof(char *));
-        enum kdump_target_type t = ctx->conf ? ctx->conf->target.type : KDUMP_TARGET_ROOTFS;
-        bool net_target = t == KDUMP_TARGET_SSH || t == KDUMP_TARGET_NFS, fence = fence_enabled(ctx);
+        _cleanup_free_ const char **devs = calloc(KDUMP_TARGETS_MAX + 1, sizeof(char *));
+        bool fence = fence_enabled(ctx), dhcp_any = false;
+        size_t n_devs = 0;
 
-        if (!d || !k)
+        if (!d || !k || !devs)
                 return -ENOMEM;
-        if ((net_target || fence) && strv_push(&k, "rd.neednet=1") < 0)
-                return -ENOMEM;
-        if (net_target && push_route(&k, &d, n) < 0)
-                return -ENOMEM;
-        /* fence_kdump_nodes: their interface too, for any target; one
+        /* every ssh and nfs member of the chain: one ip= per interface (a
+         * second ip= for the same one would contradict the first); one
          * ip=dhcp is all an unprobed image gets */
-        if (fence && (!net_target || (n->resolved && f->resolved && !streq(f->dev, n->dev))) &&
-            push_route(&k, &d, f) < 0)
+        for (size_t i = 0; ctx->conf && i < ctx->conf->n_targets; i++) {
+                const struct net_route *n = &ctx->chain[i].net;
+                bool seen = false;
+
+                if (ctx->conf->targets[i].type != KDUMP_TARGET_SSH && ctx->conf->targets[i].type != KDUMP_TARGET_NFS)
+                        continue;
+                if (!first && strv_push(&k, "rd.neednet=1") < 0)
+                        return -ENOMEM;
+                first = first ? first : n;
+                if (!n->resolved) {
+                        if (!dhcp_any && push_route(&k, &d, n) < 0)
+                                return -ENOMEM;
+                        dhcp_any = true;
+                        continue;
+                }
+                for (size_t j = 0; j < n_devs; j++)
+                        seen = seen || streq(devs[j], n->dev);
+                if (seen)
+                        continue;
+                devs[n_devs++] = n->dev;
+                if (push_route(&k, &d, n) < 0)
+                        return -ENOMEM;
+        }
+        /* fence_kdump_nodes: their interface too, for any target */
+        if (fence && !first && strv_push(&k, "rd.neednet=1") < 0)
                 return -ENOMEM;
+        if (fence) {
+                bool seen = !f->resolved && dhcp_any;
+
+                for (size_t j = 0; j < n_devs && f->resolved; j++)
+                        seen = seen || streq(devs[j], f->dev);
+                if (!seen && (!first || (first->resolved && f->resolved)) && push_route(&k, &d, f) < 0)
+                        return -ENOMEM;
+        }
         *dracut_args = TAKE_PTR(d);
         *cmdline_args = TAKE_PTR(k);
         return 0;

@@ -105,8 +105,9 @@ static int write_probe_conf(const struct kdump_ctx *ctx, char **ret) {
 }
 
 static int probe_run(const struct kdump_ctx *ctx, struct probe_result *ret) {
-        const char *type = kdump_target_type_to_string(ctx->conf->target.type);
+        const char *type = kdump_target_type_to_string(ctx->conf->target->type);
         _cleanup_free_ char *writer_rel = NULL, *writer = NULL, *conf = NULL, *kh = NULL, *kh_env = NULL;
+        _cleanup_free_ char *index_env = NULL;
         _cleanup_free_ char **envp = NULL;
         extern char **environ;
         size_t n = 0;
@@ -122,14 +123,15 @@ static int probe_run(const struct kdump_ctx *ctx, struct probe_result *ret) {
         /* our environment, KDUMP_KNOWN_HOSTS replaced */
         for (char **e = environ; *e; e++)
                 n++;
-        envp = calloc(n + 2, sizeof(char *));
-        if (!envp)
+        envp = calloc(n + 3, sizeof(char *));
+        if (!envp || asprintf(&index_env, KDUMP_TARGET_INDEX_ENV "=%td", ctx->target - ctx->chain) < 0)
                 return log_oom();
         n = 0;
         for (char **e = environ; *e; e++)
-                if (!startswith(*e, "KDUMP_KNOWN_HOSTS="))
+                if (!startswith(*e, "KDUMP_KNOWN_HOSTS=") && !startswith(*e, KDUMP_TARGET_INDEX_ENV "="))
                         envp[n++] = *e;
         envp[n++] = kh_env;
+        envp[n++] = index_env;
 
         r = write_probe_conf(ctx, &conf);
         if (r < 0)
@@ -191,12 +193,12 @@ static void local_space_check(struct kdump_ctx *ctx, bool report_only) {
         struct statvfs sv;
         bool root;
 
-        if (ctx->image_mode || ctx_resolve_target(ctx) < 0 || !ctx->target.mountpoint)
+        if (ctx->image_mode || ctx_resolve_target(ctx) < 0 || !ctx->target->mountpoint)
                 return;
-        if (asprintf(&dir, "%s%s", ctx->root, ctx->target.mountpoint) < 0 || statvfs(dir, &sv) < 0)
+        if (asprintf(&dir, "%s%s", ctx->root, ctx->target->mountpoint) < 0 || statvfs(dir, &sv) < 0)
                 return;
         avail = (unsigned long long) sv.f_bavail * sv.f_frsize;
-        root = streq(ctx->target.mountpoint, "/");
+        root = streq(ctx->target->mountpoint, "/");
         if (root) {
                 keep = (unsigned long long) sv.f_blocks * sv.f_frsize / 100 * 5;
                 if (keep > 256 * MiB)
@@ -204,28 +206,28 @@ static void local_space_check(struct kdump_ctx *ctx, bool report_only) {
         }
         if (report_only)
                 printf("Free space: %llu MiB on %s%s (a dump may need up to %llu MiB%s)%s\n", avail / MiB,
-                       ctx->target.mountpoint, root ? ", the root file system" : "", need / MiB,
+                       ctx->target->mountpoint, root ? ", the root file system" : "", need / MiB,
                        root ? ", and 5% of it stays free" : "", need + keep > avail ? ": too little" : "");
         else if (need + keep > avail)
                 log_warning("warning: %s has %llu MiB free, a dump may need up to %llu MiB%s; a dump that does "
-                            "not fit fails and keeps its -incomplete name", ctx->target.mountpoint, avail / MiB,
+                            "not fit fails and keeps its -incomplete name", ctx->target->mountpoint, avail / MiB,
                             need / MiB, root ? " (the capture leaves 5% of the root file system free)" : "");
 }
 
-int target_probe(struct kdump_ctx *ctx, bool report_only) {
+int target_probe_current(struct kdump_ctx *ctx, bool report_only) {
         const struct kdump_conf *c = ctx->conf;
-        const char *type = kdump_target_type_to_string(c->target.type);
+        const char *type = kdump_target_type_to_string(c->target->type);
         _cleanup_free_ char *prefix = NULL, *first = NULL;
         struct probe_result p = {};
         const char *skip = NULL;
         unsigned long long need;
         int r;
 
-        if (c->target.type == KDUMP_TARGET_FS || c->target.type == KDUMP_TARGET_ROOTFS) {
+        if (c->target->type == KDUMP_TARGET_FS || c->target->type == KDUMP_TARGET_ROOTFS) {
                 local_space_check(ctx, report_only);
                 return 0;
         }
-        if (c->target.type != KDUMP_TARGET_SSH && c->target.type != KDUMP_TARGET_NFS)
+        if (c->target->type != KDUMP_TARGET_SSH && c->target->type != KDUMP_TARGET_NFS)
                 return 0;
         if (ctx->image_mode)
                 skip = "building for --sysroot: the image's target may not be reachable from here";
@@ -236,11 +238,11 @@ int target_probe(struct kdump_ctx *ctx, bool report_only) {
                         printf("Target probe: skipped (%s)\n", skip);
                 else
                         log_notice("Not checking that the %s target %s is reachable and writable: %s.",
-                                   type, c->target.spec, skip);
+                                   type, c->target->spec, skip);
                 return 0;
         }
 
-        if (c->target.type == KDUMP_TARGET_SSH) {
+        if (c->target->type == KDUMP_TARGET_SSH) {
                 r = known_hosts_adopt(ctx);
                 if (r < 0)
                         return report_only ? 0 : r;
@@ -248,8 +250,8 @@ int target_probe(struct kdump_ctx *ctx, bool report_only) {
         r = probe_run(ctx, &p);
         if (r < 0)
                 return report_only ? 0 : r;
-        if (c->target.line > 0)
-                r = asprintf(&prefix, "%s:%u: ", ctx->conf_path, c->target.line);
+        if (c->target->line > 0)
+                r = asprintf(&prefix, "%s:%u: ", ctx->conf_path, c->target->line);
         else
                 r = asprintf(&prefix, "%s: ", ctx->conf_path);
         first = first_message(p.err);
@@ -268,11 +270,11 @@ int target_probe(struct kdump_ctx *ctx, bool report_only) {
                 } else {
                         if (why)
                                 fprintf(stderr, "%sprobe of the %s target %s: kdump-%s-writer %s\n", prefix,
-                                        type, c->target.spec, type, why);
+                                        type, c->target->spec, type, why);
                         else
                                 print_writer_lines(p.err, prefix, stderr);
                         fprintf(stderr, "%s: the %s target %s is not usable, configuration refused "
-                                "(KDUMP_SKIP_PROBE=1 skips this check)\n", ctx->conf_path, type, c->target.spec);
+                                "(KDUMP_SKIP_PROBE=1 skips this check)\n", ctx->conf_path, type, c->target->spec);
                         r = -EIO;
                 }
         } else {
@@ -289,5 +291,18 @@ int target_probe(struct kdump_ctx *ctx, bool report_only) {
                 r = 0;
         }
         probe_result_done(&p);
+        return r;
+}
+
+int target_probe(struct kdump_ctx *ctx, bool report_only) {
+        int r = 0;
+
+        /* every member: a chain whose later member cannot work now is
+         * refused like a single target that cannot */
+        for (size_t i = 0; i < ctx_n_targets(ctx) && r >= 0; i++) {
+                ctx_select_target(ctx, i);
+                r = target_probe_current(ctx, report_only);
+        }
+        ctx_select_target(ctx, 0);
         return r;
 }

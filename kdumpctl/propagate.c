@@ -17,9 +17,9 @@ static int do_propagate(struct kdump_ctx *ctx) {
         char *slash;
         int r;
 
-        if (c->target.type != KDUMP_TARGET_SSH) {
+        if (c->target->type != KDUMP_TARGET_SSH) {
                 log_error("propagate is only for ssh targets; %s has %s.", ctx->conf_path,
-                          c->target.type == KDUMP_TARGET_ROOTFS ? "no target line" : "none");
+                          c->target->type == KDUMP_TARGET_ROOTFS ? "no target line" : "none");
                 return -EINVAL;
         }
         key = root_path(ctx, c->sshkey);
@@ -28,9 +28,9 @@ static int do_propagate(struct kdump_ctx *ctx) {
         keydir = key ? strdup(key) : NULL;
         if (!key || !kh || !khdir || !keydir || asprintf(&pub, "%s.pub", key) < 0 ||
             asprintf(&kh_opt, "UserKnownHostsFile=%s", kh) < 0 ||
-            asprintf(&dest, "%s@%s", c->target.user, c->target.host) < 0 ||
-            asprintf(&sftp_dest, strchr(c->target.host, ':') ? "%s@[%s]" : "%s@%s",
-                     c->target.user, c->target.host) < 0)
+            asprintf(&dest, "%s@%s", c->target->user, c->target->host) < 0 ||
+            asprintf(&sftp_dest, strchr(c->target->host, ':') ? "%s@[%s]" : "%s@%s",
+                     c->target->user, c->target->host) < 0)
                 return log_oom();
 
         if (access(key, F_OK) == 0)
@@ -78,9 +78,9 @@ static int do_propagate(struct kdump_ctx *ctx) {
                         log_error("Failed to install %s on %s (%s).", pub, dest,
                                   r == -ETIMEDOUT ? "timed out" : r < 0 ? "could not run ssh-copy-id" : "ssh-copy-id failed");
                         log_error("Check that %s is reachable and that you can log in as %s (password or "
-                                  "an existing key), then run 'kdumpctl propagate' again.", c->target.host, c->target.user);
+                                  "an existing key), then run 'kdumpctl propagate' again.", c->target->host, c->target->user);
                         log_error("Or by hand: append %s to ~%s/.ssh/authorized_keys on %s, and record its "
-                                  "verified host key in %s.", pub, c->target.user, c->target.host, kh);
+                                  "verified host key in %s.", pub, c->target->user, c->target->host, kh);
                         return -EIO;
                 }
         }
@@ -97,7 +97,7 @@ static int do_propagate(struct kdump_ctx *ctx) {
                         log_error("The key was installed, but a non-interactive sftp login to %s with %s and "
                                   "the pinned host key in %s failed.", sftp_dest, key, kh);
                         log_error("Check that the server allows public key logins and sftp for %s, then run "
-                                  "'kdumpctl propagate' again.", c->target.user);
+                                  "'kdumpctl propagate' again.", c->target->user);
                         return -EIO;
                 }
         }
@@ -148,14 +148,14 @@ int known_hosts_adopt(struct kdump_ctx *ctx) {
 
         if (!pinned || !dir)
                 return log_oom();
-        if (c->target.type != KDUMP_TARGET_SSH || access(pinned, F_OK) == 0)
+        if (c->target->type != KDUMP_TARGET_SSH || access(pinned, F_OK) == 0)
                 return 0;
         f = open_memstream(&data, &len);
         if (!f)
                 return log_oom();
         for (size_t i = 0; i < ELEMENTSOF(sources) && !found_in; i++) {
                 _cleanup_free_ char *src = root_path(ctx, sources[i]), *out = NULL, *err = NULL;
-                char *argv[] = { (char *) "ssh-keygen", (char *) "-F", c->target.host, (char *) "-f", src, NULL };
+                char *argv[] = { (char *) "ssh-keygen", (char *) "-F", c->target->host, (char *) "-f", src, NULL };
                 char *line, *save = NULL;
 
                 if (!src) {
@@ -172,7 +172,7 @@ int known_hosts_adopt(struct kdump_ctx *ctx) {
                 if (r == -ENOENT) {
                         fclose(f);
                         return log_error_errno(r, "ssh-keygen is missing (openssh-client): cannot look up %s's "
-                                               "host key in %s.", c->target.host, src);
+                                               "host key in %s.", c->target->host, src);
                 }
                 if (r != 0)     /* 1: no entry for the host */
                         continue;
@@ -184,12 +184,12 @@ int known_hosts_adopt(struct kdump_ctx *ctx) {
                                 fclose(f);
                                 return log_error_errno(r, "%s marks a host key of %s as @revoked: not pinning "
                                                        "any key from it; run 'kdumpctl propagate' once the "
-                                                       "server has a new key.", src, c->target.host);
+                                                       "server has a new key.", src, c->target->host);
                         }
                         if (r <= 0)
                                 continue;
                         /* unhashed, under the name the writer checks */
-                        fprintf(f, "%s %s %s\n", c->target.host, type, key);
+                        fprintf(f, "%s %s %s\n", c->target->host, type, key);
                         found_in = sources[i];
                 }
         }
@@ -199,7 +199,7 @@ int known_hosts_adopt(struct kdump_ctx *ctx) {
                 return log_error_errno(ENOENT, "No host key of %s is pinned in %s, and neither root's "
                                        "~/.ssh/known_hosts nor /etc/ssh/ssh_known_hosts knows one: run "
                                        "'kdumpctl propagate' to record it (the capture kernel never trusts "
-                                       "a key on first use).", c->target.host, pinned);
+                                       "a key on first use).", c->target->host, pinned);
         r = mkdir_p(dir, 0700);
         if (r < 0)
                 return log_error_errno(r, "Failed to create %s: %m", dir);
@@ -207,7 +207,7 @@ int known_hosts_adopt(struct kdump_ctx *ctx) {
         if (r < 0)
                 return log_error_errno(r, "Failed to write %s: %m", pinned);
         log_notice("Pinned the host key of %s that %s trusts into %s; the capture kernel accepts only this "
-                   "key ('kdumpctl propagate' records a new one).", c->target.host, found_in, KDUMP_KNOWN_HOSTS);
+                   "key ('kdumpctl propagate' records a new one).", c->target->host, found_in, KDUMP_KNOWN_HOSTS);
         return 0;
 }
 
@@ -221,8 +221,12 @@ int verb_propagate(int argc, char **argv) {
         r = open_ctx(&ctx, true);
         if (r >= 0)
                 r = kdump_lock(&ctx, &lock);
-        if (r >= 0)
-                r = do_propagate(&ctx);
+        /* every ssh member of a chain: ssh-copy-id adds each host's key */
+        for (size_t i = 0; r >= 0 && i < ctx_n_targets(&ctx); i++) {
+                ctx_select_target(&ctx, i);
+                if (ctx.conf->target->type == KDUMP_TARGET_SSH || !ctx_chain_has(&ctx, KDUMP_TARGET_SSH))
+                        r = do_propagate(&ctx);
+        }
         ctx_done(&ctx);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -196,7 +196,7 @@ static int invalidate(const char *node) {
 }
 
 int raw_retrieve(const struct kdump_ctx *ctx) {
-        const struct resolved_target *t = &ctx->target;
+        const struct resolved_target *t = ctx->target;
         _cleanup_free_ char *node = root_path(ctx, t->raw_node), *base = root_path(ctx, t->path);
         _cleanup_free_ char *name = NULL, *dir = NULL, *what = NULL;
         _cleanup_close_ int fd = -1, out = -1, dfd = -1, base_fd = -1;
@@ -330,7 +330,7 @@ invalidate:
 }
 
 int raw_discard(const struct kdump_ctx *ctx) {
-        _cleanup_free_ char *node = root_path(ctx, ctx->target.raw_node);
+        _cleanup_free_ char *node = root_path(ctx, ctx->target->raw_node);
         _cleanup_close_ int fd = -1;
         struct kdump_raw_header h;
         int r;

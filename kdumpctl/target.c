@@ -327,7 +327,7 @@ static int resolve_fs(const struct kdump_ctx *ctx, struct resolved_target *t) {
                         return r;
         }
 
-        if (c->target.type == KDUMP_TARGET_ROOTFS) {
+        if (c->target->type == KDUMP_TARGET_ROOTFS) {
                 /* path as the running system sees it: every symlink
                  * followed now, so the capture kernel gets a plain path */
                 _cleanup_free_ char *resolved = NULL;
@@ -358,7 +358,7 @@ static int resolve_fs(const struct kdump_ctx *ctx, struct resolved_target *t) {
                 if (!in_fstab)
                         whole = whole_mount(mounts, fs);
         } else {
-                source = c->target.device;
+                source = c->target->device;
                 /* mounted (or listed in fstab) under the name the admin wrote? */
                 fs = mnt_table_find_source(mounts, source, MNT_ITER_BACKWARD);
                 if (!fs && mounts != fstab) {
@@ -372,7 +372,7 @@ static int resolve_fs(const struct kdump_ctx *ctx, struct resolved_target *t) {
                 }
                 if (fs && !in_fstab)
                         fs = whole_mount(mounts, fs);
-                t->fstype = strdup(c->target.fstype);
+                t->fstype = strdup(c->target->fstype);
                 if (!t->fstype)
                         return log_oom();
                 rel = strdup(c->path);
@@ -383,11 +383,11 @@ static int resolve_fs(const struct kdump_ctx *ctx, struct resolved_target *t) {
                         if (!t->mountpoint)
                                 return log_oom();
                 }
-                if (fs && !streq_ptr(mnt_fs_get_fstype(fs), c->target.fstype))
+                if (fs && !streq_ptr(mnt_fs_get_fstype(fs), c->target->fstype))
                         log_warning("%s is mounted as %s, but kdump.conf says %s.",
-                                    source, strempty(mnt_fs_get_fstype(fs)), c->target.fstype);
+                                    source, strempty(mnt_fs_get_fstype(fs)), c->target->fstype);
                 if (fs) {
-                        r = check_reproducible(ctx, fs, c->target.spec ? c->target.spec : source);
+                        r = check_reproducible(ctx, fs, c->target->spec ? c->target->spec : source);
                         if (r < 0)
                                 return r;
                 }
@@ -446,18 +446,18 @@ static int resolve_fs(const struct kdump_ctx *ctx, struct resolved_target *t) {
 
 int target_resolve(const struct kdump_ctx *ctx, struct resolved_target *ret) {
         const struct kdump_conf *c = ctx->conf;
-        struct resolved_target t = { .type = c->target.type };
+        struct resolved_target t = { .type = c->target->type };
         int r = 0;
 
-        switch (c->target.type) {
+        switch (c->target->type) {
         case KDUMP_TARGET_ROOTFS:
         case KDUMP_TARGET_FS:
                 t.type = KDUMP_TARGET_FS;
                 r = resolve_fs(ctx, &t);
                 break;
         case KDUMP_TARGET_RAW:
-                t.source = strdup(c->target.device);
-                t.raw_node = kdump_device_spec_to_node(c->target.device);
+                t.source = strdup(c->target->device);
+                t.raw_node = kdump_device_spec_to_node(c->target->device);
                 t.path = strdup(c->path);
                 if (!t.source || !t.raw_node || !t.path)
                         r = log_oom();
@@ -482,49 +482,40 @@ int target_resolve(const struct kdump_ctx *ctx, struct resolved_target *ret) {
 }
 
 int target_baked_conf(const struct kdump_ctx *ctx, char **ret, size_t *ret_size) {
-        const struct resolved_target *t = &ctx->target;
-        _cleanup_free_ char *user = NULL;
+        struct kdump_conf copy = *ctx->conf;
         char *out = NULL;
-        size_t user_size = 0, out_size = 0;
+        size_t out_size = 0;
         FILE *f;
         int r;
 
-        f = open_memstream(&user, &user_size);
-        if (!f)
-                return -ENOMEM;
-        {
-                /* the writer and fence_kdump_send reach the addresses
-                 * resolved now: the capture kernel has no resolver */
-                struct kdump_conf copy = *ctx->conf;
+        /* The capture side only ever sees explicit targets, under the names
+         * resolved now: the file system holding path when there is no
+         * target line, every file system's path from its top level, the writer's and fence_kdump_send's hosts by
+         * address (the capture kernel has no resolver).  A member whose dump
+         * directory is not the first's gets its own path line. */
+        for (size_t i = 0; i < copy.n_targets; i++) {
+                const struct resolved_target *t = &ctx->chain[i];
+                struct kdump_target *m = &copy.targets[i];
 
+                if (t->from_rootfs) {
+                        m->type = KDUMP_TARGET_FS;
+                        m->fstype = t->fstype;
+                        m->device = t->source;
+                }
                 if ((t->type == KDUMP_TARGET_SSH || t->type == KDUMP_TARGET_NFS) && t->net.resolved)
-                        copy.target.host = t->net.address;
-                if (fence_enabled(ctx))
-                        copy.fence_kdump_nodes = ctx->fence.addresses;
-                r = kdump_conf_write(&copy, f);
+                        m->host = t->net.address;
+                m->path = i == 0 || streq_ptr(t->path, ctx->chain[0].path) ? NULL : t->path;
         }
-        if (fclose(f) != 0 || r < 0)
-                return -ENOMEM;
-        if (t->type != KDUMP_TARGET_FS) {
-                *ret = TAKE_PTR(user);
-                *ret_size = user_size;
-                return 0;
-        }
+        if (ctx->chain[0].path)
+                copy.path = ctx->chain[0].path;
+        if (fence_enabled(ctx))
+                copy.fence_kdump_nodes = ctx->fence.addresses;
 
-        /* The capture side only ever sees explicit targets: name the
-         * filesystem, and make path relative to its top level. */
         f = open_memstream(&out, &out_size);
         if (!f)
                 return -ENOMEM;
-        if (t->from_rootfs)
-                fprintf(f, "%s %s\n", t->fstype, t->source);
-        for (char *save = NULL, *l = strtok_r(user, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-                if (startswith(l, "path "))
-                        fprintf(f, "path %s\n", t->path);
-                else
-                        fprintf(f, "%s\n", l);
-        }
-        if (fclose(f) != 0) {
+        r = kdump_conf_write(&copy, f);
+        if (fclose(f) != 0 || r < 0) {
                 free(out);
                 return -ENOMEM;
         }
@@ -581,15 +572,19 @@ char *target_identity(const struct resolved_target *t) {
 
 /* dracut --mount "dev mountpoint fstype options": Fedora's /kdumproot prefix
  * keeps the dump target apart from anything the initramfs mounts itself. */
-char *target_mount_arg(const struct resolved_target *t) {
+char *target_mount_arg(const struct resolved_target *t, size_t member) {
+        char n[24] = "";
         char *s;
 
         if (t->type != KDUMP_TARGET_FS)
                 return NULL;
         /* --mount makes dracut install the device's drivers and layers (LVM,
          * MD, crypt); kdump-target-generator does the mounting, with a bounded
-         * device wait, so the fstab entry dracut writes must stay noauto. */
-        if (asprintf(&s, "%s /kdumproot%s %s %s,noauto", t->source,
+         * device wait, so the fstab entry dracut writes must stay noauto.
+         * Later members of a chain get a mount point of their own. */
+        if (member > 0)
+                snprintf(n, sizeof n, "-%zu", member + 1);
+        if (asprintf(&s, "%s /kdumproot%s%s %s %s,noauto", t->source, n,
                      t->mountpoint && !streq(t->mountpoint, "/") ? t->mountpoint : "",
                      t->fstype, t->options) < 0)
                 return NULL;

@@ -139,7 +139,7 @@ int test_status_report(const struct kdump_ctx *ctx) {
         r = kdump_conf_load(ctx->conf_path, KDUMP_CONF_LENIENT, &c);
         if (r < 0)
                 return r;
-        switch (c->target.type) {
+        switch (c->target->type) {
         case KDUMP_TARGET_RAW:          /* start copies raw dumps to path */
                 dir = root_path(ctx, c->path);
                 break;
@@ -160,7 +160,7 @@ int test_status_report(const struct kdump_ctx *ctx) {
         }
         if (!dir) {
                 printf("Last kdump test (%s): the dump goes to %s %s:%s; check there.\n", stamp,
-                       kdump_target_type_to_string(c->target.type), strempty(c->target.spec), c->path);
+                       kdump_target_type_to_string(c->target->type), strempty(c->target->spec), c->path);
                 return 0;
         }
         r = find_dump(dir, since, &found);

@@ -92,6 +92,13 @@ int kdump_action_from_string(const char *s) {
         return -EINVAL;
 }
 
+int kdump_conf_select_target(struct kdump_conf *c, size_t i) {
+        if (i >= c->n_targets)
+                return -ERANGE;
+        c->target = &c->targets[i];
+        return 0;
+}
+
 const char *kdump_target_type_to_string(enum kdump_target_type t) {
         return t < _KDUMP_TARGET_MAX ? target_names[t] : NULL;
 }
@@ -417,6 +424,7 @@ static void target_clear(struct kdump_target *t) {
         free(t->host);
         free(t->export);
         free(t->spec);
+        free(t->path);
         *t = (struct kdump_target) { .type = KDUMP_TARGET_ROOTFS };
 }
 
@@ -495,8 +503,12 @@ static int parse_target(struct parse_state *s, unsigned line, const char *direct
                 target_clear(&t);
                 return -ENOMEM;
         }
-        target_clear(&c->target);
-        c->target = t;
+        /* no target line was one ROOTFS member; the first line replaces it */
+        if (c->targets[0].type == KDUMP_TARGET_ROOTFS)
+                c->n_targets = 0;
+        target_clear(&c->targets[c->n_targets]);
+        c->targets[c->n_targets++] = t;
+        c->target = &c->targets[0];
         return 0;
 }
 
@@ -663,6 +675,30 @@ static bool directive_accumulates(enum directive_id id) {
         return id == D_EXTRA_BINS || id == D_EXTRA_MODULES || id == D_DRACUT_ARGS;
 }
 
+/* A further target line, a member of the chain.  Returns 0 to parse it, 1
+ * when it was refused with a diag (the earlier members stay), <0 on ENOMEM. */
+static int check_chain_member(struct parse_state *s, unsigned line, const char *directive, const char *value) {
+        struct kdump_conf *c = s->conf;
+        int r;
+
+        if (c->n_targets >= KDUMP_TARGETS_MAX) {
+                r = add_diag(c, line, false, "too many dump targets: '%s %s' would be number %zu, at most %d are tried",
+                             directive, value, c->n_targets + 1, KDUMP_TARGETS_MAX);
+                return r < 0 ? r : 1;
+        }
+        for (size_t i = 0; i < c->n_targets; i++) {
+                const struct kdump_target *t = &c->targets[i];
+                const char *kind = t->fstype ? t->fstype : kdump_target_type_to_string(t->type);
+
+                if (streq(kind, directive) && streq_ptr(t->spec, value)) {
+                        r = add_diag(c, line, false, "dump target '%s %s' is already on line %u",
+                                     directive, value, t->line);
+                        return r < 0 ? r : 1;
+                }
+        }
+        return 0;
+}
+
 static int parse_line(struct parse_state *s, unsigned line, char *text, size_t len) {
         struct kdump_conf *c = s->conf;
         char *p, *directive, *value, *end;
@@ -740,30 +776,32 @@ static int parse_line(struct parse_state *s, unsigned line, char *text, size_t l
         /* All targets share a slot, as do failure_action and its alias. */
         slot = id == D_RAW || id == D_NFS || id == D_SSH ? D_FS :
                id == D_DEFAULT ? D_FAILURE_ACTION : id;
-        if (s->seen[slot] && !directive_accumulates(id)) {
-                if (slot == D_FS)
-                        r = add_diag(c, line, false,
-                                     "more than one dump target: '%s' here, and '%s %s' on line %u",
-                                     directive,
-                                     c->target.fstype ? c->target.fstype
-                                                      : kdump_target_type_to_string(c->target.type),
-                                     strempty(c->target.spec), s->seen[slot]);
-                else
-                        r = add_diag(c, line, false, "duplicate directive '%s' (first set on line %u)",
-                                     directive, s->seen[slot]);
+        if (slot == D_FS && s->seen[D_FS]) {
+                r = check_chain_member(s, line, directive, value);
+                if (r != 0)
+                        return r < 0 ? r : 0;
+        } else if (id == D_PATH && s->seen[D_PATH] && s->mode == KDUMP_CONF_LENIENT &&
+                   s->seen[D_FS] > s->seen[D_PATH] && c->n_targets > 1 &&
+                   !c->targets[c->n_targets - 1].path) {
+                /* a baked conf: the dump directory of the member above */
+                if (!absolute_path_valid(value))
+                        return invalid(c, line, directive, value, "expected an absolute path without '..'");
+                return set_string(&c->targets[c->n_targets - 1].path, value);
+        } else if (s->seen[slot] && !directive_accumulates(id)) {
+                r = add_diag(c, line, false, "duplicate directive '%s' (first set on line %u)",
+                             directive, s->seen[slot]);
                 if (r < 0)
                         return r;
-                /* Lenient: the first target stays (it is what the image was built
-                 * for); for other directives the later line wins, as in Fedora. */
-                if (s->mode == KDUMP_CONF_STRICT || slot == D_FS)
+                /* Lenient: the later line wins, as in Fedora. */
+                if (s->mode == KDUMP_CONF_STRICT)
                         return 0;
         }
 
         r = parse_directive(s, line, directive, id, value);
         if (r == -ENOMEM)
                 return r;
-        if (r == 0 && !s->seen[slot])
-                s->seen[slot] = line;
+        if (r == 0 && (!s->seen[slot] || slot == D_FS))
+                s->seen[slot] = line;       /* for targets: the last member's line */
         /* the value in effect: in lenient mode a later duplicate replaces it */
         if (r == 0 && (kept = line_field(c, id)))
                 *kept = line;
@@ -777,12 +815,14 @@ int kdump_conf_new(struct kdump_conf **ret) {
         if (!c)
                 return -ENOMEM;
         *c = (struct kdump_conf) {
-                .target.type = KDUMP_TARGET_ROOTFS,
+                .targets[0].type = KDUMP_TARGET_ROOTFS,
+                .n_targets = 1,
                 .failure_action = KDUMP_ACTION_REBOOT,
                 .final_action = KDUMP_ACTION_REBOOT,
                 .auto_reset_crashkernel = true,
                 .stall_timeout = KDUMP_DEFAULT_STALL_TIMEOUT,
         };
+        c->target = &c->targets[0];
         c->path = strdup(KDUMP_DEFAULT_PATH);
         c->sshkey = strdup(KDUMP_DEFAULT_SSHKEY);
         c->core_collector = strdup(KDUMP_DEFAULT_CORE_COLLECTOR);
@@ -805,7 +845,8 @@ int kdump_conf_new(struct kdump_conf **ret) {
 void kdump_conf_free(struct kdump_conf *c) {
         if (!c)
                 return;
-        target_clear(&c->target);
+        for (size_t i = 0; i < c->n_targets; i++)
+                target_clear(&c->targets[i]);
         free(c->path);
         free(c->sshkey);
         free(c->core_collector);
@@ -949,9 +990,7 @@ static void write_words(FILE *f, const char *directive, char * const *words, boo
         fputc('\n', f);
 }
 
-int kdump_conf_write(const struct kdump_conf *c, FILE *f) {
-        const struct kdump_target *t = &c->target;
-
+static void write_target(FILE *f, const struct kdump_target *t) {
         switch (t->type) {
         case KDUMP_TARGET_FS:
                 fprintf(f, "%s %s\n", t->fstype, t->device);
@@ -968,9 +1007,24 @@ int kdump_conf_write(const struct kdump_conf *c, FILE *f) {
         default:
                 break;
         }
-        fprintf(f, "path %s\n", c->path);
+}
+
+int kdump_conf_write(const struct kdump_conf *c, FILE *f) {
+        bool ssh = false;
+
+        /* the first member, path, then each further member with its own
+         * dump directory when it has one (a `path` line after it) */
+        write_target(f, &c->targets[0]);
+        fprintf(f, "path %s\n", c->targets[0].path ? c->targets[0].path : c->path);
+        for (size_t i = 1; i < c->n_targets; i++) {
+                write_target(f, &c->targets[i]);
+                if (c->targets[i].path)
+                        fprintf(f, "path %s\n", c->targets[i].path);
+        }
+        for (size_t i = 0; i < c->n_targets; i++)
+                ssh = ssh || c->targets[i].type == KDUMP_TARGET_SSH;
         write_words(f, "core_collector", c->core_collector_argv, true);
-        if (t->type == KDUMP_TARGET_SSH || !streq(c->sshkey, KDUMP_DEFAULT_SSHKEY))
+        if (ssh || !streq(c->sshkey, KDUMP_DEFAULT_SSHKEY))
                 fprintf(f, "sshkey %s\n", c->sshkey);
         if (c->kdump_pre)
                 fprintf(f, "kdump_pre %s\n", c->kdump_pre);

@@ -42,8 +42,14 @@ struct kdump_target {
         char *host;             /* SSH, NFS: brackets of an IPv6 literal removed */
         char *export;           /* NFS: "/export/dumps" */
         char *spec;             /* the value as written, e.g. "root@[fd00::1]" */
+        char *path;             /* baked confs: this member's dump directory, when
+                                 * not `path` (a `path` line after its target line) */
         unsigned line;          /* 0 when not set in the file */
 };
+
+/* Dump target lines, tried in the order written (a chain); one more is
+ * refused, since every member costs a bounded wait at crash time. */
+#define KDUMP_TARGETS_MAX 4
 
 struct kdump_diag {
         unsigned line;          /* 0: the file as a whole */
@@ -78,7 +84,12 @@ struct kdump_conf_lines {
 };
 
 struct kdump_conf {
-        struct kdump_target target;
+        /* The chain, in the order written; no target line is one ROOTFS
+         * member, so n_targets >= 1.  `target` is the member in use:
+         * targets[0] unless kdump_conf_select_target() chose another. */
+        struct kdump_target targets[KDUMP_TARGETS_MAX];
+        size_t n_targets;
+        struct kdump_target *target;
         char *path;
         char *sshkey;
         char *core_collector;           /* as written, for display */
@@ -146,6 +157,17 @@ void kdump_conf_print_diags(const struct kdump_conf *c, FILE *f);
  * configurations produce equal bytes (kdumpctl hashes it, and bakes it into
  * the capture initramfs, which parses it back). */
 int kdump_conf_write(const struct kdump_conf *c, FILE *f);
+
+/* Makes member i of the chain the target in use (c->target); -ERANGE when
+ * there is no such member. */
+int kdump_conf_select_target(struct kdump_conf *c, size_t i);
+/* The member a writer serves, 0-based, when not the first (kdump-collect and
+ * kdumpctl's probe set it). */
+#define KDUMP_TARGET_INDEX_ENV "KDUMP_TARGET_INDEX"
+/* The dump directory of the target in use. */
+static inline const char *kdump_conf_target_path(const struct kdump_conf *c) {
+        return c->target->path ? c->target->path : c->path;
+}
 
 const char *kdump_action_to_string(enum kdump_action a);
 int kdump_action_from_string(const char *s);   /* -EINVAL if unknown */

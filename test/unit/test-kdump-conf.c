@@ -61,8 +61,13 @@ static const struct conf_case cases[] = {
         { "ssh no user", "ssh dumps.example.com\n", 1, "invalid ssh target 'dumps.example.com'", 1, NULL },
         { "ssh empty host", "ssh root@\n", 1, "invalid ssh target", 1, NULL },
         { "ssh option injection", "ssh -oProxyCommand=x@host\n", 1, "invalid ssh target", 1, NULL },
-        { "two targets", "ext4 /dev/sdb1\nnfs srv:/x\n", 1, "more than one dump target: 'nfs' here, and 'ext4 /dev/sdb1' on line 1", 2, NULL },
-        { "same target twice", "raw /dev/sdb\nraw /dev/sdc\n", 1, "more than one dump target", 2, NULL },
+        { "two targets: a chain", "ext4 /dev/sdb1\nnfs srv:/x\n", 0, NULL, 0, "ext4 /dev/sdb1\npath /var/crash\nnfs srv:/x\n" },
+        { "two raw targets: a chain", "raw /dev/sdb\nraw /dev/sdc\n", 0, NULL, 0, "raw /dev/sdb\npath /var/crash\nraw /dev/sdc\n" },
+        { "same target twice", "raw /dev/sdb\nraw /dev/sdb\n", 1, "dump target 'raw /dev/sdb' is already on line 1", 2, NULL },
+        { "same target twice, quoted", "nfs srv:/x\nnfs \"srv:/x\"\n", 1, "dump target 'nfs srv:/x' is already on line 1", 2, NULL },
+        { "too many targets", "raw /dev/a\nraw /dev/b\nraw /dev/c\nraw /dev/d\nraw /dev/e\n", 1,
+          "too many dump targets: 'raw /dev/e' would be number 5, at most 4", 5, NULL },
+        { "chain: ssh key written for a later ssh member", "nfs srv:/x\nssh a@b\n", 0, NULL, 0, "sshkey /root/.ssh/kdump_id_rsa\n" },
         /* path-like directives */
         { "path relative", "path var/crash\n", 1, "invalid value 'var/crash' for 'path'", 1, NULL },
         { "path dotdot", "path /var/../etc\n", 1, "without '..'", 1, NULL },
@@ -194,8 +199,8 @@ static void test_lenient_keeps_defaults(void **state) {
         assert_true(c->n_errors > 0);
         assert_int_equal(c->failure_action, KDUMP_ACTION_REBOOT);     /* invalid: default kept */
         assert_int_equal(c->final_action, KDUMP_ACTION_POWEROFF);      /* valid lines still apply */
-        assert_int_equal(c->target.type, KDUMP_TARGET_FS);             /* first target wins */
-        assert_string_equal(c->target.device, "UUID=abc");
+        assert_int_equal(c->target->type, KDUMP_TARGET_FS);             /* first target wins */
+        assert_string_equal(c->target->device, "UUID=abc");
         assert_string_equal(c->path, "/b");                            /* later duplicate wins */
 }
 
@@ -213,15 +218,54 @@ static void test_target_fields(void **state) {
         (void) state;
 
         assert_int_equal(kdump_conf_parse("ssh kdump@[fd00::1]\n", 20, "k", KDUMP_CONF_STRICT, &s), 0);
-        assert_int_equal(s->target.type, KDUMP_TARGET_SSH);
-        assert_string_equal(s->target.user, "kdump");
-        assert_string_equal(s->target.host, "fd00::1");
-        assert_int_equal(s->target.line, 1);
+        assert_int_equal(s->target->type, KDUMP_TARGET_SSH);
+        assert_string_equal(s->target->user, "kdump");
+        assert_string_equal(s->target->host, "fd00::1");
+        assert_int_equal(s->target->line, 1);
 
         assert_int_equal(kdump_conf_parse("nfs [fd00::2]:/exp/d\n", 21, "k", KDUMP_CONF_STRICT, &n), 0);
-        assert_int_equal(n->target.type, KDUMP_TARGET_NFS);
-        assert_string_equal(n->target.host, "fd00::2");
-        assert_string_equal(n->target.export, "/exp/d");
+        assert_int_equal(n->target->type, KDUMP_TARGET_NFS);
+        assert_string_equal(n->target->host, "fd00::2");
+        assert_string_equal(n->target->export, "/exp/d");
+}
+
+/* A chain: every member kept in order, the first in use; in a baked conf
+ * (lenient) a path line after a later member is that member's own. */
+static void test_target_chain(void **state) {
+        _cleanup_kdump_conf_ struct kdump_conf *s = NULL, *l = NULL;
+        const char *in = "ssh a@b\nnfs h:/x\npath /c\next4 LABEL=d\n";
+        const char *baked = "ssh a@b\npath /c\nnfs h:/x\next4 LABEL=d\npath /sub/c\n";
+        _cleanup_free_ char *out = NULL;
+        size_t out_size = 0;
+        FILE *f;
+        (void) state;
+
+        assert_int_equal(kdump_conf_parse(in, strlen(in), "k", KDUMP_CONF_STRICT, &s), 0);
+        assert_int_equal(s->n_errors, 0);
+        assert_int_equal(s->n_targets, 3);
+        assert_ptr_equal(s->target, &s->targets[0]);
+        assert_int_equal(s->targets[1].type, KDUMP_TARGET_NFS);
+        assert_int_equal(s->targets[1].line, 2);
+        assert_string_equal(s->targets[2].device, "LABEL=d");
+        assert_int_equal(kdump_conf_select_target(s, 2), 0);
+        assert_string_equal(s->target->fstype, "ext4");
+        assert_string_equal(kdump_conf_target_path(s), "/c");
+        assert_int_equal(kdump_conf_select_target(s, 3), -ERANGE);
+        assert_ptr_equal(s->target, &s->targets[2]);
+
+        assert_int_equal(kdump_conf_parse(baked, strlen(baked), "k", KDUMP_CONF_LENIENT, &l), 0);
+        assert_int_equal(l->n_errors, 0);
+        assert_int_equal(l->n_targets, 3);
+        assert_string_equal(l->path, "/c");
+        assert_null(l->targets[1].path);
+        assert_string_equal(l->targets[2].path, "/sub/c");
+        assert_int_equal(kdump_conf_select_target(l, 2), 0);
+        assert_string_equal(kdump_conf_target_path(l), "/sub/c");
+        f = open_memstream(&out, &out_size);
+        assert_non_null(f);
+        assert_int_equal(kdump_conf_write(l, f), 0);
+        assert_int_equal(fclose(f), 0);
+        assert_true(strncmp(out, baked, strlen(baked)) == 0);      /* written back the same */
 }
 
 static void test_core_collector_argv(void **state) {
@@ -282,7 +326,7 @@ static void test_lines_scalar(void **state) {
 
         assert_int_equal(kdump_conf_parse(in, strlen(in), "k", KDUMP_CONF_STRICT, &c), 0);
         assert_int_equal(c->n_errors, 0);
-        assert_int_equal(c->target.line, 3);
+        assert_int_equal(c->target->line, 3);
         assert_int_equal(c->lines.path, 5);
         assert_int_equal(c->lines.core_collector, 7);
         assert_int_equal(c->lines.kdump_pre, 8);
@@ -298,7 +342,7 @@ static void test_lines_scalar(void **state) {
 
         /* defaults were set on no line */
         assert_int_equal(kdump_conf_parse("# only a comment\n", 17, "k", KDUMP_CONF_STRICT, &d), 0);
-        assert_int_equal(d->target.line, 0);
+        assert_int_equal(d->target->line, 0);
         assert_int_equal(d->lines.path, 0);
         assert_int_equal(d->lines.kdump_pre, 0);
         assert_int_equal(d->lines.failure_action, 0);
@@ -364,8 +408,8 @@ static void test_lines_duplicates(void **state) {
         assert_int_equal(l->lines.failure_action, 2);
         assert_int_equal(strv_length(l->extra_modules), 1);
         assert_int_equal(l->lines.extra_modules[0], 6);
-        assert_int_equal(l->target.type, KDUMP_TARGET_RAW);  /* the first target stays */
-        assert_int_equal(l->target.line, 7);
+        assert_int_equal(l->target->type, KDUMP_TARGET_RAW);  /* the first target stays */
+        assert_int_equal(l->target->line, 7);
 }
 
 /* Fedora ships kdump.conf with every directive commented out except the
@@ -428,7 +472,7 @@ static void test_fedora_style_default(void **state) {
         if (c->n_diags)
                 kdump_conf_print_diags(c, stderr);
         assert_int_equal(c->n_diags, 0);
-        assert_int_equal(c->target.type, KDUMP_TARGET_ROOTFS);
+        assert_int_equal(c->target->type, KDUMP_TARGET_ROOTFS);
 }
 
 /* ---- hostile input -------------------------------------------------------- */
@@ -529,7 +573,7 @@ static void test_load_file(void **state) {
         assert_int_equal(kdump_conf_load(tmpl, KDUMP_CONF_STRICT, &c), 0);
         unlink(tmpl);
         assert_int_equal(c->n_errors, 0);
-        assert_string_equal(c->target.fstype, "xfs");
+        assert_string_equal(c->target->fstype, "xfs");
         assert_string_equal(c->path, "/dumps");
         assert_string_equal(c->filename, tmpl);
 }
@@ -630,6 +674,7 @@ int main(void) {
         ADD(test_lenient_keeps_defaults);
         ADD(test_strict_duplicate_keeps_first);
         ADD(test_target_fields);
+        ADD(test_target_chain);
         ADD(test_core_collector_argv);
         ADD(test_three_errors_with_lines);
         ADD(test_lines_scalar);
