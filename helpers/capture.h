@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Paths shared by the capture helpers, the generator and the units. */
 
@@ -10,6 +12,17 @@
  * Under /run: a tmpfs that exists before anything is mounted, and no path of
  * the crashed system's own hierarchy is shadowed. */
 #define KDUMP_TARGET_MOUNT "/run/kdump/target"
+/* Member i (0-based) of a chain of dump targets: the first at
+ * KDUMP_TARGET_MOUNT, later ones at /run/kdump/target-2, -3, ...  `buf` is
+ * at least KDUMP_TARGET_MOUNT_MAX bytes.  The same suffix names the member's
+ * drop-ins. */
+#define KDUMP_TARGET_MOUNT_MAX 48
+static inline const char *kdump_target_mount(size_t i, char *buf) {
+        if (i == 0)
+                return KDUMP_TARGET_MOUNT;
+        snprintf(buf, KDUMP_TARGET_MOUNT_MAX, KDUMP_TARGET_MOUNT "-%zu", i + 1);
+        return buf;
+}
 /* The crashed system's root file system (root= on the command line), mounted
  * only for failure_action dump_to_rootfs (unit run-kdump-rootfs.mount). */
 #define KDUMP_ROOTFS_MOUNT "/run/kdump/rootfs"

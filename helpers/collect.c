@@ -57,6 +57,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -493,7 +494,7 @@ static void sink_done(struct sink *s) {
 
 static int remote_location(struct sink *rm) {
         const struct kdump_conf *c = rm->c;
-        _cleanup_free_ char *path = strdup(c->path ? c->path : KDUMP_DEFAULT_PATH);
+        _cleanup_free_ char *path = strdup(*kdump_conf_target_path(c) ? kdump_conf_target_path(c) : KDUMP_DEFAULT_PATH);
         _cleanup_free_ char *export = strdup(strempty(c->target->export));
         bool v6 = c->target->host && strchr(c->target->host, ':');
         int r;
@@ -680,24 +681,48 @@ static const struct sink_ops fs_sink_ops = {
         .vmcore_failed = fs_vmcore_failed,
 };
 
+/* Where the file system of the member in use is mounted: member i of a
+ * chain at kdump_target_mount(i), or below KDUMP_TARGET_ROOT (tests) as
+ * ROOT, ROOT-2, ...; --target-root is one place for one attempt. */
+static const char *member_root(const struct kdump_conf *c) {
+        static char buf[PATH_MAX];
+        size_t i = (size_t) (c->target - c->targets);
+
+        if (arg_override_root || i == 0)
+                return arg_target_root;
+        if (!streq(arg_target_root, KDUMP_TARGET_MOUNT)) {
+                if (snprintf(buf, sizeof buf, "%s-%zu", arg_target_root, i + 1) >= (int) sizeof buf)
+                        return NULL;
+                return buf;
+        }
+        return kdump_target_mount(i, buf);
+}
+
 /* The dump target is a mounted file system (or --target-root). */
 static int fs_sink_open(struct sink *s, char *reason, size_t reason_size) {
         int r;
 
-        if (arg_check_mount && !is_mount_point(arg_target_root)) {
-                snprintf(reason, reason_size, "dump target %s is not mounted", arg_target_root);
+        const char *root = member_root(s->c);
+        const char *path = kdump_conf_target_path(s->c);
+
+        if (!root) {
+                snprintf(reason, reason_size, "out of memory");
+                return -ENOMEM;
+        }
+        if (arg_check_mount && !is_mount_point(root)) {
+                snprintf(reason, reason_size, "dump target %.200s is not mounted", root);
                 return -ENOENT;
         }
-        if (asprintf(&s->base, "%s%s", streq(arg_target_root, "/") ? "" : arg_target_root, s->c->path) < 0 ||
+        if (asprintf(&s->base, "%s%s", streq(root, "/") ? "" : root, path) < 0 ||
             host_name(&s->host_part) < 0) {
                 snprintf(reason, reason_size, "out of memory");
                 return -ENOMEM;
         }
         {
-                _cleanup_close_ int root_fd = open(arg_target_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                const char *at = s->c->path;
+                _cleanup_close_ int root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                const char *at = path;
 
-                r = root_fd < 0 ? negative_errno() : open_beneath(root_fd, s->c->path, &at);
+                r = root_fd < 0 ? negative_errno() : open_beneath(root_fd, path, &at);
                 if (r < 0) {
                         if (r == -ELOOP || r == -EXDEV)
                                 snprintf(reason, reason_size,
@@ -769,15 +794,14 @@ static int writer_file_path(struct sink *s, const char *name, char **ret_path) {
  * one short try, not the writers' minutes of retries, so that the failure
  * action is not held up. */
 static char **short_retry_env(void) {
-        static char **env;
+        char **env = NULL;
 
-        /* first: getenv() takes the first of a name */
-        if (!env) {
-                if (strv_push(&env, "KDUMP_NET_RETRY_SECS=10") < 0 ||
-                    strv_push(&env, "KDUMP_NET_REFUSED_RETRY_SECS=10") < 0 || strv_extend(&env, environ) < 0) {
-                        strv_free(env);
-                        env = NULL;
-                }
+        /* first: getenv() takes the first of a name; made anew each time,
+         * since the environment names the member of the chain in use */
+        if (strv_push(&env, "KDUMP_NET_RETRY_SECS=10") < 0 ||
+            strv_push(&env, "KDUMP_NET_REFUSED_RETRY_SECS=10") < 0 || strv_extend(&env, environ) < 0) {
+                strv_free(env);
+                env = NULL;
         }
         return env;
 }
@@ -785,6 +809,7 @@ static char **short_retry_env(void) {
 /* writer put DIR NAME < FILE, committed: the file is whole */
 static int writer_file_store(struct sink *s, const char *name, const char *path) {
         _cleanup_strv_free_ char **argv = writer_argv(s, "put", false, name);
+        _cleanup_strv_free_ char **env = s->dump_failed ? short_retry_env() : NULL;
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         int commit[2] = { -1, -1 }, r;
         char line[64];
@@ -805,7 +830,7 @@ static int writer_file_store(struct sink *s, const char *name, const char *path)
                         r = spawn_run(argv, &(const struct spawn_opts) {
                                 .stdin_fd = fd, .stdout_fd = SPAWN_INHERIT, .stderr_fd = SPAWN_INHERIT,
                                 .fd3 = commit[0], .timeout_sec = WRITER_TIMEOUT_SEC,
-                                .envp = s->dump_failed ? short_retry_env() : NULL,
+                                .envp = env,
                         });
                 close(commit[0]);
         }
@@ -975,6 +1000,9 @@ struct outcome {
         const char *collector;
         uint64_t bytes;
         double secs;
+        /* a chain: which member this is, and why the earlier ones failed */
+        size_t member, n_members;
+        char * const *earlier;
 };
 
 static int make_status(const char *path, const void *arg) {
@@ -999,6 +1027,11 @@ static int make_status(const char *path, const void *arg) {
         fprintf(f, "bytes=%" PRIu64 "\n", o->bytes);
         fprintf(f, "seconds=%.1f\n", o->secs);
         fprintf(f, "time=%lld\n", (long long) capture_time());
+        if (o->n_members > 1) {
+                fprintf(f, "target=%zu of %zu\n", o->member + 1, o->n_members);
+                for (size_t i = 0; o->earlier && o->earlier[i]; i++)
+                        fprintf(f, "earlier_target_%zu=%s\n", i + 1, o->earlier[i]);
+        }
         return fflush(f) == 0 && !ferror(f) ? 0 : -EIO;
 }
 
@@ -1082,9 +1115,16 @@ static int save_vmcore(struct sink *s, const char *vmcore, char *reason, size_t 
         return r.collector > 0 ? r.collector : 1;
 }
 
-static int save_dump(const struct kdump_conf *c, const char *vmcore, char *reason, size_t reason_size) {
+/* One attempt, on the member in use.  kdump_post runs once, after the last
+ * attempt (`last`: this one saved the dump or no member is left), with that
+ * attempt's status. */
+static int save_dump(const struct kdump_conf *c, const char *vmcore, char * const *earlier, bool last,
+                     char *reason, size_t reason_size) {
         _cleanup_(sink_done) struct sink s = { .c = c, .dir_fd = -1, .base_fd = -1 };
-        struct outcome o = { .collector = c->core_collector };
+        struct outcome o = {
+                .collector = c->core_collector, .member = (size_t) (c->target - c->targets),
+                .n_members = arg_override_root ? 1 : c->n_targets, .earlier = earlier,
+        };
         bool remote = !arg_override_root && c->target->type != KDUMP_TARGET_FS &&
                       c->target->type != KDUMP_TARGET_ROOTFS;
         char status[16];
@@ -1111,7 +1151,7 @@ static int save_dump(const struct kdump_conf *c, const char *vmcore, char *reaso
         o.location = s.location;
         sink_save_file(&s, "kdump-capture.status", make_status, &o);
 
-        if (c->kdump_post) {
+        if (c->kdump_post && (result == 0 || last)) {
                 snprintf(status, sizeof status, "%d", result);
                 (void) run_hook("kdump_post", c->kdump_post, status, s.location);
         }
@@ -1193,7 +1233,52 @@ static time_t capture_time(void) {
         return time(NULL);
 }
 
-static int collect(const struct kdump_conf *c, char *reason, size_t reason_size) {
+/* The members of the chain in the order written, until one saves a complete
+ * dump; each attempt is bounded on its own (the generator's device and mount
+ * waits, the writers' retries, the stall watchdog).  A failed member keeps
+ * what it wrote under its -incomplete names. */
+static int save_chain(struct kdump_conf *c, const char *vmcore, char *reason, size_t reason_size) {
+        _cleanup_strv_free_ char **earlier = NULL;
+        size_t n = arg_override_root ? 1 : c->n_targets;
+        char index[24];
+        int r = -EIO;
+
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *why = NULL;
+
+                (void) kdump_conf_select_target(c, i);
+                snprintf(index, sizeof index, "%zu", i);
+                /* the writers serve the member kdump-collect names */
+                if (setenv(KDUMP_TARGET_INDEX_ENV, index, 1) < 0) {
+                        snprintf(reason, reason_size, "out of memory");
+                        return -ENOMEM;
+                }
+                if (n > 1)
+                        log_notice("dump target %zu of %zu: %s %s", i + 1, n,
+                                   c->target->fstype ? c->target->fstype : kdump_target_type_to_string(c->target->type),
+                                   strempty(c->target->spec));
+                r = save_dump(c, vmcore, earlier, i + 1 == n, reason, reason_size);
+                if (r == 0 || n == 1)
+                        break;
+                if (asprintf(&why, "%s %s: %s",
+                             c->target->fstype ? c->target->fstype : kdump_target_type_to_string(c->target->type),
+                             strempty(c->target->spec), reason) < 0 || strv_push(&earlier, why) < 0) {
+                        snprintf(reason, reason_size, "out of memory");
+                        return -ENOMEM;
+                }
+                if (i + 1 < n)
+                        log_warning("dump target %zu of %zu failed (%s), trying the next", i + 1, n, reason);
+        }
+        if (r < 0 && n > 1) {
+                size_t off = (size_t) snprintf(reason, reason_size, "all %zu dump targets failed", n);
+
+                for (size_t i = 0; earlier && earlier[i] && off < reason_size; i++)
+                        off += (size_t) snprintf(reason + off, reason_size - off, "; %zu: %s", i + 1, earlier[i]);
+        }
+        return r;
+}
+
+static int collect(struct kdump_conf *c, char *reason, size_t reason_size) {
         const char *vmcore = getenv_default("KDUMP_VMCORE", KDUMP_VMCORE_PATH);
         int r;
 
@@ -1210,13 +1295,13 @@ static int collect(const struct kdump_conf *c, char *reason, size_t reason_size)
                 if (r < 0)
                         log_warning("kdump_pre could not run, saving the dump anyway");
         }
-        return save_dump(c, vmcore, reason, reason_size);
+        return save_chain(c, vmcore, reason, reason_size);
 }
 
 int main(int argc, char *argv[]) {
         _cleanup_kdump_conf_ struct kdump_conf *c = NULL;
         const char *e = secure_getenv("KDUMP_LOG_STDERR");
-        char reason[512] = "unknown error";
+        char reason[2048] = "unknown error";
         int r;
 
         umask(077);

@@ -7,7 +7,9 @@
  *
  *   run-kdump-target.mount        the dump target, mounted at /run/kdump/target:
  *                                 the file system named in kdump.conf, or the
- *                                 root= device when kdump.conf names no target
+ *                                 root= device when kdump.conf names no target;
+ *                                 a chain's later file systems at
+ *                                 /run/kdump/target-2, -3, ...
  *   kdump-capture.service.d/      Wants= and After= on that mount (or on the
  *                                 network, or on the raw device)
  *   <device>.device.d/            a bounded wait for the device
@@ -284,16 +286,23 @@ static int write_root_mount(const char *cmdline, const char *where, const char *
         return write_mount(node, where, fstype && *fstype ? fstype : NULL, options, description, ret_unit);
 }
 
-static int write_target(const struct kdump_conf *c, const char *cmdline) {
-        const struct kdump_target *t = c->target;
-        _cleanup_free_ char *unit = NULL, *node = NULL, *dev = NULL;
+/* Member i of the chain: its mount (or device, or the network), each with its
+ * own bounded wait, so that a member that never comes leaves the next one to
+ * kdump-collect. */
+static int write_target(const struct kdump_conf *c, size_t i, const char *cmdline) {
+        const struct kdump_target *t = &c->targets[i];
+        _cleanup_free_ char *unit = NULL, *node = NULL, *dev = NULL, *dropin = NULL;
+        char buf[KDUMP_TARGET_MOUNT_MAX], sfx[24] = "";
+        const char *where = kdump_target_mount(i, buf);
+        static bool network_written;
         int r;
 
+        if (i > 0)
+                snprintf(sfx, sizeof sfx, "-%zu", i + 1);
         switch (t->type) {
         case KDUMP_TARGET_FS:
                 if (streq(t->fstype, "virtiofs"))
-                        r = write_mount(t->device, KDUMP_TARGET_MOUNT, "virtiofs", "rw",
-                                        "kdump dump target", &unit);
+                        r = write_mount(t->device, where, "virtiofs", "rw", "kdump dump target", &unit);
                 else {
                         node = kdump_device_spec_to_node(t->device);
                         if (!node)
@@ -301,18 +310,18 @@ static int write_target(const struct kdump_conf *c, const char *cmdline) {
                         /* path starts at the file system's top (kdumpctl
                          * adds a subvolume's path to it): a btrfs mounted
                          * by default may show another subvolume there */
-                        r = write_mount(node, KDUMP_TARGET_MOUNT, t->fstype,
+                        r = write_mount(node, where, t->fstype,
                                         streq(t->fstype, "btrfs") ? "rw,subvolid=5" : "rw",
                                         "kdump dump target", &unit);
                 }
                 break;
         case KDUMP_TARGET_ROOTFS:
-                r = write_root_mount(cmdline, KDUMP_TARGET_MOUNT, "kdump dump target (root file system)", &unit);
+                r = write_root_mount(cmdline, where, "kdump dump target (root file system)", &unit);
                 break;
         case KDUMP_TARGET_RAW:
                 /* The raw writer opens the device itself: wait for it, bounded. */
                 node = kdump_device_spec_to_node(t->device);
-                if (!node)
+                if (!node || asprintf(&dropin, "50-kdump-raw-device%s.conf", sfx) < 0)
                         return log_oom();
                 r = unit_name_from_path(node, "device", &dev);
                 if (r < 0)
@@ -320,12 +329,16 @@ static int write_target(const struct kdump_conf *c, const char *cmdline) {
                 r = write_device_timeout(dev);
                 if (r < 0)
                         return r;
-                return write_wants_after(KDUMP_CAPTURE_SERVICE, "50-kdump-raw-device.conf",
+                return write_wants_after(KDUMP_CAPTURE_SERVICE, dropin,
                                          "The raw dump device, waited for with a bounded timeout.", dev);
         case KDUMP_TARGET_SSH:
         case KDUMP_TARGET_NFS:
                 /* The network writers bring their own client: no mount, only
-                 * the network (itself bounded by its wait-online service). */
+                 * the network (itself bounded by its wait-online service);
+                 * once for all the members that need it. */
+                if (network_written)
+                        return 0;
+                network_written = true;
                 return write_wants_after(KDUMP_CAPTURE_SERVICE, "50-kdump-network.conf",
                                          "ssh and nfs targets are written over the network.",
                                          "network-online.target");
@@ -334,7 +347,9 @@ static int write_target(const struct kdump_conf *c, const char *cmdline) {
         }
         if (r < 0)
                 return r;
-        return write_wants_after(KDUMP_CAPTURE_SERVICE, "50-kdump-target.conf",
+        if (asprintf(&dropin, "50-kdump-target%s.conf", sfx) < 0)
+                return log_oom();
+        return write_wants_after(KDUMP_CAPTURE_SERVICE, dropin,
                                  "Wants=, not Requires=: when the mount fails, kdump-collect still runs,\n"
                                  "# finds no target and fails, so that the failure action runs.", unit);
 }
@@ -399,8 +414,9 @@ int main(int argc, char *argv[]) {
         }
         parse_device_timeout(cmdline);
 
-        if (write_target(c, cmdline) < 0)
-                ret = 1;
+        for (size_t i = 0; i < c->n_targets; i++)
+                if (write_target(c, i, cmdline) < 0)
+                        ret = 1;
         if (c->failure_action == KDUMP_ACTION_DUMP_TO_ROOTFS &&
             write_rootfs_for_failure_action(cmdline) < 0)
                 ret = 1;

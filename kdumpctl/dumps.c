@@ -69,6 +69,7 @@ static char *dump_path(struct kdump_ctx *ctx) {
 static void print_one(const char *base, const char *name, int dfd) {
         _cleanup_free_ char *rec = read_small(dfd, "kdump-capture.status");
         _cleanup_free_ char *result = NULL, *reason = NULL, *bytes = NULL, *secs = NULL, *loc = NULL;
+        _cleanup_free_ char *member = NULL;
         struct stat st;
 
         if (!rec) {
@@ -95,6 +96,17 @@ static void print_one(const char *base, const char *name, int dfd) {
                        loc && strncmp(loc, "raw:", 4) == 0 ? loc + 4 : "");
         else
                 printf("Last capture: FAILED: %s (%s/%s)\n", reason ? reason : "no reason recorded", base, name);
+        /* a chain: which member this was, and why the earlier ones failed */
+        member = status_get(rec, "target");
+        if (member)
+                printf("    as dump target %s\n", member);
+        for (unsigned i = 1; i < KDUMP_TARGETS_MAX; i++) {
+                _cleanup_free_ char *key = NULL, *why = NULL;
+
+                if (asprintf(&key, "earlier_target_%u", i) < 0 || !(why = status_get(rec, key)))
+                        break;
+                printf("    target %u failed first: %s\n", i, why);
+        }
 }
 
 struct dump_entry {

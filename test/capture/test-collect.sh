@@ -68,6 +68,11 @@ me=${0##*/}
 shift 2
 echo "$me $*" >>"$KDUMP_TEST_LOG"
 echo "$me $* retry=${KDUMP_NET_RETRY_SECS:-} refused=${KDUMP_NET_REFUSED_RETRY_SECS:-}" >>"$KDUMP_TEST_LOG.env"
+# a chain: member N (KDUMP_TARGET_INDEX N-1) has its server at $FAKE_REMOTE-N;
+# FAKE_DOWN lists the indexes whose server is gone
+idx=${KDUMP_TARGET_INDEX:-0}
+[ "$idx" = 0 ] || FAKE_REMOTE=$FAKE_REMOTE-$((idx + 1))
+case " ${FAKE_DOWN:-} " in *" $idx "*) echo "$me: connection refused" >&2; exit 1 ;; esac
 case $1 in
 mkdir)
 	[ "${FAKE_WRITER_FAIL:-}" = mkdir ] && exit 1
@@ -502,6 +507,59 @@ run_remote raw-cfail "raw /dev/sdb1\n" FAKE_FAIL=1
 if [ "$(status raw-cfail)" = 1 ] && \
 	[ ! -e "$tmp/raw-cfail/remote/raw" ] && ! grep -q 'saved vmcore' "$tmp/raw-cfail/out"; then ok "raw, collector fails: exit 1, nothing claimed"; else not_ok "raw, collector fails: exit 1, nothing claimed"; fi
 for c in nfs nfs-exist ssh-cfail ssh-wfail ssh-mkfail ssh-cat raw raw-wfail raw-cfail; do
+	check "$c: no sanitizer report" no_sanitizer "$tmp/$c/out"
+done
+
+# --- a chain of dump targets: tried in order, the first complete dump ends it ------
+# chain_saved CASE DIR N OF: the dump in DIR, its record naming member N of OF
+chain_saved() {
+	[ "$(status "$1")" = 0 ] && cmp -s "$tmp/vmcore" "$2/vmcore" && [ ! -e "$2/vmcore-incomplete" ] &&
+		grep -qx 'result=saved' "$2/kdump-capture.status" && grep -qx "target=$3 of $4" "$2/kdump-capture.status"
+}
+run_remote chain-first "ssh kdump@192.0.2.5\nnfs 192.0.2.20:/x\nkdump_post $tmp/post\n"
+if chain_saved chain-first "$tmp/chain-first/remote/$name" 1 2 && ! grep -q nfs-writer "$tmp/chain-first/calls" &&
+	[ ! -e "$tmp/chain-first/remote-2" ] && ! grep -q '^earlier_target' "$tmp/chain-first/remote/$name/kdump-capture.status"
+then ok "chain, first member works: saved there, the nfs member never touched"
+else not_ok "chain, first member works: saved there, the nfs member never touched"; fi
+
+mkdir -p "$tmp/chain-ssh-down/remote-2"
+run_remote chain-ssh-down "ssh kdump@192.0.2.5\nnfs 192.0.2.20:/x\nkdump_post $tmp/post\n" FAKE_DOWN=0
+d=$tmp/chain-ssh-down/remote-2/$name
+if chain_saved chain-ssh-down "$d" 2 2 &&
+	grep -qx 'earlier_target_1=ssh kdump@192.0.2.5: kdump-ssh-writer mkdir exited with status 1' "$d/kdump-capture.status"
+then ok "chain, ssh server down: nfs saves, its record names it and why ssh failed"
+else not_ok "chain, ssh server down: nfs saves, its record names it and why ssh failed ($(tr '\n' ' ' <"$d/kdump-capture.status" 2>&1))"; fi
+if grep -qx 'kdump: dump target 1 of 2 failed (kdump-ssh-writer mkdir exited with status 1), trying the next' "$tmp/chain-ssh-down/out" &&
+	saved_line "nfs://192.0.2.20/x/var/crash/$name" "$tmp/chain-ssh-down/out" &&
+	[ "$(grep -c '^post ' "$tmp/chain-ssh-down/calls")" = 1 ] &&
+	grep -qx "post 0 nfs://192.0.2.20/x/var/crash/$name" "$tmp/chain-ssh-down/calls"
+then ok "chain, ssh server down: the console says so, kdump_post runs once, with the saved location"
+else not_ok "chain, ssh server down: the console says so, kdump_post runs once, with the saved location"; fi
+
+mkdir -p "$tmp/chain-local/root-2"
+run_remote chain-local "nfs 192.0.2.20:/x\next4 LABEL=dumps\npath /crash\n" FAKE_DOWN=0
+if chain_saved chain-local "$tmp/chain-local/root-2/crash/$name" 2 2 &&
+	grep -qx "earlier_target_1=nfs 192.0.2.20:/x: kdump-nfs-writer mkdir exited with status 1" \
+		"$tmp/chain-local/root-2/crash/$name/kdump-capture.status"
+then ok "chain, nfs server down: the local file system (member 2's own mount) saves"
+else not_ok "chain, nfs server down: the local file system (member 2's own mount) saves"; fi
+
+mkdir -p "$tmp/chain-down/remote-2"
+run_remote chain-down "ssh kdump@192.0.2.5\nnfs 192.0.2.20:/x\nkdump_post $tmp/post\n" FAKE_DOWN="0 1"
+if [ "$(status chain-down)" = 1 ] && never_claimed chain-down && [ -z "$(find "$tmp/chain-down/remote-2" -name vmcore)" ] &&
+	grep -qx 'kdump: capture failed: all 2 dump targets failed; 1: ssh kdump@192.0.2.5: kdump-ssh-writer mkdir exited with status 1; 2: nfs 192.0.2.20:/x: kdump-nfs-writer mkdir exited with status 1' "$tmp/chain-down/out" &&
+	! grep -q '^post ' "$tmp/chain-down/calls"
+then ok "chain, every server down: exit 1 (the failure action), each member's reason (no directory made: no kdump_post, as for one target)"
+else not_ok "chain, every server down: exit 1 (the failure action), each member's reason (no directory made: no kdump_post, as for one target)"; fi
+
+mkdir -p "$tmp/chain-cfail/remote-2"
+run_remote chain-cfail "ssh kdump@192.0.2.5\nnfs 192.0.2.20:/x\nkdump_post $tmp/post\n" FAKE_FAIL=1
+if [ "$(status chain-cfail)" = 1 ] && never_claimed chain-cfail && [ -z "$(find "$tmp/chain-cfail/remote-2" -name vmcore)" ] &&
+	[ -n "$(find "$tmp/chain-cfail/remote-2" -name vmcore-incomplete)" ] &&
+	[ "$(grep -c '^post ' "$tmp/chain-cfail/calls")" = 1 ] && grep -q '^post 1 nfs://' "$tmp/chain-cfail/calls"
+then ok "chain, the collector fails on every member: nothing claimed, each -incomplete kept, kdump_post once, after the last"
+else not_ok "chain, the collector fails on every member: nothing claimed, each -incomplete kept, kdump_post once, after the last"; fi
+for c in chain-first chain-ssh-down chain-local chain-down chain-cfail; do
 	check "$c: no sanitizer report" no_sanitizer "$tmp/$c/out"
 done
 

@@ -705,6 +705,19 @@ touch -d '2023-01-01' "$R/var/crash/h-2023-01-01-00:00:00"; touch -d '2023-02-01
 kd status
 echo "$OUT" | grep -qx "Last capture: FAILED: no progress for 300 s, makedumpfile stopped (vmcore left incomplete) (/var/crash/h-2023-02-01-00:00:00)" \
         && ok "status: the last capture failed, and why" || not_ok "status last failed" "$OUT"
+mkdir -p "$R/var/crash/h-2023-03-01-00:00:00"
+printf 'result=saved\nstatus=0\nbytes=1048576\nseconds=3.5\ntarget=2 of 2\nearlier_target_1=ssh k@h: kdump-ssh-writer mkdir exited with status 1\n' \
+        > "$R/var/crash/h-2023-03-01-00:00:00/kdump-capture.status"
+touch -d '2023-03-01' "$R/var/crash/h-2023-03-01-00:00:00"
+kd status
+if echo "$OUT" | grep -qx "Last capture: saved to /var/crash/h-2023-03-01-00:00:00 (vmcore 1.0 MiB in 3.5 s)" &&
+        echo "$OUT" | grep -qx "    as dump target 2 of 2" &&
+        echo "$OUT" | grep -qx "    target 1 failed first: ssh k@h: kdump-ssh-writer mkdir exited with status 1"; then
+        ok "status: a dump saved by a later member of a chain says which, and why the earlier failed"
+else
+        not_ok "status: chain record" "$OUT"
+fi
+rm -r "$R/var/crash/h-2023-03-01-00:00:00"
 touch -d '2023-03-01' "$R/var/crash/h-2023-01-01-00:00:00"
 kd status
 echo "$OUT" | grep -qx "Last capture: saved to /var/crash/h-2023-01-01-00:00:00 (vmcore 1.0 MiB in 3.5 s)" \
@@ -1037,6 +1050,53 @@ KDUMP_TEST_PROBE_FREE=104857600 kd show
 KDUMP_TEST_PROBE_FREE=104857600 kd check-config
 [ "$RC" = 0 ] && echo "$OUT" | grep -qF "warning: nfs target has 100 MiB free, a dump may need up to 488 MiB" \
         && ok "probe: low free space on nfs warns" || not_ok "probe: nfs low free space" "rc=$RC" "$OUT"
+# ---- a chain of dump targets ---------------------------------------------------
+fresh chain
+printf 'ssh kdump@192.0.2.9\nsshkey /root/.ssh/kdump_id\nnfs 192.0.2.20:/export\npath /srv/crash\next4 LABEL=dumps\n' > "$R/etc/kdump.conf"
+mkdir -p "$R/root/.ssh" "$R/var/lib/kdump"; echo key > "$R/root/.ssh/kdump_id"; echo kh > "$R/var/lib/kdump/known_hosts"
+kd check-config
+if [ "$RC" = 0 ] && grep -qx probe "$LOG/ssh-writer.args" && grep -qx probe "$LOG/nfs-writer.args" &&
+        grep -qx KDUMP_TARGET_INDEX=1 "$LOG/nfs-writer.args" &&
+        [ "$(grep -c -e '^ssh ' -e '^nfs ' -e '^ext4 ' "$LOG/probe.conf")" = 3 ]; then
+        ok "chain: check-config probes every remote member, each writer told which member it serves"
+else
+        not_ok "chain: check-config probes every member" "rc=$RC" "$OUT" "$(cat "$LOG/nfs-writer.args" 2>&1)"
+fi
+kd show
+if [ "$RC" = 0 ] && echo "$OUT" | grep -qx "Dump target 1 of 3: ssh kdump@192.0.2.9, path /srv/crash" &&
+        echo "$OUT" | grep -qx "Dump target 2 of 3: nfs 192.0.2.20:/export, path /srv/crash" &&
+        echo "$OUT" | grep -q "^Dump target 3 of 3: ext4 LABEL=dumps (mounted on /mnt/dumps), path /srv/crash" &&
+        [ "$(echo "$OUT" | grep -c '^Target probe: ok')" = 2 ]; then
+        ok "chain: show lists the members in the order tried, each with its probe"
+else
+        not_ok "chain: show lists the chain" "rc=$RC" "$OUT"
+fi
+mv "$R/usr/libexec/kdumpkit/kdump-nfs-writer" "$R/usr/libexec/kdumpkit/kdump-nfs-writer.off"
+kd start
+if [ "$RC" = 1 ] && echo "$OUT" | grep -q "kdump.conf:3: probe of the nfs target 192.0.2.20:/export: kdump-nfs-writer " &&
+        [ "$(dracut_runs)" = 0 ] && [ ! -e "$LOG/kexec.args" ]; then
+        ok "chain: a later member that cannot work now refuses the configuration, at its line"
+else
+        not_ok "chain: a failing later member" "rc=$RC" "$OUT"
+fi
+mv "$R/usr/libexec/kdumpkit/kdump-nfs-writer.off" "$R/usr/libexec/kdumpkit/kdump-nfs-writer"
+printf 'nfs 192.0.2.20:/export\nraw /dev/nonexistent\n' > "$R/etc/kdump.conf"
+kd check-config
+[ "$RC" = 1 ] && echo "$OUT" | grep -qF "$R/etc/kdump.conf:2: raw device '/dev/nonexistent' does not exist" \
+        && ok "chain: a member that cannot be resolved refuses the chain (Fedora's strict rule, per member)" \
+        || not_ok "chain: unresolvable member" "rc=$RC" "$OUT"
+printf 'nfs 192.0.2.20:/export\nnfs 192.0.2.20:/export\n' > "$R/etc/kdump.conf"
+kd check-config
+[ "$RC" = 1 ] && echo "$OUT" | grep -qF "$R/etc/kdump.conf:2: dump target 'nfs 192.0.2.20:/export' is already on line 1" \
+        && ok "chain: the same target twice is refused" || not_ok "chain: same target twice" "rc=$RC" "$OUT"
+printf 'nfs 192.0.2.20:/export\nkeep_dumps 3\n' > "$R/etc/kdump.conf"
+kd check-config
+[ "$RC" = 1 ] && echo "$OUT" | grep -qF "kdump.conf:2: keep_dumps applies to local and raw targets only" \
+        && ok "chain: keep_dumps on remote members only is refused" || not_ok "chain: keep_dumps remote" "rc=$RC" "$OUT"
+printf 'nfs 192.0.2.20:/export\next4 LABEL=dumps\nkeep_dumps 3\n' > "$R/etc/kdump.conf"
+kd check-config
+[ "$RC" = 0 ] && ok "chain: keep_dumps with a local member applies to it" || not_ok "chain: keep_dumps local member" "rc=$RC" "$OUT"
+
 fresh probe-sysroot
 printf 'ssh kdump@192.0.2.9\nsshkey /root/.ssh/kdump_id\n' > "$R/etc/kdump.conf"
 mkdir -p "$R/root/.ssh" "$R/var/lib/kdump"; echo key > "$R/root/.ssh/kdump_id"; echo kh > "$R/var/lib/kdump/known_hosts"
