@@ -73,6 +73,17 @@ servers_signal() {
 	done
 }
 
+# server_signal N SIG: SIG to the Nth server started here (0: the first) and
+# its children; a chain of targets loses one server and keeps the others
+server_signal() {
+	local p=${HOSTSRV_PIDS[$1]:-} kids
+	[ -n "$p" ] || { log "server_signal: no server $1"; return 1; }
+	kids=$(descendants "$p" | tr '\n' ' ')
+	# shellcheck disable=SC2086 # a list of pids
+	kill "-$2" "$p" $kids 2>/dev/null
+	log "server_signal: $2 to server $1 ($p $kids)"
+}
+
 host_servers_stop() {
 	local p l
 	for p in ${HOSTSRV_PIDS[@]+"${HOSTSRV_PIDS[@]}"}; do stop_pid "$p"; done
@@ -270,6 +281,32 @@ dump_modes() {
 		[ "$m" = 600 ] || { echo "${d##*/}/${f##*/} has mode $m, expected 600"; return 1; }
 	done
 	echo "modes 700/600"
+}
+
+# chain_record DIR MEMBER EARLIER: the dump directory in DIR (the copy
+# verify-dump.sh kept) holds the status record of a chain's saving member:
+# result=saved, target=MEMBER ("2 of 2"), and earlier_target_1= starting
+# with EARLIER (empty: no earlier member failed)
+chain_record() {
+	local d st
+	d=$(find "$1" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+	st=$d/kdump-capture.status
+	[ -f "$st" ] || { echo "no kdump-capture.status in ${d:-$1}"; return 1; }
+	if ! grep -qx 'result=saved' "$st" || ! grep -qx "target=$2" "$st"; then
+		echo "status record: $(tr '\n' ' ' <"$st")(expected result=saved, target=$2)"; return 1
+	fi
+	if [ -n "$3" ]; then
+		grep -q "^earlier_target_1=$3" "$st" || { echo "status record lacks earlier_target_1=$3...: $(tr '\n' ' ' <"$st")"; return 1; }
+	elif grep -q '^earlier_target' "$st"; then
+		echo "status record names an earlier failure: $(tr '\n' ' ' <"$st")"; return 1
+	fi
+}
+
+# no_dump_under DIR: no vmcore of any name below DIR (a server's tree)
+no_dump_under() {
+	local f
+	f=$(find "$1" -name 'vmcore*' 2>/dev/null | head -n 3 | tr '\n' ' ')
+	[ -z "$f" ] || { echo "$1 holds $f"; return 1; }
 }
 
 # root_free_mib IMAGE: MiB available (as df and statvfs's f_bavail count:
