@@ -215,9 +215,10 @@ static int run_collect(const struct kdump_ctx *ctx, const struct place *p, bool 
         else if (r == 1)
                 r = log_error_errno(EIO, "Saving the dump failed (the reason is above; what was written is named "
                                     "vmcore-incomplete, and kdump-capture.status beside it says why).");
+        else if (r < 0)
+                r = log_error_errno(r, "Cannot run %s: %m", collect);
         else
-                r = log_error_errno(r < 0 ? r : EIO, "%s %s.", collect,
-                                    r < 0 ? "could not be run (%m)" : "failed");
+                r = log_error_errno(EIO, "%s exited with status %d.", collect, r);
 done:
         (void) unlink(conf);
         return r;
@@ -233,9 +234,12 @@ static int savecore(struct kdump_ctx *ctx, bool console, bool root_path_only, bo
         *ret_from_root_path = false;
         if (!vmcore)
                 return log_oom();
-        if (access(vmcore, R_OK) < 0)
-                return log_error_errno(errno, "Cannot read %s (%m): this is not a capture kernel after a crash, "
-                                       "there is no dump to save.", vmcore);
+        if (access(vmcore, R_OK) < 0) {
+                if (errno == ENOENT)
+                        return log_error_errno(errno, "There is no %s: this is not a capture kernel after a crash, "
+                                               "there is no dump to save.", vmcore);
+                return log_error_errno(errno, "Cannot read %s: %m", vmcore);
+        }
         r = load_conf_lenient(ctx);
         if (r < 0)
                 return r;
@@ -263,9 +267,10 @@ static int system_action(enum kdump_action a) {
 
         log_notice("Carrying out %s.", kdump_action_to_string(a));
         r = spawn_wait(argv, TIMEOUT_SYSTEMCTL);
-        if (r != 0)
-                return log_error_errno(r < 0 ? r : EIO, "systemctl --no-block %s failed%s.", argv[2],
-                                       r < 0 ? " (%m)" : "");
+        if (r < 0)
+                return log_error_errno(r, "Cannot run systemctl --no-block %s: %m", argv[2]);
+        if (r > 0)
+                return log_error_errno(EIO, "systemctl --no-block %s exited with status %d.", argv[2], r);
         return 0;
 }
 
