@@ -41,15 +41,18 @@
  * OnFailure= then runs the failure action), 2 on bad usage.
  *
  * --target-root DIR writes under DIR instead of the dump target mount; the
- * failure action dump_to_rootfs uses it with /run/kdump/rootfs.  kdump_pre
- * is not run again then.
+ * failure action dump_to_rootfs uses it with /run/kdump/rootfs, and
+ * `kdumpctl savecore` (a capture kernel that booted the root file system)
+ * with / and KDUMP_ROOT_FS.  kdump_pre is not run again then.
  *
  * Environment, for tests: KDUMP_CONF, KDUMP_VMCORE, KDUMP_TARGET_ROOT (also
  * skips the mount point check), KDUMP_NOW (epoch seconds), KDUMP_HOSTNAME,
  * KDUMP_KMSG (file read instead of /dev/kmsg), KDUMP_LOG_STDERR=1 (log to
  * stderr instead of the console and kmsg), KDUMP_LIBEXECDIR (where the
  * writers are), KDUMP_RUNTIME_DIR (/run: the scratch directory's parent),
- * KDUMP_STALL_SECS (overrides stall_timeout, so tests can be quick).
+ * KDUMP_STALL_SECS (overrides stall_timeout, so tests can be quick),
+ * KDUMP_ROOT_FS=1|0 (whether the dump directory is on the machine's root
+ * file system, for its 5% reserve; kdumpctl savecore sets it).
  * Programs are found via PATH.
  */
 #include <arpa/inet.h>

@@ -13,6 +13,7 @@
 #include "crashkernel.h"
 #include "kdumpctl.h"
 #include "log.h"
+#include "savecore.h"
 #include "strv.h"
 
 const char *arg_config = NULL;
@@ -445,6 +446,12 @@ static int verb_rebuild(int argc, char **argv) {
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* savecore: by hand, in a capture kernel that booted the root file system
+ * (kdump.service does it at boot: start). */
+static int do_savecore(struct kdump_ctx *ctx) {
+        return savecore_by_hand(ctx);
+}
+
 static int do_status(struct kdump_ctx *ctx) {
         int ret;
 
@@ -575,6 +582,9 @@ enum {
         VERB_NO_ARGS    = 1 << 0,       /* any argument is a usage error */
         VERB_CONF       = 1 << 1,       /* kdump.conf loaded and checked strictly */
         VERB_LOCKED     = 1 << 2,       /* changes state: holds the kdump lock */
+        VERB_SAVECORE   = 1 << 3,       /* in a capture kernel (/proc/vmcore): saves the dump
+                                         * and carries out final_action instead (savecore.h),
+                                         * kdump.conf read leniently */
 };
 
 /* A verb has either `run`, which gets a context set up as `flags` say, or
@@ -587,8 +597,8 @@ static const struct verb {
         int (*run_argv)(int argc, char **argv);
         const char *help;
 } verbs[] = {
-        { "start", VERB_NO_ARGS | VERB_CONF | VERB_LOCKED, do_start, NULL,
-          "build the capture initramfs if needed and load it" },
+        { "start", VERB_NO_ARGS | VERB_CONF | VERB_LOCKED | VERB_SAVECORE, do_start, NULL,
+          "build the capture initramfs if needed and load it (in a capture kernel: savecore)" },
         { "stop", VERB_NO_ARGS | VERB_LOCKED, do_stop, NULL,
           "unload the capture kernel" },
         { "status", VERB_NO_ARGS, do_status, NULL,
@@ -625,11 +635,14 @@ static const struct verb {
           "print configuration, target, image, rebuild reason, commands" },
         { "raw-discard", VERB_NO_ARGS | VERB_CONF | VERB_LOCKED, do_raw_discard, NULL,
           "drop a dump left on the raw target without saving it" },
+        { "savecore", VERB_NO_ARGS | VERB_LOCKED, do_savecore, NULL,
+          "in a capture kernel that booted the root file system: save /proc/vmcore" },
 };
 
 static int run_verb(const struct verb *v, int argc, char **argv) {
         struct kdump_ctx ctx;
         _cleanup_close_ int lock = -1;
+        bool capture;
         int r;
 
         if ((v->flags & VERB_NO_ARGS) && argc > 1) {
@@ -639,11 +652,14 @@ static int run_verb(const struct verb *v, int argc, char **argv) {
         if (v->run_argv)
                 return v->run_argv(argc, argv);
 
-        r = open_ctx(&ctx, v->flags & VERB_CONF);
+        r = open_ctx(&ctx, false);
+        capture = r >= 0 && (v->flags & VERB_SAVECORE) && savecore_vmcore_present(&ctx);
+        if (r >= 0 && (v->flags & VERB_CONF) && !capture)
+                r = ctx_load_conf(&ctx);
         if (r >= 0 && (v->flags & VERB_LOCKED))
                 r = kdump_lock(&ctx, &lock);
         if (r >= 0)
-                r = v->run(&ctx);
+                r = capture ? savecore_boot(&ctx) : v->run(&ctx);
         ctx_done(&ctx);
         return r < 0 ? EXIT_FAILURE : r;
 }

@@ -95,6 +95,8 @@ fresh() {
         rm -f "$LOG"/*
 }
 
+# how often the double PROGRAM ran
+runs() { if [ -f "$LOG/$1.args" ]; then grep -c "^\\$ $1\$" "$LOG/$1.args"; else echo 0; fi; }
 dracut_runs() { grep -c '^\$ dracut$' "$LOG/dracut.args" 2>/dev/null || echo 0; }
 normalize() { sed "s|$R|@SYSROOT@|g" "$1"; }
 
@@ -810,6 +812,145 @@ kd start
 [ "$RC" = 1 ] && cmp -s "$R/dev/sdb" "$WORK/sdb.before" && [ "$(dracut_runs)" = 0 ] \
         && ok "raw: start refuses it and leaves it untouched" || not_ok "raw signature start" "$OUT"
 
+# ---- savecore: a capture kernel that booted the root file system ----------
+# The real (ASan) kdump-collect, through a wrapper where LIBEXECDIR is in the
+# fake root; makedumpfile and journalctl are the doubles.  /proc/vmcore is
+# 64 KiB of random bytes, which the makedumpfile double copies.
+COLLECT=${COLLECT:-$TOP/build/asan/kdump-collect}
+export KDUMP_LOG_STDERR=1 KDUMP_NOW=1700000000
+SC_DIR=kdumptest-2023-11-14-22:13:20
+capture_root() {
+        fresh "$1"
+        printf '#!/bin/sh\nexec "%s" "$@"\n' "$COLLECT" > "$R/usr/libexec/kdumpkit/kdump-collect"
+        head -c 65536 /dev/urandom > "$R/proc/vmcore"
+}
+# the dump directory D holds a whole vmcore, its dmesg, and a status record saying RESULT
+dump_saved() {
+        local d=$1
+        cmp -s "$d/vmcore" "$R/proc/vmcore" && [ -s "$d/vmcore-dmesg.txt" ] \
+                && [ -z "$(find "$d" -name '*incomplete*')" ] && grep -qx 'result=saved' "$d/kdump-capture.status" \
+                && grep -qxF "location=$(realpath "$d")" "$d/kdump-capture.status"
+}
+capture_root savecore
+kd savecore
+if [ "$RC" = 0 ] && dump_saved "$R/var/crash/$SC_DIR" && [ "$(runs kexec)" = 0 ] && [ "$(runs systemctl)" = 0 ]; then
+        ok "savecore: /proc/vmcore saved to path/<host>-<date>/vmcore with its dmesg and result=saved; nothing loaded, no final_action"
+else
+        not_ok "savecore saves" "rc=$RC" "$OUT" "$(ls -lR "$R/var/crash" 2>&1)" "$(cat "$R/var/crash/$SC_DIR/kdump-capture.status" 2>&1)"
+fi
+kd status
+echo "$OUT" | grep -qx "Last capture: saved to /var/crash/$SC_DIR (vmcore 0.1 MiB in [0-9.]* s)" \
+        && ok "savecore: status reports the saved dump" || not_ok "savecore status" "$OUT"
+cp "$R/var/crash/$SC_DIR/vmcore" "$WORK/savecore-first"
+head -c 65536 /dev/urandom > "$R/proc/vmcore"
+kd savecore
+if [ "$RC" = 0 ] && dump_saved "$R/var/crash/$SC_DIR-1" && cmp -s "$R/var/crash/$SC_DIR/vmcore" "$WORK/savecore-first"; then
+        ok "savecore: an earlier dump of the same second is kept, the new one goes to <host>-<date>-1"
+else
+        not_ok "savecore twice" "rc=$RC" "$OUT" "$(ls -lR "$R/var/crash" 2>&1)"
+fi
+
+capture_root savecore-fail
+KDUMP_TEST_MDF_FAIL=1 kd savecore
+d="$R/var/crash/$SC_DIR"
+if [ "$RC" = 1 ] && [ ! -e "$d/vmcore" ] && [ "$(stat -c %s "$d/vmcore-incomplete" 2>/dev/null)" = 32768 ] \
+        && grep -qx 'result=failed' "$d/kdump-capture.status" \
+        && grep -qx 'reason=core_collector makedumpfile exited with status 1' "$d/kdump-capture.status" \
+        && echo "$OUT" | grep -qF "Saving the dump failed"; then
+        ok "savecore: a failing collector leaves vmcore-incomplete and result=failed, exit 1"
+else
+        not_ok "savecore failing" "rc=$RC" "$OUT" "$(ls -lR "$R/var/crash" 2>&1)" "$(cat "$d/kdump-capture.status" 2>&1)"
+fi
+
+fresh savecore-none
+kd savecore
+if [ "$RC" = 1 ] && echo "$OUT" | grep -qF "/proc/vmcore: this is not a capture kernel after a crash, there is no dump to save" \
+        && [ -z "$(ls -A "$R/var/crash")" ]; then
+        ok "savecore without /proc/vmcore: says so, exit 1, nothing written"
+else
+        not_ok "savecore without vmcore" "rc=$RC" "$OUT"
+fi
+kd start
+if [ "$RC" = 0 ] && [ "$(runs kexec)" = 1 ] && [ "$(cat "$R/sys/kernel/kexec_crash_loaded")" = 1 ] \
+        && [ "$(runs systemctl)" = 0 ] && [ -z "$(ls -A "$R/var/crash")" ]; then
+        ok "start without /proc/vmcore arms as before"
+else
+        not_ok "start without vmcore" "rc=$RC" "$OUT"
+fi
+
+capture_root savecore-start
+# an unknown directive: read leniently in a capture kernel, the dump matters more
+printf 'path /var/crash\nfrobnicate yes\n' > "$R/etc/kdump.conf"
+kd start
+if [ "$RC" = 0 ] && dump_saved "$R/var/crash/$SC_DIR" && [ "$(runs kexec)" = 0 ] && [ "$(runs dracut)" = 0 ] \
+        && [ "$(runs systemctl)" = 1 ] && [ "$(sed -n 2,3p "$LOG/systemctl.args" | tr '\n' ' ')" = "--no-block reboot " ] \
+        && [ "$(cat "$R/sys/kernel/kexec_crash_loaded")" = 0 ]; then
+        ok "start with /proc/vmcore: saves the dump (kdump.conf read leniently), loads nothing, final_action reboot"
+else
+        not_ok "start with vmcore" "rc=$RC" "$OUT" "$(cat "$LOG/systemctl.args" "$LOG/kexec.args" 2>&1)"
+fi
+capture_root savecore-poweroff
+printf 'path /var/crash\nfinal_action poweroff\n' > "$R/etc/kdump.conf"
+kd start
+if [ "$RC" = 0 ] && dump_saved "$R/var/crash/$SC_DIR" && [ "$(sed -n 3p "$LOG/systemctl.args")" = poweroff ]; then
+        ok "start with /proc/vmcore: final_action poweroff"
+else
+        not_ok "start with vmcore, poweroff" "rc=$RC" "$OUT" "$(cat "$LOG/systemctl.args" 2>&1)"
+fi
+capture_root savecore-start-fail
+printf 'path /var/crash\nfailure_action halt\nfinal_action poweroff\n' > "$R/etc/kdump.conf"
+KDUMP_TEST_MDF_FAIL=1 kd start
+if [ "$RC" = 1 ] && [ -e "$R/var/crash/$SC_DIR/vmcore-incomplete" ] && [ "$(runs systemctl)" = 1 ] \
+        && [ "$(sed -n 3p "$LOG/systemctl.args")" = halt ] && [ "$(runs kexec)" = 0 ]; then
+        ok "start with /proc/vmcore, saving fails: failure_action halt, not final_action; exit 1"
+else
+        not_ok "start with vmcore, failing" "rc=$RC" "$OUT" "$(cat "$LOG/systemctl.args" 2>&1)"
+fi
+capture_root savecore-start-shell
+printf 'path /var/crash\nfailure_action shell\n' > "$R/etc/kdump.conf"
+KDUMP_TEST_MDF_FAIL=1 kd start
+if [ "$RC" = 1 ] && [ "$(runs systemctl)" = 0 ] && echo "$OUT" | grep -qF "The system stays up"; then
+        ok "start with /proc/vmcore, saving fails, failure_action shell: the system stays up"
+else
+        not_ok "start with vmcore, shell" "rc=$RC" "$OUT" "$(cat "$LOG/systemctl.args" 2>&1)"
+fi
+
+# dedicated targets: where the first kernel's mount table has them
+capture_root savecore-dedicated
+printf 'ext4 LABEL=dumps\npath /crash\n' > "$R/etc/kdump.conf"
+mkdir -p "$R/mnt/dumps"
+kd savecore
+if [ "$RC" = 0 ] && cmp -s "$R/mnt/dumps/crash/$SC_DIR/vmcore" "$R/proc/vmcore" && [ -z "$(ls -A "$R/var/crash")" ]; then
+        ok "savecore: an ext4 target mounted here gets the dump at its mount point's path"
+else
+        not_ok "savecore dedicated" "rc=$RC" "$OUT" "$(ls -lR "$R/mnt" 2>&1)"
+fi
+capture_root savecore-unmounted
+printf 'ext4 UUID=9999-gone\npath /crash\nfailure_action dump_to_rootfs\n' > "$R/etc/kdump.conf"
+kd savecore
+if [ "$RC" = 1 ] && echo "$OUT" | grep -qF "The dump target ext4 UUID=9999-gone is not mounted here." \
+        && echo "$OUT" | grep -qF "mount it (as /etc/fstab says) and run 'kdumpctl savecore'" && [ ! -e "$R/crash" ]; then
+        ok "savecore: a dedicated target not mounted is an error that says what to do"
+else
+        not_ok "savecore unmounted" "rc=$RC" "$OUT"
+fi
+kd start
+if [ "$RC" = 0 ] && cmp -s "$R/crash/$SC_DIR/vmcore" "$R/proc/vmcore" && [ "$(sed -n 3p "$LOG/systemctl.args")" = reboot ]; then
+        ok "start with /proc/vmcore, target not mounted, failure_action dump_to_rootfs: path on the root file system, then final_action"
+else
+        not_ok "start, unmounted, dump_to_rootfs" "rc=$RC" "$OUT" "$(cat "$LOG/systemctl.args" 2>&1)"
+fi
+capture_root savecore-ssh
+printf 'ssh kdump@192.0.2.1\npath /var/crash\n' > "$R/etc/kdump.conf"
+kd savecore
+if [ "$RC" = 0 ] && dump_saved "$R/var/crash/$SC_DIR" \
+        && echo "$OUT" | grep -qF "The ssh target kdump@192.0.2.1 is not written from a full boot: saving the dump to /var/crash"; then
+        ok "savecore: an ssh target's dump goes to path on this system, and it says so"
+else
+        not_ok "savecore ssh" "rc=$RC" "$OUT"
+fi
+unset KDUMP_LOG_STDERR KDUMP_NOW
+
 # ---- rebuild --sysroot, then start inside ----------------------------------
 fresh image
 printf 'path /var/crash\n' > "$R/etc/kdump.conf"
@@ -1193,7 +1334,6 @@ echo "$OUT" | grep -q "^Dump target: ext4 /dev/vdd1 (mounted on /data), path /cr
 CK=1G-4G:160M,4G-64G:256M,64G-:512M             # get-default-crashkernel, x86_64
 CK_S390=1G-4G:192M,4G-64G:256M,64G-:512M        # s390x's: "an older default" below
 DROPIN=/etc/default/grub.d/kdump-crashkernel.cfg
-runs() { if [ -f "$LOG/$1.args" ]; then grep -c "^\\$ $1\$" "$LOG/$1.args"; else echo 0; fi; }
 debian_grub() {         # GRUB_CMDLINE_LINUX, GRUB_CMDLINE_LINUX_DEFAULT
         mkdir -p "$R/etc/default/grub.d"
         printf 'GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\nGRUB_DISTRIBUTOR=Debian\nGRUB_CMDLINE_LINUX_DEFAULT="%s"\nGRUB_CMDLINE_LINUX='"'%s'"'\n' \
