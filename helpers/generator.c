@@ -124,13 +124,18 @@ static int write_device_timeout(const char *device_unit) {
 
         if (strv_contains(written_device_dropins, device_unit))
                 return 0;
-        r = open_dropin(device_unit, "50-kdump-device-timeout.conf", &f);
+        /* Named to sort after the "timeout.conf" that dracut's 99base
+         * writes at build time for every --mount device of a hostonly image
+         * (JobTimeoutSec=0: wait forever): drop-ins apply in the order of
+         * their names, and ours must be the last word. */
+        r = open_dropin(device_unit, "zz-kdump-device-timeout.conf", &f);
         if (r < 0)
                 return r;
         fprintf(f,
                 "\n[Unit]\n"
                 "SourcePath=" KDUMP_CONF_PATH "\n"
-                "JobRunningTimeoutSec=%us\n", arg_device_timeout);
+                "JobTimeoutSec=%us\n"
+                "JobRunningTimeoutSec=%us\n", arg_device_timeout, arg_device_timeout);
         r = close_unit_file(f, device_unit);
         if (r < 0)
                 return r;

@@ -84,5 +84,16 @@ done
 # The generator refuses bad usage without writing anything.
 if "$gen" >/dev/null 2>&1; then not_ok "no arguments accepted"; else ok "no arguments refused"; fi
 
+# dracut's 99base writes <device>.device.d/timeout.conf (JobTimeoutSec=0, no
+# limit) for each --mount device of a hostonly image; systemd applies drop-ins
+# in the order of their names, so ours must sort after it to bound the wait.
+# (A real image: check-capture-dracut.)
+names=$(find "$here/generator" -path '*.device.d/*' -name '*.conf' -printf '%f\n' | sort -u)
+if [ "$names" = zz-kdump-device-timeout.conf ] && [ "$(printf '%s\n' timeout.conf "$names" | LC_ALL=C sort | tail -n 1)" = "$names" ]; then
+	ok "the device timeout drop-in sorts after dracut's timeout.conf"
+else
+	not_ok "the device timeout drop-in sorts after dracut's timeout.conf (names: $names)"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
