@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "crashkernel.h"
+#include "kdump-config.h"
 #include "kdumpctl.h"
 #include "log.h"
 #include "strv.h"
@@ -681,6 +682,10 @@ int main(int argc, char **argv) {
                 {}
         };
         int c, r;
+
+        /* Debian's name: kdump-config.c maps its verbs onto these */
+        if (streq(basename(argv[0]), "kdump-config"))
+                return kdump_config_main(argc, argv);
 
         log_setup("kdumpctl", LOG_TARGET_STDERR);
 

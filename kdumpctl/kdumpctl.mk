@@ -8,11 +8,16 @@ $(patsubst %.c,$(O)/%.o,$(KDUMPCTL_SRCS)) $(patsubst %.c,$(OA)/%.o,$(KDUMPCTL_SR
 	override CFLAGS += $(shell $(PKG_CONFIG) --cflags blkid 2>/dev/null)
 DEB_DEPS += libblkid-dev libzstd-dev zlib1g-dev zstd
 
-INSTALL_EXTRA += install-kdumpctl-man
-.PHONY: install-kdumpctl-man check-kdumpctl-man
+INSTALL_EXTRA += install-kdumpctl-man install-kdump-config
+.PHONY: install-kdumpctl-man check-kdumpctl-man install-kdump-config
 install-kdumpctl-man:
 	install -d $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 kdumpctl/kdumpctl.8 $(DESTDIR)$(MANDIR)/man8/
+
+# Debian's kdump-config is kdumpctl under that name (kdumpctl/kdump-config.c)
+install-kdump-config:
+	install -d $(DESTDIR)$(SBINDIR)
+	ln -sf kdumpctl $(DESTDIR)$(SBINDIR)/kdump-config
 
 # the man page lints clean and documents every verb of --help
 check-kdumpctl-man: $(B)/kdumpctl
