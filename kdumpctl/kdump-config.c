@@ -303,8 +303,24 @@ static void check_cmdline(const struct defaults *d, const struct defaults_var *v
         check_sysconfig(d, v, "KDUMP_COMMANDLINE");
 }
 
+/* Each parameter on the capture kernel's command line: kdumpkit appends its
+ * own (reset_devices, nr_cpus=1, irqpoll, ...) and KDUMP_COMMANDLINE_APPEND.
+ * Debian's systemd.unit= names its own capture service; kdumpkit's initrd
+ * boots rd.systemd.unit=kdump-capture.target. */
 static void check_cmdline_append(const struct defaults *d, const struct defaults_var *v) {
-        check_sysconfig(d, v, "KDUMP_COMMANDLINE_APPEND");
+        _cleanup_strv_free_ char **want = NULL, **have = NULL, **missing = calloc(1, sizeof(char *));
+        _cleanup_free_ char *line = NULL, *list = NULL;
+
+        if (!missing || cmdline_split(v->value, &want) < 0 || capture_cmdline(d->ctx, &line) < 0 ||
+            cmdline_split(line, &have) < 0)
+                return;
+        STRV_FOREACH(w, want)
+                if (!startswith(*w, "systemd.unit=") && !strv_contains(have, *w) && strv_push(&missing, *w) < 0)
+                        return;
+        if (!missing[0] || !(list = strv_join(missing, " ")))
+                return;
+        defaults_warn(d, v, "the capture kernel's command line lacks '%s': add it to KDUMP_COMMANDLINE_APPEND "
+                      "in %s%s", list, d->ctx->root, KDUMP_SYSCONFIG);
 }
 
 static void check_hosttag(const struct defaults *d, const struct defaults_var *v) {
@@ -412,8 +428,10 @@ static void defaults_warnings(struct kdump_ctx *ctx) {
         if (kdump_conf_load(ctx->conf_path, KDUMP_CONF_LENIENT, &conf) < 0)
                 goto done;
         d.conf = conf;
-        if (!ctx->kernel && ctx_find_kernel(ctx) < 0)
-                log_warning("KDUMP_KERNEL is compared with no kernel: the running one was not found.");
+        /* KDUMP_KERNEL is compared with the kernel kdumpkit loads */
+        for (size_t i = 0; i < d.n && !ctx->kernel; i++)
+                if (streq(d.vars[i].name, "KDUMP_KERNEL") && *d.vars[i].value)
+                        (void) ctx_find_kernel(ctx);
         for (size_t i = 0; i < d.n; i++)
                 for (size_t j = 0; j < ELEMENTSOF(defaults_checks); j++)
                         if (streq(d.vars[i].name, defaults_checks[j].name) && *d.vars[i].value)

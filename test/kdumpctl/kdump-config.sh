@@ -159,6 +159,8 @@ KDUMP_COREDIR="/var/crash"
 #KDUMP_DUMP_DMESG=
 KDUMP_NUM_DUMPS=
 #MAKEDUMP_ARGS="-c -d 31"
+# kdumpkit appends these itself; the unit is Debian's capture service
+KDUMP_CMDLINE_APPEND="reset_devices systemd.unit=kdump-tools-dump.service nr_cpus=1 irqpoll"
 export HOSTTAG=hostname   # as kdumpkit names them
 EOF
 }
