@@ -372,6 +372,14 @@ int dracut_build(struct kdump_ctx *ctx, const struct manifest *m) {
         if (!image || !dir || asprintf(&tmp, "%s.tmp", image) < 0 ||
             asprintf(&conf_tmp, "%s.conf.tmp", image) < 0 || !(mpath = manifest_path(ctx)))
                 return log_oom();
+        if (ctx->dry_run) {
+                _cleanup_free_ char *s = NULL;
+
+                if (dracut_argv(ctx, conf_tmp, tmp, &argv) < 0 || !(s = argv_to_string(argv)))
+                        return log_oom();
+                printf("dracut command to be used:\n  %s\n", s);
+                return 0;
+        }
 
         r = mkdir_p(dir, 0700);
         if (r < 0)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "crashkernel.h"
+#include "kdump-config.h"
 #include "kdumpctl.h"
 #include "log.h"
 #include "savecore.h"
@@ -117,7 +118,7 @@ static int ensure_image(struct kdump_ctx *ctx, bool always) {
                 goto done;
         }
         STRV_FOREACH(s, reasons)
-                log_info("Rebuilding: %s.", *s);
+                log_info("%s: %s.", ctx->dry_run ? "A rebuild is needed" : "Rebuilding", *s);
         r = dracut_build(ctx, &m);
 done:
         manifest_done(&m);
@@ -175,7 +176,7 @@ static int loaded_is_current(struct kdump_ctx *ctx) {
         return 1;
 }
 
-static int do_start(struct kdump_ctx *ctx) {
+int do_start(struct kdump_ctx *ctx) {
         bool loaded = false;
         int r;
 
@@ -187,7 +188,8 @@ static int do_start(struct kdump_ctx *ctx) {
                 if (r < 0)
                         return r;
         }
-        for (size_t i = 0; i < ctx_n_targets(ctx); i++) {
+        /* a dry run copies and deletes no dumps */
+        for (size_t i = 0; i < ctx_n_targets(ctx) && !ctx->dry_run; i++) {
                 ctx_select_target(ctx, i);
                 if (ctx->target->type != KDUMP_TARGET_RAW)
                         continue;
@@ -203,17 +205,20 @@ static int do_start(struct kdump_ctx *ctx) {
                 }
         }
         ctx_select_target(ctx, 0);
-        (void) dumps_retention(ctx);
+        if (!ctx->dry_run)
+                (void) dumps_retention(ctx);
         if (kexec_crash_loaded(ctx) == 1) {
                 r = loaded_is_current(ctx);
                 if (r < 0)
                         return r;
+                /* a dry run shows what is loaded all the same */
                 if (r > 0)
-                        return 0;
+                        return ctx->dry_run ? kexec_load(ctx) : 0;
                 loaded = true;
         }
-        /* a target the writer cannot reach or write now would lose the dump */
-        r = target_probe(ctx, false);
+        /* a target the writer cannot reach or write now would lose the dump;
+         * a dry run contacts no server (the probe logs in and tries a write) */
+        r = ctx->dry_run ? 0 : target_probe(ctx, false);
         if (r < 0)
                 return r;
         r = ensure_image(ctx, false);
@@ -228,7 +233,7 @@ static int do_start(struct kdump_ctx *ctx) {
                         return r;
         }
         r = kexec_load(ctx);
-        if (r < 0)
+        if (r < 0 || ctx->dry_run)
                 return r;
         log_info("kexec: loaded kdump kernel");
         log_info("Starting kdump: [OK]");
@@ -664,6 +669,13 @@ static int run_verb(const struct verb *v, int argc, char **argv) {
         return r < 0 ? EXIT_FAILURE : r;
 }
 
+int run_verb_named(int argc, char **argv) {
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(argv[0], verbs[i].name))
+                        return run_verb(&verbs[i], argc, argv);
+        return -ENOENT;
+}
+
 static void usage(FILE *f) {
         fprintf(f,
                 "Usage: kdumpctl [OPTIONS] VERB [ARGS...]\n"
@@ -685,7 +697,11 @@ int main(int argc, char **argv) {
                 { "version", no_argument,       NULL, 'V' },
                 {}
         };
-        int c;
+        int c, r;
+
+        /* Debian's name: kdump-config.c maps its verbs onto these */
+        if (streq(basename(argv[0]), "kdump-config"))
+                return kdump_config_main(argc, argv);
 
         log_setup("kdumpctl", LOG_TARGET_STDERR);
 
@@ -709,10 +725,9 @@ int main(int argc, char **argv) {
                 usage(stderr);
                 return EXIT_USAGE;
         }
-        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                if (streq(argv[optind], verbs[i].name))
-                        return run_verb(&verbs[i], argc - optind, argv + optind);
-
+        r = run_verb_named(argc - optind, argv + optind);
+        if (r != -ENOENT)
+                return r;
         log_error("Unknown verb '%s'; see 'kdumpctl --help'.", argv[optind]);
         return EXIT_USAGE;
 }

@@ -82,6 +82,8 @@ struct fence_setup {
 struct kdump_ctx {
         char *root;                     /* "" for the running system, else a prefix without trailing '/' */
         bool image_mode;                /* rebuild --sysroot: never probe the running machine */
+        bool dry_run;                   /* kdump-config test: print the dracut and kexec
+                                         * commands start would run, run neither */
         char *conf_path;                /* the file actually read */
         struct kdump_conf *conf;
         char *kver;
@@ -321,3 +323,9 @@ int test_status_report(const struct kdump_ctx *ctx);
 extern const char *arg_config;
 extern bool arg_force;
 int open_ctx(struct kdump_ctx *ctx, bool need_conf);
+/* The verb argv[0] as `kdumpctl VERB ARGS...` runs it: its exit code, or
+ * -ENOENT when this kdumpctl has no such verb. */
+int run_verb_named(int argc, char **argv);
+/* start's logic on a context with kdump.conf loaded; with ctx->dry_run it
+ * changes nothing and prints the commands it would run. */
+int do_start(struct kdump_ctx *ctx);

@@ -495,6 +495,14 @@ int kexec_load(const struct kdump_ctx *ctx) {
         r = kexec_load_argv(ctx, &argv);
         if (r < 0)
                 return r == -ENOMEM ? log_oom() : r;
+        if (ctx->dry_run) {
+                _cleanup_free_ char *s = argv_to_string(argv);
+
+                if (!s)
+                        return log_oom();
+                printf("kexec command to be used:\n  %s\n", s);
+                return 0;
+        }
         r = spawn_wait(argv, TIMEOUT_KEXEC);
         if (r == -ETIMEDOUT)
                 return log_error_errno(r, "kexec did not finish within %us.", TIMEOUT_KEXEC);
@@ -513,6 +521,10 @@ int kexec_unload(const struct kdump_ctx *ctx) {
         char *argv[] = { (char *) "kexec", (char *) "-p", (char *) "-u", NULL };
         int r;
 
+        if (ctx->dry_run) {
+                printf("unload command to be used first:\n  kexec -p -u\n");
+                return 0;
+        }
         r = spawn_wait(argv, TIMEOUT_KEXEC);
         if (r < 0)
                 return log_error_errno(r, "Failed to run kexec -p -u: %m");

@@ -1627,6 +1627,10 @@ else
         not_ok "start, too small" "rc=$RC" "$OUT"
 fi
 
+# ---- kdump-config: Debian's command, kdumpctl under that name --------------
+# shellcheck source=test/kdumpctl/kdump-config.sh
+. "$HERE/kdump-config.sh"
+
 # ---- options ----------------------------------------------------------------
 kd --version
 [ "$RC" = 0 ] && echo "$OUT" | grep -q "^kdumpctl (kdumpkit)" && ok "--version" || not_ok "--version" "$OUT"
