@@ -106,14 +106,19 @@ KDUMP_TEST_SSH_FAIL=1 kc propagate
 kc_check "propagate fails with exit 1 when ssh-copy-id does" '[ "$RC" = 1 ]'
 
 # ---- savecore: kdumpctl's verb of that name ------------------------------------------------
-# (its golden output is the integrator's, once kdumpctl savecore exists)
+# run.sh's capture_root: /proc/vmcore in the fake root, the real kdump-collect
 fresh kc-savecore
-kd --help
-if ! echo "$OUT" | grep -q "^  savecore "; then
-        kc savecore
-        kc_check "savecore without kdumpctl's savecore verb: exit 1, says so" \
-                '[ "$RC" = 1 ] && [ "$OUT" = "kdump-config: savecore is not available: this kdumpctl has no '"'savecore'"' verb." ]'
-fi
+kc_golden savecore-no-vmcore savecore
+capture_root kc-savecore-ok
+kc savecore
+D=$(find "$R/var/crash" -mindepth 1 -maxdepth 1 -type d -name 'kdumptest-*')
+kc_check "savecore saves /proc/vmcore as kdumpctl savecore does: exit 0, the dump whole, nothing loaded" \
+        '[ "$RC" = 0 ] && [ -n "$D" ] && dump_saved "$D" && echo "$OUT" | grep -qF "kdump: saved vmcore to $D (" && [ ! -e "$LOG/kexec.args" ]'
+capture_root kc-savecore-fail
+KDUMP_TEST_MDF_FAIL=1 kc savecore
+D=$(find "$R/var/crash" -mindepth 1 -maxdepth 1 -type d -name 'kdumptest-*')
+kc_check "savecore with a failing collector: exit 1, vmcore-incomplete kept, no vmcore" \
+        '[ "$RC" = 1 ] && [ -n "$D" ] && [ -e "$D/vmcore-incomplete" ] && [ ! -e "$D/vmcore" ]'
 
 # ---- symlinks KVER ---------------------------------------------------------------------------
 fresh kc-symlinks
