@@ -1627,6 +1627,43 @@ else
         not_ok "start, too small" "rc=$RC" "$OUT"
 fi
 
+# the kernel hook's auto reset (kdumpctl/hooks/kernel-hook), on Debian's
+# GRUB: only where the running kernel reserves memory; "not a chroot" even
+# when this runs in one (check-fast-chroot), where the hook would skip it
+mkdir -p "$WORK/not-chroot"
+printf '#!/bin/sh\nexit 1\n' > "$WORK/not-chroot/ischroot" && chmod +x "$WORK/not-chroot/ischroot"
+hook_ck() {
+        fresh "$1"
+        debian_grub "" "quiet"
+        printf 'fake kernel %s\n' "$NEWK" > "$R/boot/vmlinuz-$NEWK"
+        mkdir -p "$R/lib/modules/$NEWK"; cp "$R/lib/modules/$KVER/modules.dep" "$R/lib/modules/$NEWK/"
+}
+hook_ck ck-hook-unreserved
+sed -i 's/ crashkernel=256M//' "$R/proc/cmdline"
+hook env PATH="$WORK/not-chroot:$HERE/doubles:$PATH" "$HOOKS/postinst.d" "$NEWK" "/boot/vmlinuz-$NEWK"
+if [ "$RC" = 0 ] && [ ! -e "$R$DROPIN" ] && [ "$(runs update-grub)" = 0 ]; then
+        ok "kernel hook on a machine that reserves nothing: crashkernel= is not added"
+else
+        not_ok "kernel hook, nothing reserved" "rc=$RC" "$OUT"
+fi
+hook_ck ck-hook-reserved
+hook env PATH="$WORK/not-chroot:$HERE/doubles:$PATH" "$HOOKS/postinst.d" "$NEWK" "/boot/vmlinuz-$NEWK"
+if [ "$RC" = 0 ] && grep -qx "KDUMPKIT_CRASHKERNEL='$CK'" "$R$DROPIN" && [ "$(runs update-grub)" = 1 ]; then
+        ok "kernel hook where the running kernel reserves memory: auto reset sets the default"
+else
+        not_ok "kernel hook, memory reserved" "rc=$RC" "$OUT"
+fi
+# removed, not purged: the /etc/kernel hooks (conffiles) stay, kernel-hook is gone
+for h in postinst.d postrm.d; do
+        sed "s|@LIBEXECDIR@|$WORK/removed|" "$TOP/kdumpctl/hooks/$h" > "$WORK/removed-$h"
+        out=$(sh "$WORK/removed-$h" "$NEWK" "/boot/vmlinuz-$NEWK" 2>&1)
+        if [ $? = 0 ] && [ -z "$out" ]; then
+                ok "$h hook with kdumpkit removed but not purged: exits 0, silently"
+        else
+                not_ok "$h hook, kdumpkit removed" "$out"
+        fi
+done
+
 # ---- kdump-config: Debian's command, kdumpctl under that name --------------
 # shellcheck source=test/kdumpctl/kdump-config.sh
 . "$HERE/kdump-config.sh"
