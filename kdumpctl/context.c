@@ -205,6 +205,10 @@ static int check_system(const struct kdump_ctx *ctx) {
                            kdump_target_type_to_string(c->target->type), c->target->spec);
                 errors++;
         }
+        r = dracut_check_network(ctx);
+        if (r < 0)
+                return log_oom();
+        errors += r;
         if (errors > 0) {
                 fprintf(stderr, "%s: %d error%s, configuration refused\n",
                         ctx->conf_path, errors, errors == 1 ? "" : "s");

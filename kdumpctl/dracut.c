@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The dracut invocation that builds the capture initramfs, as an argv. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,49 @@ int resolve_extra_bin(const struct kdump_ctx *ctx, const char *name, char **ret)
                 }
         }
         return -ENOENT;
+}
+
+/* ssh and nfs targets (any member of the chain), and fence_kdump_nodes with
+ * any target, need dracut's network module, which Debian ships in
+ * dracut-network, not in dracut-core; without it dracut stops with "Module
+ * 'network' cannot be found".  Looked for as NNnetwork (dracut up to Debian
+ * 14) or network; a module directory that cannot be read is left to dracut.
+ * Returns the number of errors reported (0 or 1), or -ENOMEM. */
+int dracut_check_network(const struct kdump_ctx *ctx) {
+        const struct kdump_conf *c = ctx->conf;
+        const struct kdump_target *net = NULL;
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+
+        for (size_t i = 0; i < c->n_targets && !net; i++)
+                if (c->targets[i].type == KDUMP_TARGET_SSH || c->targets[i].type == KDUMP_TARGET_NFS)
+                        net = &c->targets[i];
+        if (!net && strv_length(c->fence_kdump_nodes) == 0)
+                return 0;
+        dir = root_path(ctx, dir_env("KDUMP_DRACUTMODDIR", DRACUTMODDIR));
+        if (!dir)
+                return -ENOMEM;
+        d = opendir(dir);
+        if (!d)
+                return 0;
+        while ((de = readdir(d))) {
+                const char *n = de->d_name;
+
+                if (isdigit((unsigned char) n[0]) && isdigit((unsigned char) n[1]))
+                        n += 2;
+                if (streq(n, "network"))
+                        return 0;
+        }
+        if (net)
+                conf_error(ctx, net->line, "%s target '%s' needs dracut's network module, which is missing "
+                           "from %s: install the package dracut-network",
+                           kdump_target_type_to_string(net->type), net->spec, dir);
+        else
+                conf_error(ctx, c->lines.fence_kdump_nodes, "fence_kdump_nodes '%s' needs dracut's network module, "
+                           "which is missing from %s: install the package dracut-network",
+                           c->fence_kdump_nodes[0], dir);
+        return 1;
 }
 
 /* Whether the capture kernel can unpack a zstd initramfs and the root has

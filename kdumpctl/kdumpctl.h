@@ -239,6 +239,7 @@ void capture_modules_done(struct capture_modules *m);
 /* dracut.c */
 /* `baked_conf` is the path of the processed kdump.conf file (real path). */
 int dracut_argv(const struct kdump_ctx *ctx, const char *baked_conf, const char *output, char ***ret);
+int dracut_check_network(const struct kdump_ctx *ctx);
 struct manifest;
 int dracut_build(struct kdump_ctx *ctx, const struct manifest *m);
 int resolve_extra_bin(const struct kdump_ctx *ctx, const char *name, char **ret);

@@ -33,7 +33,8 @@ make_root() {
         rm -rf "$r"
         mkdir -p "$r"/proc/self "$r"/proc/sys/kernel "$r"/sys/kernel "$r"/boot "$r"/etc \
                 "$r"/var/lib "$r"/run/lock "$r"/usr/lib/dracut/modules.d/99kdumpbase \
-                "$r"/usr/lib/dracut/modules.d/99kdump-ssh "$r"/usr/libexec/kdumpkit \
+                "$r"/usr/lib/dracut/modules.d/99kdump-ssh "$r"/usr/lib/dracut/modules.d/40network \
+                "$r"/usr/libexec/kdumpkit \
                 "$r"/lib/modules/$KVER/kernel/fs/xfs "$r"/lib/modules/$KVER/kernel/drivers/block \
                 "$r"/usr/bin "$r"/usr/sbin "$r"/dev "$r"/var/crash
         echo "BOOT_IMAGE=/vmlinuz-$KVER root=UUID=1111-root ro quiet crashkernel=256M hugepages=16 console=ttyS0,115200" \
@@ -454,6 +455,43 @@ if [ "$RC" != 0 ] && [ "$(dracut_runs)" = 0 ] && echo "$OUT" | grep -qF -- "$R/e
         ok "fence: start without fence_kdump_send refuses, naming the Debian packages"
 else
         not_ok "fence: missing fence_kdump_send" "rc=$RC" "$OUT"
+fi
+# dracut's network module (Debian's dracut-network, not pulled in by
+# dracut-core): an ssh or nfs target, and fence_kdump_nodes with a local one
+fence_root nonet "fence_kdump_nodes node2"
+rm -r "$R/usr/lib/dracut/modules.d/40network"
+kd start
+if [ "$RC" != 0 ] && [ "$(dracut_runs)" = 0 ] && echo "$OUT" | grep -qF -- "$R/etc/kdump.conf:2: fence_kdump_nodes 'node2' needs dracut's network module, which is missing from $R/usr/lib/dracut/modules.d: install the package dracut-network"; then
+        ok "fence: start without dracut's network module refuses, naming dracut-network"
+else
+        not_ok "fence: missing dracut network module" "rc=$RC" "$OUT"
+fi
+for t in 'nfs 192.0.2.20:/export' 'ssh kdump@192.0.2.5'; do
+        fresh nonet
+        rm -r "$R/usr/lib/dracut/modules.d/40network"
+        printf '%s\n' "$t" > "$R/etc/kdump.conf"
+        KDUMP_SKIP_PROBE=1 kd check-config
+        if [ "$RC" != 0 ] && echo "$OUT" | grep -qF -- "$R/etc/kdump.conf:1: ${t%% *} target '${t#* }' needs dracut's network module, which is missing from $R/usr/lib/dracut/modules.d: install the package dracut-network"; then
+                ok "${t%% *} target without dracut's network module: refused, naming dracut-network"
+        else
+                not_ok "${t%% *} target, no dracut network module" "rc=$RC" "$OUT"
+        fi
+        mkdir "$R/usr/lib/dracut/modules.d/network"     # dracut-ng's unnumbered name
+        KDUMP_SKIP_PROBE=1 kd check-config
+        if ! echo "$OUT" | grep -q "dracut-network"; then
+                ok "${t%% *} target with an unnumbered network module: accepted"
+        else
+                not_ok "${t%% *} target, unnumbered network module" "rc=$RC" "$OUT"
+        fi
+done
+fresh nonet-chain
+rm -r "$R/usr/lib/dracut/modules.d/40network"
+printf 'raw /dev/sdb\nssh kdump@192.0.2.5\n' > "$R/etc/kdump.conf"
+KDUMP_SKIP_PROBE=1 kd check-config
+if [ "$RC" != 0 ] && echo "$OUT" | grep -qF -- "$R/etc/kdump.conf:2: ssh target 'kdump@192.0.2.5' needs dracut's network module, which is missing from $R/usr/lib/dracut/modules.d: install the package dracut-network"; then
+        ok "a chain whose second member is ssh, without dracut's network module: refused, naming dracut-network"
+else
+        not_ok "chain raw -> ssh, no dracut network module" "rc=$RC" "$OUT"
 fi
 fence_root accepted "fence_kdump_args -v -p 7410 --interval=3 --count 0 -fipv4" "fence_kdump_nodes node2 192.0.2.13"
 kd start
