@@ -69,7 +69,7 @@ DEB_DEPS      := build-essential pkg-config libmount-dev libssh2-1-dev libnfs-de
 # for SYSTEMDUNITDIR, is in systemd-dev from Debian 13 on).
 DEB_DEPS_OPTIONAL := systemd-dev
 
-.PHONY: all check check-fast check-vm install clean deps deps-check help demo bench
+.PHONY: all check check-fast check-vm install clean deps deps-check help demo bench deb
 
 all:
 
@@ -174,6 +174,13 @@ install: all $(INSTALL_EXTRA)
 		install -m 0644 kdump.conf $(DESTDIR)$(SYSCONFDIR)/kdump.conf.new; \
 	else install -m 0644 kdump.conf $(DESTDIR)$(SYSCONFDIR)/kdump.conf; fi
 
+# The Debian package (debian/): dpkg-buildpackage writes
+# kdumpkit_$(VERSION)_<arch>.deb, .buildinfo and .changes into the parent
+# directory, as it always does.  Needs debhelper and the Build-Depends of
+# debian/control (dpkg-checkbuilddeps names what is missing).
+deb:
+	dpkg-buildpackage -us -uc -b
+
 clean:
 	rm -rf $(B)
 
@@ -188,6 +195,7 @@ help:
 	@echo "  make bench        benchmarks against Debian's kdump-tools (not part of check)"
 	@echo "  make bench-collector  makedumpfile options timed over one ELF vmcore"
 	@echo "  make install      DESTDIR= PREFIX= (default $(PREFIX))"
+	@echo "  make deb          the Debian package, into .. (dpkg-buildpackage -us -uc -b)"
 	@echo "  make deps         install the Debian packages needed (as root), or list them"
 	@echo "  make clean"
 	@echo "Variables: V=1 (verbose), WERROR=1, CFLAGS=..."
