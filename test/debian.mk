@@ -17,10 +17,16 @@ check-version:
 
 DEBIAN_SCRIPTS := $(wildcard debian/*.config debian/*.postinst debian/*.postrm debian/*.preinst debian/*.prerm)
 check-debian-scripts:
-	$(Q)if shellcheck -s sh $(DEBIAN_SCRIPTS) test/check-version.sh; then \
+	$(Q)if shellcheck -s sh $(DEBIAN_SCRIPTS) test/check-version.sh && shellcheck test/debian/chroot-test.sh; then \
 		echo "ok - debian maintainer scripts pass shellcheck -s sh"; \
 	else echo "not ok - debian maintainer scripts: shellcheck"; exit 1; fi
 	$(Q)for f in $(DEBIAN_SCRIPTS); do \
 		head -n1 $$f | grep -qx '#!/bin/sh' && grep -qx 'set -e' $$f || { echo "not ok - $$f: not '#!/bin/sh' with 'set -e'"; exit 1; }; \
 		case $$f in *.config) ;; *) grep -qx '#DEBHELPER#' $$f || { echo "not ok - $$f: no #DEBHELPER#"; exit 1; } ;; esac; \
 	done; echo "ok - debian maintainer scripts: #!/bin/sh, set -e, #DEBHELPER#"
+
+# The package's life cycle (build, install, debconf, upgrade, remove, purge)
+# in a throwaway debootstrap tree: root, minutes; not part of check-fast.
+.PHONY: check-deb-chroot
+check-deb-chroot:
+	DEBTEST_CHROOT=$(DEBTEST_CHROOT) test/debian/chroot-test.sh
