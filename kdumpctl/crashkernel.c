@@ -723,8 +723,10 @@ static int reset_crashkernel(struct reset *o) {
         log_info("Rebooting for the new crashkernel= to take effect.");
         char *argv[] = { (char *) "systemctl", (char *) "reboot", NULL };
         r = spawn_wait(argv, 60);
-        if (r != 0)
-                r = log_error_errno(r < 0 ? r : EIO, "systemctl reboot failed%s; reboot by hand.", r < 0 ? " (%m)" : "");
+        if (r < 0)
+                r = log_error_errno(r, "systemctl reboot could not run (%m); reboot by hand.");
+        else if (r != 0)
+                r = log_error_errno(EIO, "systemctl reboot exited with status %d; reboot by hand.", r);
 done:
         strv_free(o->record);
         o->record = NULL;
