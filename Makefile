@@ -145,9 +145,10 @@ check-fast: deps
 	$(Q)$(MAKE) --no-print-directory test-build
 	@pass=0; fail=0; failed=; \
 	for t in $(CHECK_FAST); do \
-		echo "=== $$t"; \
+		echo "=== $$t"; t0=$$(date +%s); \
 		if $(MAKE) --no-print-directory $$t; then pass=$$((pass+1)); \
 		else fail=$$((fail+1)); failed="$$failed $$t"; fi; \
+		echo "=== $$t: $$(( $$(date +%s) - t0 ))s"; \
 	done; \
 	[ -z "$$failed" ] || echo "failed suites:$$failed"; \
 	echo "check-fast: $$pass passed, $$fail failed"; \

@@ -34,8 +34,11 @@ SUITE_DIR=$CACHE/$DISTRO_ID
 TREE=$SUITE_DIR/tree
 # A backports kernel changes the guest, not the userspace it is built for.
 BTREE=$CACHE/$DISTRO/build
-RUNS=$CACHE/runs/$DISTRO_ID
-RESULTS=$CACHE/results/$DISTRO_ID
+# KDUMPKIT_VM_RUNDIR moves runs, verdicts and logs elsewhere (two checkouts
+# sharing one cache of trees, each running its own scenarios).
+RUNDIR=${KDUMPKIT_VM_RUNDIR:-$CACHE}
+RUNS=$RUNDIR/runs/$DISTRO_ID
+RESULTS=$RUNDIR/results/$DISTRO_ID
 # kdumpkit built in $BTREE (build-product.sh): make's B= below the source
 # tree, and the `make install DESTDIR=` that mkimage.sh copies into guests.
 PRODUCT_B=build/guest-$DISTRO

@@ -377,7 +377,7 @@ run_one() {
 
 # --- main -------------------------------------------------------------------------
 t_all=$(now)
-LOGS=$CACHE/logs/$DISTRO_ID
+LOGS=$RUNDIR/logs/$DISTRO_ID
 mkdir -p "$LOGS"
 log "$DISTRO_ID trees (log: $LOGS/build-base.log)"
 if ! "$VM_DIR/build-base.sh" >"$LOGS/build-base.log" 2>&1; then
