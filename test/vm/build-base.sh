@@ -30,12 +30,14 @@ set -euo pipefail
 # which with systemd is systemd-networkd, which needs dbus (dbus-daemon).
 # Library packages are named by what the suite calls them (libnfs13 on 12,
 # libnfs14 on 13; the t64 renames) through the -dev package's dependency, in
-# stage 2 (guest_lib_pkgs).
+# stage 2 (guest_lib_pkgs).  dracut-squash with both of its back ends: the
+# capture image's squashed root (kdumpctl/dracut.c chooses by measurement).
 GUEST_PKGS=(
 	linux-image-amd64 systemd systemd-sysv udev kmod dbus
 	kexec-tools makedumpfile dracut-core dracut-network initramfs-tools
 	cpio zstd xz-utils e2fsprogs xfsprogs btrfs-progs lvm2
 	iproute2 procps util-linux openssh-client busybox
+	dracut-squash squashfs-tools erofs-utils
 )
 # fence_kdump_send, which a fence_kdump_nodes image carries, and fence_kdump,
 # the listener the fence scenario runs in a network namespace: Debian 13 split
@@ -52,7 +54,8 @@ GUEST_LIB_DEVS=(libmount-dev libssh2-1-dev libnfs-dev libssl-dev libblkid-dev li
 # Build tree: what `make all` needs.  systemd.pc moved to systemd-dev in 13.
 BUILD_PKGS=(build-essential pkg-config libmount-dev libssh2-1-dev libnfs-dev libssl-dev
 	zlib1g-dev libblkid-dev libzstd-dev systemd dracut-core
-	zstd cpio) # lsinitrd of the capture images (hostsrv.sh: initramfs_list)
+	zstd cpio # lsinitrd of the capture images (hostsrv.sh: initramfs_list)
+	debhelper po-debconf) # the Debian package (debian/), built in the suite's tree
 [ "$DISTRO" = bookworm ] || BUILD_PKGS+=(systemd-dev)
 # mkfs.btrfs --subvol (btrfs-progs 6.12): the btrfs-root scenario's image
 [ "$DISTRO" = bookworm ] || BUILD_PKGS+=(btrfs-progs)
