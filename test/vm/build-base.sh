@@ -30,15 +30,17 @@ set -euo pipefail
 # which with systemd is systemd-networkd, which needs dbus (dbus-daemon).
 # Library packages are named by what the suite calls them (libnfs13 on 12,
 # libnfs14 on 13; the t64 renames) through the -dev package's dependency, in
-# stage 2 (guest_lib_pkgs).  dracut-squash with both of its back ends: the
-# capture image's squashed root (kdumpctl/dracut.c chooses by measurement).
+# stage 2 (guest_lib_pkgs).  dracut's squash modules with both of their back
+# ends: the capture image's squashed root (kdumpctl/dracut.c).
 GUEST_PKGS=(
 	linux-image-amd64 systemd systemd-sysv udev kmod dbus
 	kexec-tools makedumpfile dracut-core dracut-network initramfs-tools
 	cpio zstd xz-utils e2fsprogs xfsprogs btrfs-progs lvm2
 	iproute2 procps util-linux openssh-client busybox
-	dracut-squash squashfs-tools erofs-utils
+	squashfs-tools erofs-utils
 )
+# dracut's squash modules: their own package up to Debian 13, in dracut-core from 14 on
+[ "$DISTRO" = forky ] || GUEST_PKGS+=(dracut-squash)
 # fence_kdump_send, which a fence_kdump_nodes image carries, and fence_kdump,
 # the listener the fence scenario runs in a network namespace: Debian 13 split
 # them into fence-agents-kdump, 12 has them in fence-agents.  grub2-common and
