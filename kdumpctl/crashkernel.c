@@ -139,10 +139,22 @@ static int cmdline_crashkernel(const char *cmdline, char **ret) {
 
 /* ---- warnings ------------------------------------------------------------ */
 
+void crash_cma_report(const struct kdump_ctx *ctx) {
+        unsigned long long cma = crash_cma_bytes(ctx);
+
+        if (!cma)
+                return;
+        log_info("Crash memory: %lluMB reserved + %lluMB from CMA (crashkernel=,cma). The system uses the CMA "
+                 "part for movable pages until a crash; those pages are not in the dump (with dump level 31 "
+                 "they would be left out anyway), and the kernel waits for DMA to them before it starts the "
+                 "capture.", reserved_bytes(ctx) / MiB, cma / MiB);
+}
+
 void crashkernel_warnings(struct kdump_ctx *ctx, bool check_reserved) {
         _cleanup_free_ char *cmd_path = root_path(ctx, "/proc/cmdline"), *cmdline = NULL, *param = NULL;
         const char *def = default_crashkernel(kdump_arch());
-        unsigned long long reserved = reserved_bytes(ctx), ram = crashkernel_system_ram(ctx);
+        /* the CMA part counts: the capture kernel gets both */
+        unsigned long long reserved = reserved_bytes(ctx), cma = crash_cma_bytes(ctx), ram = crashkernel_system_ram(ctx);
         unsigned long long def_size = 0, min_ram = 0, recommended = 0;
         struct crash_estimate e;
         bool small;
@@ -179,6 +191,12 @@ void crashkernel_warnings(struct kdump_ctx *ctx, bool check_reserved) {
                                     small || !def ? "" : def, small || !def ? "" : ", then reboot.");
                 return;
         }
+        if (cma && recommended && reserved < e.cma_fixed)
+                log_warning("warning: the fixed part of the crash memory is %lluMB, less than the %lluMB the "
+                            "kernel and the capture initramfs need outside CMA: kexec cannot load them. Set "
+                            "crashkernel=%lluM (with crashkernel=%lluM,cma), then reboot.",
+                            reserved / MiB, e.cma_fixed / MiB, e.cma_fixed / MiB, cma / MiB);
+        reserved += cma;
         if (recommended && reserved < recommended) {
                 if (def && def_size >= recommended)
                         log_warning("warning: %lluMB is reserved for the crash kernel (crashkernel=%s), less than "
@@ -292,7 +310,9 @@ struct reset {
         const char *kernel;             /* --kernel: a path, ALL, DEFAULT; NULL: not given */
         bool reboot;
         bool is_auto;
+        bool cma;                       /* --cma: a fixed part and crashkernel=SIZE,cma */
         const char *value;              /* what is set */
+        char *cma_value;                /* --cma: "FIXED crashkernel=SIZE,cma", o->value points here */
         char **record;
         bool changed;
 };
@@ -666,12 +686,35 @@ static int reset_crashkernel(struct reset *o) {
                 }
         }
         o->value = default_crashkernel(kdump_arch());
+        if (o->value && o->cma) {
+                /* two parameters: the plain one is the fixed part; words
+                 * after the first value reach the command line as they are
+                 * (grubby --args, the GRUB drop-in's crashkernel=$VALUE) */
+                unsigned long long fixed = 0, cma = 0;
+
+                if (!kernel_has_crash_cma(&ctx)) {
+                        r = log_error_errno(EOPNOTSUPP, "--cma: kernel %s cannot take crashkernel=SIZE,cma (it needs "
+                                            "Linux 6.17 or later with CONFIG_CMA).", ctx.kver);
+                        goto done;
+                }
+                r = crashkernel_cma_split(kdump_arch(), crashkernel_system_ram(&ctx), &fixed, &cma);
+                if (r < 0) {
+                        log_error_errno(r, "--cma: no split of the default crashkernel=%s on this machine%s.",
+                                        o->value, r == -ERANGE ? " (too small to split)" : "");
+                        goto done;
+                }
+                if (asprintf(&o->cma_value, "%lluM crashkernel=%lluM,cma", fixed / MiB, cma / MiB) < 0) {
+                        r = log_oom();
+                        goto done;
+                }
+                o->value = o->cma_value;
+        }
         if (!o->value) {
                 r = log_error_errno(EOPNOTSUPP, "No default crashkernel= value known for architecture %s.",
                                     kdump_arch());
                 goto done;
         }
-        if (!valid_value(o->value)) {
+        if (!o->cma && !valid_value(o->value)) {
                 r = log_error_errno(EINVAL, "The default crashkernel=%s is not crashkernel= syntax.", o->value);
                 goto done;
         }
@@ -708,7 +751,7 @@ static int reset_crashkernel(struct reset *o) {
         if (r < 0)
                 goto done;
 
-        if (crashkernel_size(o->value, crashkernel_system_ram(&ctx), &size, NULL) >= 0 && size == 0)
+        if (!o->cma && crashkernel_size(o->value, crashkernel_system_ram(&ctx), &size, NULL) >= 0 && size == 0)
                 log_warning("warning: with %lluMB of RAM, crashkernel=%s reserves nothing on this machine.",
                             crashkernel_system_ram(&ctx) / MiB, o->value);
         if (!o->changed) {
@@ -730,6 +773,7 @@ static int reset_crashkernel(struct reset *o) {
 done:
         strv_free(o->record);
         o->record = NULL;
+        o->cma_value = mfree(o->cma_value);
         ctx_done(&ctx);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
@@ -740,6 +784,7 @@ int verb_reset_crashkernel(int argc, char **argv) {
                 { "reboot", no_argument,       NULL, 'r' },
                 { "auto",   no_argument,       NULL, 'a' },
                 { "fadump", required_argument, NULL, 'f' },
+                { "cma",    no_argument,       NULL, 'c' },
                 {}
         };
         struct reset o = {};
@@ -761,6 +806,9 @@ int verb_reset_crashkernel(int argc, char **argv) {
                 case 'a':
                         o.is_auto = true;
                         break;
+                case 'c':
+                        o.cma = true;
+                        break;
                 case 'f':
                         /* firmware-assisted dump is POWER's; kdumpkit has none */
                         if (!streq(kdump_arch(), "ppc64le") && !streq(kdump_arch(), "ppc64"))
@@ -774,6 +822,11 @@ int verb_reset_crashkernel(int argc, char **argv) {
                 }
         if (optind < argc) {
                 log_error("reset-crashkernel: unexpected argument '%s'", argv[optind]);
+                return EXIT_USAGE;
+        }
+        if (o.cma && o.is_auto) {
+                /* a split leaves movable pages out of the dump: by hand only */
+                log_error("reset-crashkernel: --cma is not for --auto; run it by hand.");
                 return EXIT_USAGE;
         }
         return reset_crashkernel(&o);

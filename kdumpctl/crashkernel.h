@@ -32,7 +32,11 @@ unsigned long long crashkernel_system_ram(const struct kdump_ctx *ctx);
  * crashkernel= reserves nothing for.  Each names the values and what to do. */
 void crashkernel_warnings(struct kdump_ctx *ctx, bool check_reserved);
 
-/* kdumpctl reset-crashkernel [--kernel=PATH|ALL|DEFAULT] [--reboot] [--auto] */
+/* With a CMA part reserved (crashkernel=SIZE,cma): both parts, and what
+ * the CMA part costs the dump.  Nothing without one. */
+void crash_cma_report(const struct kdump_ctx *ctx);
+
+/* kdumpctl reset-crashkernel [--kernel=PATH|ALL|DEFAULT] [--reboot] [--auto] [--cma] */
 int verb_reset_crashkernel(int argc, char **argv);
 /* Fedora's internal verbs, for its package scripts and kernel-install
  * plugin: _reset-crashkernel-after-update (= reset-crashkernel --auto) and

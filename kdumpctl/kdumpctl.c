@@ -236,6 +236,7 @@ int do_start(struct kdump_ctx *ctx) {
         if (r < 0 || ctx->dry_run)
                 return r;
         log_info("kexec: loaded kdump kernel");
+        crash_cma_report(ctx);
         log_info("Starting kdump: [OK]");
         return 0;
 }
@@ -467,6 +468,7 @@ static int do_status(struct kdump_ctx *ctx) {
                 printf("Kdump is not operational\n");
                 ret = EXIT_NOT_OPERATIONAL;
         }
+        crash_cma_report(ctx);
         crashkernel_warnings(ctx, true);
         (void) test_status_report(ctx);
         /* the last crash's outcome; a configuration with errors is read
@@ -624,10 +626,10 @@ static const struct verb {
           "print the memory reserved for the crash kernel" },
         { "estimate", VERB_NO_ARGS, NULL, verb_estimate,
           "estimate the crash memory this configuration needs" },
-        { "get-default-crashkernel", VERB_NO_ARGS, NULL, verb_get_default_crashkernel,
-          "print the recommended crashkernel= value" },
+        { "get-default-crashkernel", 0, NULL, verb_get_default_crashkernel,
+          "[--cma] print the recommended crashkernel= value (--cma: a fixed and a CMA part)" },
         { "reset-crashkernel", 0, NULL, verb_reset_crashkernel,
-          "[--kernel=PATH|ALL|DEFAULT] [--reboot] [--auto] set crashkernel= to the default" },
+          "[--kernel=PATH|ALL|DEFAULT] [--reboot] [--auto|--cma] set crashkernel= to the default" },
         { "_reset-crashkernel-after-update", 0, NULL, verb_reset_crashkernel_after_update,
           "Fedora's name of reset-crashkernel --auto" },
         { "_reset-crashkernel-for-installed_kernel", 0, NULL, verb_reset_crashkernel_for_installed_kernel,

@@ -291,6 +291,8 @@ struct crash_estimate {
         bool kernel_exact;              /* from the kernel's header, not guessed */
         bool image_exists;              /* else 12M (32M unpacked) counted for it */
         bool unpacked_counted;          /* decompressed, not guessed */
+        bool cma_capable;               /* the kernel takes crashkernel=SIZE,cma */
+        unsigned long long cma_fixed, cma_part; /* the split it would propose */
 };
 /* Needs the kernel (ctx_find_kernel, logged when missing) and counts the
  * capture initramfs as it is now. */
@@ -299,6 +301,16 @@ int verb_get_default_crashkernel(int argc, char **argv);
 int verb_estimate(int argc, char **argv);
 int verb_showmem(int argc, char **argv);
 const char *default_crashkernel(const char *arch);
+/* crashkernel=SIZE,cma (Linux 6.17): the fixed part of the default split
+ * (NULL: none known for `arch`); the split of the default for `ram`
+ * (-ERANGE: too small to split, -EOPNOTSUPP: no split for `arch`). */
+const char *default_crashkernel_cma_fixed(const char *arch);
+int crashkernel_cma_split(const char *arch, unsigned long long ram, unsigned long long *ret_fixed,
+                          unsigned long long *ret_cma);
+/* Bytes of the CMA part reserved in this boot (0: none). */
+unsigned long long crash_cma_bytes(const struct kdump_ctx *ctx);
+/* Whether ctx->kver can take crashkernel=SIZE,cma. */
+bool kernel_has_crash_cma(const struct kdump_ctx *ctx);
 
 /* propagate.c */
 int verb_propagate(int argc, char **argv);

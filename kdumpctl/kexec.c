@@ -387,6 +387,12 @@ int kexec_load_argv(const struct kdump_ctx *ctx, char ***ret) {
          * kernel: it checks the signature. */
         if (secure_boot_enforced(ctx) && strv_push(&a, "-s") < 0)
                 return -ENOMEM;
+        /* A CMA part (crashkernel=,cma) reaches the capture kernel's memory
+         * map only through kexec_file_load: the kernel adds the ranges it
+         * reserved; kexec_load's map is kexec-tools', which has only the
+         * fixed part. */
+        if (!secure_boot_enforced(ctx) && crash_cma_bytes(ctx) > 0 && strv_push(&a, "-s") < 0)
+                return -ENOMEM;
         if (strv_push(&a, "-p") < 0 || strv_extend(&a, extra) < 0)
                 return -ENOMEM;
         if (asprintf(&opt, "--command-line=%s", cmdline) < 0 || strv_push(&a, opt) < 0)

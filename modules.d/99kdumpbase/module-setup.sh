@@ -172,8 +172,20 @@ kdumpbase_install_fence() {
 # Helpers, units, configuration, makedumpfile, hooks; the capture target as
 # the default.
 install() {
-    local u
+    local u bb
     kdumpbase_bake || return 1
+    # dracut's squash loader (squash-lib) runs busybox when the system has
+    # one, but installs it without its libraries: they are resolved at the
+    # end, into the squashed part only, and a dynamically linked busybox
+    # (Debian's) leaves the loader's /init unable to start.  Installed here
+    # first, with them (squash-lib is installed after kdumpbase, finds it
+    # there and only adds the applet links).
+    if dracut_module_included squash-lib && [[ $squashdir ]]; then
+        bb=$(find_binary busybox)
+        if [[ $bb ]]; then
+            dstdir="$squashdir" DRACUT_RESOLVE_DEPS=1 inst "$bb" /usr/bin/busybox
+        fi
+    fi
     inst_binary "@LIBEXECDIR@/kdump-collect" "@LIBEXECDIR@/kdump-collect"
     inst_binary "@LIBEXECDIR@/kdump-failure-action" "@LIBEXECDIR@/kdump-failure-action"
     inst_binary "@LIBEXECDIR@/kdump-target-generator" \

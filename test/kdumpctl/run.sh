@@ -1317,6 +1317,74 @@ kd estimate
 [ "$RC" = 0 ] && echo "$OUT" | grep -q "unpacked (estimated)$" && ok "estimate: an unknown image format is guessed and says so" \
         || not_ok "estimate unknown format" "$OUT"
 
+# ---- crashkernel=SIZE,cma (Linux 6.17) -------------------------------------
+fresh cma
+kd get-default-crashkernel --cma
+[ "$RC" = 1 ] && echo "$OUT" | grep -qF "cannot take crashkernel=SIZE,cma" \
+        && ok "get-default-crashkernel --cma: refused for a kernel without CMA crash support" \
+        || not_ok "get-default-crashkernel --cma, no support" "rc=$RC" "$OUT"
+kd get-default-crashkernel --bogus
+[ "$RC" = 2 ] && ok "get-default-crashkernel: an unknown option is a usage error" \
+        || not_ok "get-default-crashkernel --bogus" "rc=$RC" "$OUT"
+# a kernel that has it: CONFIG_CMA and Linux 6.17's reserve_crashkernel_cma
+printf 'CONFIG_X=y\nCONFIG_CMA=y\n' > "$R/boot/config-$KVER"
+printf 'ffffffff81000000 T _text\nffffffff83a1b2c0 T reserve_crashkernel_cma\n' > "$R/boot/System.map-$KVER"
+kd get-default-crashkernel --cma
+# 4000000 kB + 256M reserved: the 4G-64G:256M range, 64M fixed
+[ "$RC" = 0 ] && [ "$OUT" = "crashkernel=64M crashkernel=192M,cma" ] \
+        && ok "get-default-crashkernel --cma: the default split for this RAM" \
+        || not_ok "get-default-crashkernel --cma" "rc=$RC" "$OUT"
+printf 'CONFIG_X=y\n# CONFIG_CMA is not set\n' > "$R/boot/config-$KVER"
+kd get-default-crashkernel --cma
+[ "$RC" = 1 ] && ok "get-default-crashkernel --cma: CONFIG_CMA unset is no support" \
+        || not_ok "get-default-crashkernel --cma, CONFIG_CMA unset" "rc=$RC" "$OUT"
+printf 'CONFIG_X=y\nCONFIG_CMA=y\n' > "$R/boot/config-$KVER"
+python3 -c 'import struct, sys
+h = bytearray(0x268); h[0x202:0x206] = b"HdrS"; h[0x260:0x264] = struct.pack("<I", 40 << 20)
+open(sys.argv[1], "wb").write(h)' "$R/boot/vmlinuz-$KVER"
+mkdir -p "$R/var/lib/kdump"
+head -c 3145728 /dev/zero | gzip -9 > "$R/var/lib/kdump/initramfs-${KVER}kdump.img"
+kd estimate
+# fixed: 40M kernel + the image + 2M, to 8M steps (48M), + 8M margin; the
+# rest of the 80M recommended in 16M steps
+[ "$RC" = 0 ] && echo "$OUT" | grep -qF "crashkernel=56M crashkernel=32M,cma (the kernel and the initramfs stay in the fixed part" \
+        && echo "$OUT" | grep -q "^Reserved crashkernel:    256MB$" \
+        && ok "estimate: proposes a fixed and a CMA part where the kernel can" \
+        || not_ok "estimate with CMA support" "rc=$RC" "$OUT"
+# a CMA part reserved in this boot: 192M in two ranges
+mkdir -p "$R/sys/kernel/kexec"
+printf '100000000-107ffffff\n110000000-113ffffff\n' > "$R/sys/kernel/kexec/crash_cma_ranges"
+echo 67108864 > "$R/sys/kernel/kexec_crash_size"
+kd showmem
+[ "$RC" = 0 ] && [ "$OUT" = "Reserved 64MB memory for crash kernel
+Reserved 192MB CMA memory for crash kernel" ] && ok "showmem: the CMA part on its own line" \
+        || not_ok "showmem with CMA" "$OUT"
+kd estimate
+[ "$RC" = 0 ] && echo "$OUT" | grep -q "^Reserved crashkernel:    64MB + 192MB from CMA$" \
+        && ! echo "$OUT" | grep -q "lower than" && ok "estimate: both parts count against the recommendation" \
+        || not_ok "estimate with a CMA part" "rc=$RC" "$OUT"
+kd start
+if [ "$RC" = 0 ] && echo "$OUT" | grep -qF "Crash memory: 64MB reserved + 192MB from CMA" \
+        && grep -qx -- "-s" "$LOG/kexec.args" && grep -qx -- "-p" "$LOG/kexec.args"; then
+        ok "start: shows both parts and loads with kexec_file_load (-s), which hands the CMA ranges on"
+else
+        not_ok "start with a CMA part" "rc=$RC" "$OUT" "$(cat "$LOG/kexec.args" 2>/dev/null)"
+fi
+echo 1 > "$R/sys/kernel/kexec_crash_loaded"
+kd status
+[ "$RC" = 0 ] && echo "$OUT" | grep -qF "Crash memory: 64MB reserved + 192MB from CMA" \
+        && ! echo "$OUT" | grep -q "warning:" && ok "status: shows both parts" || not_ok "status with CMA" "rc=$RC" "$OUT"
+echo 50331648 > "$R/sys/kernel/kexec_crash_size"        # 48M fixed: below the 56M kexec must load there
+kd status
+[ "$RC" = 0 ] && echo "$OUT" | grep -qF "the fixed part of the crash memory is 48MB, less than the 56MB" \
+        && ok "status: warns when the fixed part cannot hold the kernel and the initramfs" \
+        || not_ok "status, fixed part too small" "rc=$RC" "$OUT"
+# the older name of the ranges file (Linux 6.19 has both)
+rm -r "$R/sys/kernel/kexec"; printf '100000000-10bffffff\n' > "$R/sys/kernel/kexec_crash_cma_ranges"
+kd showmem
+echo "$OUT" | grep -qx "Reserved 192MB CMA memory for crash kernel" && ok "showmem: reads kexec_crash_cma_ranges too" \
+        || not_ok "showmem, old file name" "$OUT"
+
 # ---- disk layouts the capture kernel cannot reproduce: refused at start ------
 # (the layouts it can reproduce are golden cases 26-32)
 layout_refused() {
@@ -1403,6 +1471,37 @@ if [ "$RC" = 0 ] && grep -qx "KDUMPKIT_CRASHKERNEL='$CK'" "$R$DROPIN" && [ "$(ru
 else
         not_ok "reset-crashkernel, Debian GRUB" "rc=$RC" "$OUT" "$(cat "$R$DROPIN" "$R/boot/grub/grub.cfg" 2>&1)"
 fi
+
+# --cma: the fixed part and crashkernel=SIZE,cma, on a kernel that can take it
+fresh ck-cma
+debian_grub "console=ttyS0,115200" "quiet"
+kd reset-crashkernel --cma
+[ "$RC" = 1 ] && echo "$OUT" | grep -qF -- "--cma: kernel $KVER cannot take crashkernel=SIZE,cma" && [ ! -e "$R$DROPIN" ] \
+        && ok "reset-crashkernel --cma: refused for a kernel without CMA crash support, nothing written" \
+        || not_ok "reset-crashkernel --cma, no support" "rc=$RC" "$OUT"
+printf 'CONFIG_CMA=y\n' > "$R/boot/config-$KVER"
+printf 'ffffffff83a1b2c0 T reserve_crashkernel_cma\n' > "$R/boot/System.map-$KVER"
+kd reset-crashkernel --cma --auto
+[ "$RC" = 2 ] && [ ! -e "$R$DROPIN" ] && ok "reset-crashkernel --cma --auto: a usage error" \
+        || not_ok "reset-crashkernel --cma --auto" "rc=$RC" "$OUT"
+kd reset-crashkernel --cma
+if [ "$RC" = 0 ] && grep -qx "KDUMPKIT_CRASHKERNEL='64M crashkernel=192M,cma'" "$R$DROPIN" \
+        && grep -qF "ro console=ttyS0,115200 crashkernel=64M crashkernel=192M,cma quiet" "$R/boot/grub/grub.cfg" \
+        && [ "$(grep -P '^\tlinux\t' "$R/boot/grub/grub.cfg" | grep -c 'crashkernel=64M crashkernel=192M,cma')" = \
+             "$(grep -c -P '^\tlinux\t' "$R/boot/grub/grub.cfg")" ]; then
+        ok "reset-crashkernel --cma, Debian GRUB: every entry gets crashkernel=64M crashkernel=192M,cma"
+else
+        not_ok "reset-crashkernel --cma, Debian GRUB" "rc=$RC" "$OUT" "$(cat "$R$DROPIN" "$R/boot/grub/grub.cfg" 2>&1)"
+fi
+kd reset-crashkernel --cma
+[ "$RC" = 0 ] && echo "$OUT" | grep -q "nothing to change" && [ "$(runs update-grub)" = 1 ] \
+        && ok "reset-crashkernel --cma again: nothing to change" || not_ok "reset-crashkernel --cma again" "rc=$RC" "$OUT"
+kd reset-crashkernel
+[ "$RC" = 0 ] && grep -qx "KDUMPKIT_CRASHKERNEL='$CK'" "$R$DROPIN" && ! grep -q ',cma' "$R/boot/grub/grub.cfg" \
+        && ok "reset-crashkernel without --cma: back to one plain value" || not_ok "reset-crashkernel after --cma" "rc=$RC" "$OUT"
+fresh ck-debian
+debian_grub "console=ttyS0,115200 acpi_osi=\"!Windows 2012\"" "quiet"
+kd reset-crashkernel
 if command -v shellcheck > /dev/null && shellcheck -s sh -e SC2034 "$R$DROPIN" > "$WORK/dropin.lint" 2>&1; then
         ok "the drop-in passes shellcheck (sh)"
 elif ! command -v shellcheck > /dev/null; then
