@@ -229,8 +229,8 @@ unsigned long long mem_total(const struct kdump_ctx *ctx) {
         return v ? strtoull(v + strlen("MemTotal:"), NULL, 10) * 1024ULL : 0;
 }
 
-/* The size of the unpacked tree of a gzip or zstd initramfs, counted by
- * decompressing it (zlib, libzstd).  -EOPNOTSUPP for anything else (an
+/* The size of the unpacked tree of a gzip, zstd or uncompressed initramfs,
+ * counted by decompressing it (zlib, libzstd).  -EOPNOTSUPP for anything else (an
  * early cpio in front, another compressor): the caller then guesses. */
 static int unpacked_size(const char *path, unsigned long long *ret) {
         _cleanup_fclose_ FILE *f = fopen(path, "re");
@@ -294,6 +294,14 @@ static int unpacked_size(const char *path, unsigned long long *ret) {
                         }
                 }
                 ZSTD_freeDStream(z);
+        } else if (memcmp(magic, "0707", 4) == 0) {
+                /* an uncompressed cpio (a squashed image): what is unpacked
+                 * is the file itself */
+                struct stat st;
+
+                if (fstat(fileno(f), &st) < 0)
+                        return -errno;
+                total = (unsigned long long) st.st_size;
         } else
                 return -EOPNOTSUPP;
 

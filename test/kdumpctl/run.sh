@@ -1312,6 +1312,12 @@ kd estimate
 [ "$RC" = 0 ] && echo "$OUT" | grep -q "^Initramfs size:      1MB compressed, 5MB unpacked$" \
         && echo "$OUT" | grep -q "^Recommended crashkernel: 96MB (about 66MB needed" \
         && ok "estimate: zstd image counted exactly" || not_ok "estimate zstd arithmetic" "$OUT"
+# an uncompressed cpio (a squashed image): unpacked is its size; 40 + 4 + 4 + 20 = 68 -> 80 + 16
+{ printf 070701; head -c $((4194304 - 6)) /dev/zero; } > "$R/var/lib/kdump/initramfs-${KVER}kdump.img"
+kd estimate
+[ "$RC" = 0 ] && echo "$OUT" | grep -q "^Initramfs size:      4MB compressed, 4MB unpacked$" \
+        && echo "$OUT" | grep -q "^Recommended crashkernel: 96MB (about 68MB needed" \
+        && ok "estimate: an uncompressed cpio counts its own size" || not_ok "estimate uncompressed cpio" "$OUT"
 printf 'not an initramfs' > "$R/var/lib/kdump/initramfs-${KVER}kdump.img"
 kd estimate
 [ "$RC" = 0 ] && echo "$OUT" | grep -q "unpacked (estimated)$" && ok "estimate: an unknown image format is guessed and says so" \
@@ -1384,6 +1390,68 @@ rm -r "$R/sys/kernel/kexec"; printf '100000000-10bffffff\n' > "$R/sys/kernel/kex
 kd showmem
 echo "$OUT" | grep -qx "Reserved 192MB CMA memory for crash kernel" && ok "showmem: reads kexec_crash_cma_ranges too" \
         || not_ok "showmem, old file name" "$OUT"
+
+# ---- the squashed capture image (dracut's squash modules) ------------------
+# rebuild, then the argv words of its dracut run, one per line, in $WORK/dargs
+kd_rebuild() {
+        kd rebuild
+        awk '/^\$ dracut$/ { n = NR } { l[NR] = $0 } END { for (i = n + 1; i <= NR; i++) print l[i] }' \
+                "$LOG/dracut.args" > "$WORK/dargs"
+}
+# dargs_has WORD NEXT: that word, then that one right after it
+dargs_has() { grep -qxF -A1 -- "$1" "$WORK/dargs" && grep -xF -A1 -- "$1" "$WORK/dargs" | tail -n1 | grep -qxF -- "$2"; }
+fresh sqimg
+squash_kernel() { printf 'CONFIG_RD_ZSTD=y\nCONFIG_SQUASHFS=m\nCONFIG_SQUASHFS_ZSTD=y\nCONFIG_BLK_DEV_LOOP=y\nCONFIG_OVERLAY_FS=m\n%s' \
+        "${1:-}" > "$R/boot/config-$KVER"; }
+squash_kernel
+printf '#!/bin/sh\n' > "$R/usr/bin/zstd"; chmod +x "$R/usr/bin/zstd"
+kd_rebuild
+grep -qx -- --compress "$WORK/dargs" && ! grep -qx -- "--no-compress" "$WORK/dargs" && ! grep -q squash "$WORK/dargs" \
+        && ok "squash: no squash module in dracut, a zstd cpio" || not_ok "squash: none available" "$(cat "$WORK/dargs")"
+mkdir -p "$R/usr/lib/dracut/modules.d/95squash-squashfs" "$R/usr/lib/dracut/modules.d/99squash-lib"
+kd_rebuild
+! grep -q squash "$WORK/dargs" && ok "squash: not without mksquashfs in the root" || not_ok "squash: no mksquashfs" "$(cat "$WORK/dargs")"
+for b in mksquashfs unsquashfs; do printf '#!/bin/sh\n' > "$R/usr/bin/$b"; chmod +x "$R/usr/bin/$b"; done
+kd_rebuild
+if [ "$RC" = 0 ] && grep -qx -- "--no-compress" "$WORK/dargs" && ! grep -qx -- "--compress" "$WORK/dargs" \
+        && grep -qx "kdumpbase squash-squashfs" "$WORK/dargs" \
+        && dargs_has --squash-compressor "zstd -Xcompression-level 19"; then
+        ok "squash: dracut-ng's squash-squashfs, zstd level 19, the cpio around it uncompressed"
+else
+        not_ok "squash: dracut-ng" "rc=$RC" "$OUT" "$(cat "$WORK/dargs")"
+fi
+printf 'CONFIG_RD_ZSTD=y\nCONFIG_SQUASHFS=m\n# CONFIG_SQUASHFS_ZSTD is not set\nCONFIG_BLK_DEV_LOOP=y\nCONFIG_OVERLAY_FS=m\n' > "$R/boot/config-$KVER"
+kd_rebuild
+! grep -q squash "$WORK/dargs" && grep -qx -- --compress "$WORK/dargs" && ok "squash: not with a kernel whose squashfs lacks zstd" \
+        || not_ok "squash: no SQUASHFS_ZSTD" "$(cat "$WORK/dargs")"
+printf 'CONFIG_RD_ZSTD=y\nCONFIG_SQUASHFS=y\nCONFIG_SQUASHFS_ZSTD=y\nCONFIG_BLK_DEV_LOOP=m\n' > "$R/boot/config-$KVER"
+kd_rebuild
+! grep -q squash "$WORK/dargs" && ok "squash: not without overlayfs in the kernel" || not_ok "squash: no overlay" "$(cat "$WORK/dargs")"
+squash_kernel
+# dracut 059: one module, "squash", whose loader gets busybox without its
+# libraries: only with no busybox, or a static one
+rm -r "$R/usr/lib/dracut/modules.d/95squash-squashfs" "$R/usr/lib/dracut/modules.d/99squash-lib"
+mkdir -p "$R/usr/lib/dracut/modules.d/99squash"
+elf() {         # PATH static|dynamic: an ELF64 header with one program header
+        python3 - "$1" "$2" <<'PY'
+import struct, sys
+ph_type = 3 if sys.argv[2] == "dynamic" else 1      # PT_INTERP or PT_LOAD
+eh = b"\x7fELF\x02\x01\x01" + bytes(9) + struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, 0, 64, 0, 0, 64, 56, 1, 0, 0, 0)
+ph = struct.pack("<IIQQQQQQ", ph_type, 4, 0, 0, 0, 0, 0, 0)
+open(sys.argv[1], "wb").write(eh + ph)
+PY
+        chmod +x "$1"
+}
+kd_rebuild
+grep -qx "kdumpbase squash" "$WORK/dargs" && ok "squash: dracut 059's squash without busybox" || not_ok "squash: 059, no busybox" "$(cat "$WORK/dargs")"
+elf "$R/usr/bin/busybox" dynamic
+kd_rebuild
+! grep -q squash "$WORK/dargs" && grep -qx -- --compress "$WORK/dargs" && ok "squash: not on dracut 059 with a dynamically linked busybox" \
+        || not_ok "squash: 059, dynamic busybox" "$(cat "$WORK/dargs")"
+elf "$R/usr/bin/busybox" static
+kd_rebuild
+grep -qx "kdumpbase squash" "$WORK/dargs" && grep -qx -- "--no-compress" "$WORK/dargs" \
+        && ok "squash: dracut 059's squash with a static busybox" || not_ok "squash: 059, static busybox" "$(cat "$WORK/dargs")"
 
 # ---- disk layouts the capture kernel cannot reproduce: refused at start ------
 # (the layouts it can reproduce are golden cases 26-32)
