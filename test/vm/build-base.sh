@@ -57,6 +57,7 @@ GUEST_LIB_DEVS=(libmount-dev libssh2-1-dev libnfs-dev libssl-dev libblkid-dev li
 BUILD_PKGS=(build-essential pkg-config libmount-dev libssh2-1-dev libnfs-dev libssl-dev
 	zlib1g-dev libblkid-dev libzstd-dev systemd dracut-core
 	zstd cpio # lsinitrd of the capture images (hostsrv.sh: initramfs_list)
+	squashfs-tools # lsinitrd of a squashed capture image
 	debhelper po-debconf) # the Debian package (debian/), built in the suite's tree
 [ "$DISTRO" = bookworm ] || BUILD_PKGS+=(systemd-dev)
 # mkfs.btrfs --subvol (btrfs-progs 6.12): the btrfs-root scenario's image
