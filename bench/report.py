@@ -56,7 +56,13 @@ def main():
         ap.add_argument("--" + a, required=True)
     ap.add_argument("--ours", default="kdumpkit", help="kdumpkit or kdumpkit-guest")
     ap.add_argument("--remote", default="", help="remote.tsv of the ssh/nfs scenario runs")
+    ap.add_argument("--step", type=int, default=16, help="bisection step, MiB")
+    ap.add_argument("--mem", type=int, default=2048, help="guest RAM, MiB")
+    ap.add_argument("--suite", default="Debian 12", help="the guests' Debian release")
+    ap.add_argument("--cma", default="", help="a CMA part beside the bisected fixed one")
     o = ap.parse_args()
+    global STEP
+    STEP = o.step
 
     rows = []
     with open(o.cycles) as f:
@@ -145,7 +151,8 @@ def main():
       "(gzipped serial consoles with host timestamps, `cycles.tsv`, `images.txt`, capture image listings).")
     w("")
     w(f"- Machine: {sh('nproc')} CPUs ({cpu}), {ram} RAM, host kernel {platform.release()}")
-    w(f"- Guests: qemu TCG, 2048 MiB, 2 vCPU, `crashkernel={o.ck}` (bisection aside), Debian 12, "
+    cma = f" plus `crashkernel={o.cma},cma` in every cycle (the bisection is of the fixed part)" if o.cma else ""
+    w(f"- Guests: qemu TCG, {o.mem} MiB, 2 vCPU, `crashkernel={o.ck}` (bisection aside){cma}, {o.suite}, "
       f"kernel {o.kver}; same tree, first kernel and first initrd, differing only in the kdump system")
     w(f"- Versions: kdumpkit `{sh('git -C ' + o.repo + ' describe --always --dirty --tags')}`, "
       f"kdump-tools {peer.get('KDUMP_TOOLS_VERSION', '?')}, makedumpfile {dpkgv('makedumpfile', o.base_tree)}, "
@@ -188,14 +195,14 @@ def main():
           f"`mkinitramfs` (MODULES=list) in the host chroot | {fmt(gb)} | {fmt(mk)} | (not comparable) | | |")
     ck_k, ck_p = bisect.get(ours), bisect.get("peer")
     ckn = lambda v: num(v[:-1]) if v else None  # noqa: E731
-    w(f"| smallest `crashkernel=` saving a valid vmcore (16M steps) | {ck_k or 'not measured'} | "
+    w(f"| smallest `crashkernel=` saving a valid vmcore ({STEP}M steps) | {ck_k or 'not measured'} | "
       f"{ck_p or 'not measured'} | {ratio(ckn(ck_k), ckn(ck_p))} | | |")
     if ours != "kdumpkit" and bisect.get("kdumpkit"):
-        w(f"| smallest `crashkernel=`, `kdumpctl rebuild --sysroot` image (16M steps) | {bisect['kdumpkit']} | "
+        w(f"| smallest `crashkernel=`, `kdumpctl rebuild --sysroot` image ({STEP}M steps) | {bisect['kdumpkit']} | "
           f"{ck_p or 'not measured'} | {ratio(ckn(bisect['kdumpkit']), ckn(ck_p))} | | |")
     for t in ("ssh", "nfs"):
         if bisect.get("remote-" + t):
-            w(f"| smallest `crashkernel=` saving a valid vmcore over {t} (16M steps, image built in the guest) "
+            w(f"| smallest `crashkernel=` saving a valid vmcore over {t} ({STEP}M steps, image built in the guest) "
               f"| {bisect['remote-' + t]} | n/a | | | |")
     nfail = {s: sum(1 for r in main_rows[s] if r["result"] != "PASS") for s in main_rows}
     w("")
@@ -217,11 +224,20 @@ def main():
           f"{'met' if cs_k <= lim else 'missed'} by {fmt(abs(lim - cs_k))} s |")
     else:
         w("| crash → saved ≤ ½ of kdump-tools' | n/a | not measured |")
-    ck_r = bisect.get("remote-ssh") or bisect.get("remote-nfs")
-    for name, val, lim in (("local", ck_k, 80), ("ssh/nfs", ck_r, 96)):
+    goals = [("local", ck_k, 96)] if not o.cma else [("fixed part with CMA, local", ck_k, 64)]
+    goals += [(f"{t} target", bisect.get("remote-" + t), 112) for t in ("ssh", "nfs")]
+    for name, val, lim in goals:
         v = ckn(val)
         w(f"| `crashkernel=` ≤ {lim}M ({name}) | {val or 'not measured'} | "
           f"{('met' if v <= lim else 'missed') + f' by {abs(lim - v):.0f}M' if v else 'not measured'} |")
+    vk, vp = ckn(ck_k), ckn(ck_p)
+    if vk and vp and not o.cma:
+        w(f"| `crashkernel=` ≥ 16M below kdump-tools' (local) | {ck_k} vs {ck_p} ({vp - vk:.0f}M below) | "
+          f"{'met' if vp - vk >= 16 else 'missed'} by {abs(vp - vk - 16):.0f}M |")
+    pk, pp = med(fig[3][1]), med(fig[3][2])
+    if pk is not None and pp:
+        w(f"| peak capture memory ≤ kdump-tools' | {pk:.1f} vs {pp:.1f} MiB | "
+          f"{'met' if pk <= pp else 'missed'} by {abs(pp - pk):.1f} MiB |")
     sizes = [("local", loc, 12), ("ssh, --sysroot", ssh, 16), ("nfs, --sysroot", nfs, 16)]
     if rc1:
         sizes += [("ssh, built in the guest", rnum("ssh", "image_bytes"), 16),
@@ -243,9 +259,9 @@ def main():
     w("")
     raw = os.path.dirname(o.cycles)
     analysis = memory_analysis(raw, ours, bisect.get(ours), f"console-{ours}-ck%dM.log.gz",
-                               "guest" if ours == "kdumpkit-guest" else "local", 80)
+                               "guest" if ours == "kdumpkit-guest" else "local", 96)
     remote_an = memory_analysis(raw, "ssh target", bisect.get("remote-ssh"), "console-remote-ssh-ck%dM.log.gz",
-                                "guest-ssh", 96)
+                                "guest-ssh", 112)
     if remote_an:
         analysis += ([""] if analysis else []) + remote_an
     if analysis:
@@ -255,6 +271,8 @@ def main():
         w("")
     print("\n".join(out))
 
+
+STEP = 16  # the bisection step (--step)
 
 MEM_RE = re.compile(r"Memory: (\d+)K/(\d+)K available \((\d+)K kernel code, (\d+)K rwdata, (\d+)K rodata, "
                     r"(\d+)K init, (\d+)K bss, (\d+)K reserved")
@@ -297,7 +315,7 @@ def memory_analysis(raw, ours, ck, console, image, goal):
         return []
     n = int(ck[:-1])
     ok = capture_boot(console_lines(os.path.join(raw, console % n)))
-    bad = capture_boot(console_lines(os.path.join(raw, console % (n - 16))))
+    bad = capture_boot(console_lines(os.path.join(raw, console % (n - STEP))))
     m = next((MEM_RE.search(x) for x in ok if MEM_RE.search(x)), None)
     if not m:
         return []
@@ -325,7 +343,7 @@ def memory_analysis(raw, ours, ck, console, image, goal):
                and not any("Run /init" in x for x in bad) else
                "out of memory" if any("invoked oom-killer" in x or "Out of memory" in x for x in bad) else
                "no saved dump")
-        r.append(f"At {n - 16}M the capture failed: {why}.")
+        r.append(f"At {n - STEP}M the capture failed: {why}.")
     r.append(f"So the {goal}M goal leaves, after the kernel's fixed {reserved - (initrd or 0):.1f} MiB, "
              f"{goal - (reserved - (initrd or 0)):.1f} MiB for the compressed and the unpacked image and "
              f"everything the capture runs; the kernel image is the distribution's, not kdumpkit's.")

@@ -14,12 +14,12 @@
 #   3. BENCH_CYCLES crash cycles per system at crashkernel=256M: host
 #      timestamps crash -> saved / -> reboot, vmcore size, peak memory, the
 #      nothing-changed reload time (bench/guest/kdump-bench-probe)
-#   4. unless BENCH_QUICK=1: the smallest crashkernel= (16M steps, 64M..256M)
-#      that still saves a valid vmcore, by bisection
+#   4. unless BENCH_QUICK=1: the smallest crashkernel= (BENCH_CK_STEP, 8M
+#      steps, 64M..256M) that still saves a valid vmcore, by bisection
 #   4b. remote targets (BENCH_REMOTE, "ssh nfs"): the VM scenarios of the
 #      same names (servers on the host loopback, image built by kdump.service
 #      in the guest), once at 256M for the image size and crash -> saved, and
-#      unless BENCH_QUICK=1 bisected for ssh (BENCH_REMOTE_BISECT, "ssh")
+#      unless BENCH_QUICK=1 bisected (BENCH_REMOTE_BISECT, "ssh nfs")
 #   5. the table: bench/results/<date>-<host>.md, raw logs (gzipped) beside
 #      it in bench/results/<date>-<host>/, printed on stdout
 #
@@ -28,7 +28,12 @@
 #      BENCH_SYSTEMS ("kdumpkit peer"; also kdumpkit-guest; other sets are
 #      named <date>-<host>-<systems>), BENCH_CK (256M), BENCH_CK_LO (64),
 #      BENCH_CK_HI (256), BENCH_BISECT_TIMEOUT (s, 420), BENCH_RESULTS (dir),
-#      BENCH_REMOTE ("ssh nfs"; "" skips), BENCH_REMOTE_BISECT ("ssh"),
+#      BENCH_REMOTE ("ssh nfs"; "" skips), BENCH_REMOTE_BISECT ("ssh nfs"),
+#      BENCH_CK_STEP (MiB, 8), BENCH_MEM (guest RAM, MiB, 2048; other sizes
+#      are named <date>-<host>-<suite>-<N>G),
+#      BENCH_CK_CMA (a CMA part, e.g. 192M: the bisection then looks for the
+#      smallest fixed part with crashkernel=<that>,cma beside it; kdumpkit
+#      only, on a kernel that has it),
 #      DISTRO, KERNEL, KDUMPKIT_VM_CACHE (test/vm's cache; bench work in
 #      $CACHE/bench/<suite>)
 set -euo pipefail
@@ -45,7 +50,10 @@ CK=${BENCH_CK:-256M}
 CK_LO=${BENCH_CK_LO:-64}
 CK_HI=${BENCH_CK_HI:-256}
 REMOTE=${BENCH_REMOTE-ssh nfs}
-REMOTE_BISECT=${BENCH_REMOTE_BISECT-ssh}
+REMOTE_BISECT=${BENCH_REMOTE_BISECT-ssh nfs}
+STEP=${BENCH_CK_STEP:-8}
+export KDVM_MEM=${BENCH_MEM:-2048}
+CK_CMA=${BENCH_CK_CMA:-}
 BISECT_TIMEOUT=${BENCH_BISECT_TIMEOUT:-420}
 WORK=$CACHE/bench/$DISTRO_ID
 BASE_CACHE=$CACHE
@@ -53,6 +61,8 @@ DATE=$(date +%F)
 HOST=$(hostname -s)
 RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results}
 NAME=$DATE-$HOST-$DISTRO_ID
+[ "$KDVM_MEM" = 2048 ] || NAME=$NAME-$((KDVM_MEM / 1024))G
+[ -z "$CK_CMA" ] || NAME=$NAME-cma$CK_CMA
 [ "$SYSTEMS" = "kdumpkit peer" ] || NAME=$NAME-${SYSTEMS// /-}
 [ "$QUICK" != 1 ] || NAME=$NAME-quick
 # shellcheck disable=SC2086 # one system per line
@@ -190,8 +200,8 @@ cycle() {
 	cp --sparse=always "$run/pristine.img" "$run/root.img"
 	log "$sys $tag: crashkernel=$ck"
 	set +e
-	KDUMPKIT_VM_CACHE=$(cache_of "$sys") CRASHKERNEL=$ck TIMEOUT=$tmo QUIET=1 LOG=$clog \
-		"$VM_DIR/run-guest.sh" "$run" crash kdbench kdvmwait=600
+	KDUMPKIT_VM_CACHE=$(cache_of "$sys") CRASHKERNEL=$ck${CK_CMA:+ crashkernel=$CK_CMA,cma} TIMEOUT=$tmo QUIET=1 \
+		LOG=$clog MEM=$KDVM_MEM "$VM_DIR/run-guest.sh" "$run" crash kdbench kdvmwait=600
 	rc=$?
 	set -e
 	tc=$(ts 'KDVM [0-9.]+ CRASHING' "$clog")
@@ -238,12 +248,14 @@ done
 : >"$RAW/bisect.txt"
 if [ "$QUICK" != 1 ]; then
 	for sys in $SYSTEMS; do
-		lo=$(((CK_LO - 16) / 16)) hi=$((CK_HI / 16))   # in 16M units; lo fails (virtually), hi passes
+		# a CMA part is kdumpkit's: the peer has no kexec -s for it
+		[ -z "$CK_CMA" ] || [ "$sys" != peer ] || continue
+		lo=$(((CK_LO - STEP) / STEP)) hi=$((CK_HI / STEP))   # in STEP units; lo fails (virtually), hi passes
 		while ((hi - lo > 1)); do
 			mid=$(((lo + hi) / 2))
-			if cycle "$sys" "ck$((mid * 16))M" "$((mid * 16))M" "$BISECT_TIMEOUT"; then hi=$mid; else lo=$mid; fi
+			if cycle "$sys" "ck$((mid * STEP))M" "$((mid * STEP))M" "$BISECT_TIMEOUT"; then hi=$mid; else lo=$mid; fi
 		done
-		echo "$sys $((hi * 16))M" >>"$RAW/bisect.txt"
+		echo "$sys $((hi * STEP))M" >>"$RAW/bisect.txt"
 	done
 fi
 
@@ -257,7 +269,8 @@ remote_cycle() {
 	local t=$1 tag=$2 ck=$3 out verdict res saved img bytes="" note=""
 	out=$RAW/scenario-$t-$tag.log
 	log "remote $t $tag: crashkernel=$ck"
-	KDVM_CRASHKERNEL=$ck KDUMPKIT_VM_CACHE=$BASE_CACHE "$VM_DIR/run-scenarios.sh" "$t" >"$out" 2>&1 || true
+	KDVM_CRASHKERNEL=$ck${CK_CMA:+ crashkernel=$CK_CMA,cma} KDUMPKIT_VM_CACHE=$BASE_CACHE \
+		"$VM_DIR/run-scenarios.sh" "$t" >"$out" 2>&1 || true
 	verdict=$(grep -m1 "^VM $DISTRO_ID $t: " "$out" || echo "VM $DISTRO_ID $t: FAIL no verdict")
 	case $verdict in
 	"VM $DISTRO_ID $t: PASS"*) res=PASS ;;
@@ -278,12 +291,12 @@ rm -f "$WORK"/kdumpkit-guest-*.img
 for t in $REMOTE; do remote_cycle "$t" c1 "$CK" || true; done
 if [ "$QUICK" != 1 ]; then
 	for t in $REMOTE_BISECT; do
-		lo=$(((CK_LO - 16) / 16)) hi=$((CK_HI / 16))
+		lo=$(((CK_LO - STEP) / STEP)) hi=$((CK_HI / STEP))
 		while ((hi - lo > 1)); do
 			mid=$(((lo + hi) / 2))
-			if remote_cycle "$t" "ck$((mid * 16))M" "$((mid * 16))M"; then hi=$mid; else lo=$mid; fi
+			if remote_cycle "$t" "ck$((mid * STEP))M" "$((mid * STEP))M"; then hi=$mid; else lo=$mid; fi
 		done
-		echo "remote-$t $((hi * 16))M" >>"$RAW/bisect.txt"
+		echo "remote-$t $((hi * STEP))M" >>"$RAW/bisect.txt"
 	done
 fi
 
@@ -299,6 +312,8 @@ gzip -9f "$RAW"/capture-images/*.txt 2>/dev/null || true
 	--bisect "$RAW/bisect.txt" --peer-env "$WORK/peer-cache/peer.env" \
 	--mode "$([ "$QUICK" = 1 ] && echo "BENCH_QUICK=1 (1 cycle, no bisection)" || echo "full ($CYCLES cycles, bisection)")" \
 	--kver "$KVER" --tree "$WORK/peer-cache/$DISTRO_ID/tree" --base-tree "$TREE" --repo "$REPO_DIR" \
-	--ck "$CK" --ours "$OURS" --raw "$(basename "$RAW")" --elapsed "$(elapsed "$T0")" >"$MD"
+	--ck "$CK" --ours "$OURS" --raw "$(basename "$RAW")" --elapsed "$(elapsed "$T0")" \
+	--step "$STEP" --mem "$KDVM_MEM" --suite "Debian $(cut -d. -f1 "$TREE/etc/debian_version") ($DISTRO_ID)" \
+	--cma "$CK_CMA" >"$MD"
 cat "$MD"
 log "results: $MD (raw logs: $RAW)"

@@ -124,7 +124,7 @@ load_scenario() {
 	TIMEOUT=600
 	PRODUCT=1
 	PREBUILD=0
-	MEM=2048
+	MEM=${KDVM_MEM:-2048}   # make bench: guests of 8 and 16 GiB
 	SMP=2
 	CRASHKERNEL=${KDVM_CRASHKERNEL:-256M}   # make bench bisects with it
 	CMDLINE_EXTRA=""
