@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -148,19 +149,37 @@ unsigned long long crash_cma_bytes(const struct kdump_ctx *ctx) {
         return 0;
 }
 
-/* Linux 6.17's reserve_crashkernel_cma, in the kernel's System.map (Debian
- * installs it beside the kernel), and CONFIG_CMA=y in its config: a kernel
- * not running yet can be asked too, and no version is compared. */
+/* Whether ctx->kver can take crashkernel=SIZE,cma (Linux 6.17; no version is
+ * compared): CONFIG_CMA=y in its config, and either its own mark of the
+ * support, for the running kernel (the crash_cma_ranges file of Linux 6.19,
+ * or reserve_crashkernel_cma in /proc/kallsyms), or that function in its
+ * System.map, for another (Debian 14 no longer installs System.map). */
 bool kernel_has_crash_cma(const struct kdump_ctx *ctx) {
-        _cleanup_free_ char *rel = NULL, *map = NULL, *data = NULL, *crel = NULL, *config = NULL, *cdata = NULL;
+        _cleanup_free_ char *crel = NULL, *config = NULL, *cdata = NULL, *osrel = NULL, *running = NULL;
+        _cleanup_free_ char *rel = NULL, *map = NULL, *data = NULL;
+        static const char * const marks[] = { "/sys/kernel/kexec/crash_cma_ranges",
+                                              "/sys/kernel/kexec_crash_cma_ranges" };
 
-        if (!ctx->kver || asprintf(&rel, "/boot/System.map-%s", ctx->kver) < 0 || !(map = root_path(ctx, rel)) ||
-            asprintf(&crel, "/boot/config-%s", ctx->kver) < 0 || !(config = root_path(ctx, crel)))
+        if (!ctx->kver || asprintf(&crel, "/boot/config-%s", ctx->kver) < 0 || !(config = root_path(ctx, crel)))
                 return false;
         if (read_file(config, 16 << 20, &cdata, NULL) < 0 ||
             (!startswith(cdata, "CONFIG_CMA=y\n") && !strstr(cdata, "\nCONFIG_CMA=y\n")))
                 return false;
-        if (read_file(map, 64 << 20, &data, NULL) < 0)
+        osrel = root_path(ctx, "/proc/sys/kernel/osrelease");
+        if (osrel && read_one_line(osrel, &running) >= 0 && streq(running, ctx->kver)) {
+                _cleanup_free_ char *ks = root_path(ctx, "/proc/kallsyms"), *syms = NULL;
+
+                for (size_t i = 0; i < ELEMENTSOF(marks); i++) {
+                        _cleanup_free_ char *p = root_path(ctx, marks[i]);
+
+                        if (p && access(p, F_OK) == 0)
+                                return true;
+                }
+                if (ks && read_file(ks, 256 << 20, &syms, NULL) >= 0 && strstr(syms, " reserve_crashkernel_cma\n"))
+                        return true;
+        }
+        if (asprintf(&rel, "/boot/System.map-%s", ctx->kver) < 0 || !(map = root_path(ctx, rel)) ||
+            read_file(map, 64 << 20, &data, NULL) < 0)
                 return false;
         return strstr(data, " reserve_crashkernel_cma\n") != NULL;
 }

@@ -1340,6 +1340,21 @@ kd get-default-crashkernel --cma
 [ "$RC" = 0 ] && [ "$OUT" = "crashkernel=64M crashkernel=192M,cma" ] \
         && ok "get-default-crashkernel --cma: the default split for this RAM" \
         || not_ok "get-default-crashkernel --cma" "rc=$RC" "$OUT"
+# the running kernel, without System.map (Debian 14): its crash_cma_ranges file
+rm "$R/boot/System.map-$KVER"
+mkdir -p "$R/sys/kernel/kexec"; : > "$R/sys/kernel/kexec/crash_cma_ranges"
+kd get-default-crashkernel --cma
+[ "$RC" = 0 ] && [ "$OUT" = "crashkernel=64M crashkernel=192M,cma" ] \
+        && ok "get-default-crashkernel --cma: the running kernel's crash_cma_ranges file says it can" \
+        || not_ok "get-default-crashkernel --cma, sysfs mark" "rc=$RC" "$OUT"
+rm -r "$R/sys/kernel/kexec"
+printf 'ffffffff81000000 T _text\nffffffff83a1b2c0 t reserve_crashkernel_cma\n' > "$R/proc/kallsyms"
+kd get-default-crashkernel --cma
+[ "$RC" = 0 ] && ok "get-default-crashkernel --cma: or its /proc/kallsyms" || not_ok "get-default-crashkernel --cma, kallsyms" "rc=$RC" "$OUT"
+rm "$R/proc/kallsyms"
+kd get-default-crashkernel --cma
+[ "$RC" = 1 ] && ok "get-default-crashkernel --cma: no mark at all is no support" || not_ok "get-default-crashkernel --cma, no mark" "rc=$RC" "$OUT"
+printf 'ffffffff81000000 T _text\nffffffff83a1b2c0 T reserve_crashkernel_cma\n' > "$R/boot/System.map-$KVER"
 printf 'CONFIG_X=y\n# CONFIG_CMA is not set\n' > "$R/boot/config-$KVER"
 kd get-default-crashkernel --cma
 [ "$RC" = 1 ] && ok "get-default-crashkernel --cma: CONFIG_CMA unset is no support" \
