@@ -21,15 +21,19 @@ if [ "${1:-}" = --list ]; then list=1; shift; fi
 # expand NAME SUITE: the scenarios of NAME for SUITE, in order; "-" lines
 # apply to every suite the selection runs on.
 expand() {
-	local name=$1 suite=$2 n s w rest
+	local name=$1 suite=$2 n s w rest only
 	while read -r n s rest; do
 		[ "$n" = "$name" ] || continue
 		[ "$s" = "$suite" ] || [ "$s" = - ] || continue
 		for w in $rest; do
 			case "$w" in
 			@*) expand "${w#@}" "$suite" ;;
-			\*) find "$VM_DIR/scenarios" -mindepth 2 -maxdepth 2 -name scenario.conf -printf '%h\n' |
-				xargs -rn1 basename | LC_ALL=C sort ;;
+			\*) # every scenario whose SUITES= (if it has one) names this suite
+				find "$VM_DIR/scenarios" -mindepth 2 -maxdepth 2 -name scenario.conf -printf '%h\n' |
+				xargs -rn1 basename | LC_ALL=C sort | while read -r w; do
+					only=$(sed -nE 's/^SUITES="([^"]*)".*/\1/p' "$VM_DIR/scenarios/$w/scenario.conf")
+					[ -z "$only" ] || [[ " $only " == *" $suite "* ]] && echo "$w"
+				done ;;
 			*) echo "$w" ;;
 			esac
 		done
