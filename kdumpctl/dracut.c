@@ -252,10 +252,12 @@ static const char *squash_module(const struct kdump_ctx *ctx) {
         return module;
 }
 
-/* mksquashfs -comp words; level 19 is 2% smaller than zstd's default and
- * unpacks as fast.  128K blocks (the default): squashfs keeps three blocks
- * of fragments and one per CPU in memory it cannot reclaim. */
-#define SQUASH_COMPRESSOR "zstd -Xcompression-level 19"
+/* mksquashfs -comp words: zstd at its default level; 19 is 1.2% smaller
+ * and takes 2.3 times as long (13.4 s against 5.9 s for Debian 13's generic
+ * image on the host; kdump.service builds it in the guest).  128K blocks
+ * (the default): squashfs keeps three blocks of fragments and one per CPU in
+ * memory it cannot reclaim. */
+#define SQUASH_COMPRESSOR "zstd"
 
 /* Appends each space-separated word of `words`. */
 static int push_words(char ***l, const char *words) {
