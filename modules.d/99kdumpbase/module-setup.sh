@@ -172,18 +172,19 @@ kdumpbase_install_fence() {
 # Helpers, units, configuration, makedumpfile, hooks; the capture target as
 # the default.
 install() {
-    local u bb
+    local u bb lib
     kdumpbase_bake || return 1
     # dracut's squash loader (squash-lib) runs busybox when the system has
-    # one, but installs it without its libraries: they are resolved at the
-    # end, into the squashed part only, and a dynamically linked busybox
-    # (Debian's) leaves the loader's /init unable to start.  Installed here
-    # first, with them (squash-lib is installed after kdumpbase, finds it
-    # there and only adds the applet links).
+    # one, but a dynamically linked busybox (Debian's) gets there without
+    # its libraries (dracut 106 resolves them into the squashed part only,
+    # 112 not at all), and the loader's /init cannot start.  Its libraries,
+    # as ldd names them, go into the loader too.
     if dracut_module_included squash-lib && [[ $squashdir ]]; then
         bb=$(find_binary busybox)
         if [[ $bb ]]; then
-            dstdir="$squashdir" DRACUT_RESOLVE_DEPS=1 inst "$bb" /usr/bin/busybox
+            while read -r lib; do
+                dstdir="$squashdir" inst_simple "$lib"
+            done < <(ldd "$bb" 2> /dev/null | sed -nE 's/.*=> (\/[^ ]+) .*/\1/p; s/^[[:space:]]*(\/[^ ]+) \(.*/\1/p')
         fi
     fi
     inst_binary "@LIBEXECDIR@/kdump-collect" "@LIBEXECDIR@/kdump-collect"
