@@ -177,14 +177,18 @@ install() {
     # dracut's squash loader (squash-lib) runs busybox when the system has
     # one, but a dynamically linked busybox (Debian's) gets there without
     # its libraries (dracut 106 resolves them into the squashed part only,
-    # 112 not at all), and the loader's /init cannot start.  Its libraries,
-    # as ldd names them, go into the loader too.
+    # 112 not at all), and the loader's /init cannot start: its libraries,
+    # as ldd names them, go into the loader too.  dracut 112's busybox
+    # module links no mount applet (it cannot resolve "-t auto"), which the
+    # loader needs for its explicit mounts: linked here when missing.
     if dracut_module_included squash-lib && [[ $squashdir ]]; then
         bb=$(find_binary busybox)
         if [[ $bb ]]; then
             while read -r lib; do
                 dstdir="$squashdir" inst_simple "$lib"
             done < <(ldd "$bb" 2> /dev/null | sed -nE 's/.*=> (\/[^ ]+) .*/\1/p; s/^[[:space:]]*(\/[^ ]+) \(.*/\1/p')
+            mkdir -p "$squashdir/usr/bin"
+            [[ -e $squashdir/usr/bin/mount ]] || ln -s busybox "$squashdir/usr/bin/mount"
         fi
     fi
     inst_binary "@LIBEXECDIR@/kdump-collect" "@LIBEXECDIR@/kdump-collect"
