@@ -150,8 +150,8 @@ install_product() {
 	rmdir "$RT/var/cache/kdvm"
 	sed 's/^/  dpkg: /' "$RUN_DIR/dpkg-install.log" >&2
 	if grep -q 'dependency problems' "$RUN_DIR/dpkg-install.log"; then
-		die "the cached guest tree $TREE lacks what kdumpkit depends on" \
-			"($(grep -E '^ [a-z].* depends on ' "$RUN_DIR/dpkg-install.log" | tr -s ' \n' ' ')):" \
+		die "the cached guest tree $TREE lacks what kdumpkit depends on:" \
+			"$(sed -nE 's/^ kdumpkit (pre-)?depends on ([^;]*);.*/\2/p' "$RUN_DIR/dpkg-install.log" | paste -sd, -);" \
 			"add it to build-base.sh's GUEST_PKGS, which rebuilds the tree (or: build-base.sh --force guest)"
 	fi
 	[ "$rc" = 0 ] || die "dpkg -i $deb failed with status $rc (log: $RUN_DIR/dpkg-install.log)"
