@@ -66,7 +66,7 @@ remove_run_tree() {
 # the system under DIR without probing the build host, and stores it with its
 # manifest below DIR, where `kdumpctl start` at boot finds it up to date.  It
 # runs in a chroot of the guest tree, so that the guest's own dracut, dracut
-# modules (ours included, from make install) and libraries are used; --kver,
+# modules (ours included, from the package) and libraries are used; --kver,
 # because the kernel the chroot sees in `uname -r` is the host's.
 # ----------------------------------------------------------------------------
 prebuild_capture_initramfs() {
