@@ -13,8 +13,10 @@
 # is then moved to $PRODUCT_DEB_DIR (build/guest-<suite>/deb), where
 # mkimage.sh installs it into each guest tree with dpkg.  Everything is
 # below this checkout's build/guest-<suite>/, so two checkouts never share a
-# file; one build per suite at a time (the build tree and its /src mount are
-# shared: flock on $CACHE/<suite>/.product.lock).
+# file; one build per suite at a time (the build tree is shared: flock on
+# $CACHE/<suite>/.product.lock).  The source's mount at /src and the chroot's
+# /proc, /sys, /dev are made in a mount namespace of this script's own, so no
+# other checkout's build ever sees them (nor this one a mount another left).
 #
 #   --upgrade  the same source as version <version>+vmtest1: a changelog
 #              entry prepended, the Makefile's VERSION likewise, and a line
@@ -38,6 +40,10 @@ case "$*" in
 esac
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-1200}
 [ "$(id -u)" = 0 ] || die "must run as root (chroot)"
+# the mounts below end with this mount namespace, whatever happens
+if [ "${KDVM_PRODUCT_NS:-}" != 1 ]; then
+	KDVM_PRODUCT_NS=1 exec unshare --mount --propagation private -- bash "${BASH_SOURCE[0]}" "$@"
+fi
 [ -e "$BTREE/.stage2" ] || die "no build tree $BTREE: run build-base.sh build"
 
 # per suite, not per kernel: KERNEL=backports builds into the same $PRODUCT_B
@@ -56,7 +62,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 mkdir -p "$SRC"
-mountpoint -q "$SRC" || mount --bind "$REPO_DIR" "$SRC"
+# (a mount there is another checkout's, copied into this namespace: not ours)
+while mountpoint -q "$SRC"; do umount -l "$SRC"; done
+mount --bind "$REPO_DIR" "$SRC"
 chroot_mounts_up "$BTREE"
 in_build() {
 	timeout --foreground -k 10 "$BUILD_TIMEOUT" chroot "$BTREE" \
