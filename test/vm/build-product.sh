@@ -138,8 +138,16 @@ s=$(now)
 ensure_build_deps
 copy_source "$pkg/kdumpkit"
 [ "$upgrade" = 0 ] || bump_version "$pkg/kdumpkit"
-in_build env -C "/src/$PRODUCT_B/pkg/kdumpkit" DEB_BUILD_OPTIONS="nocheck noddebs parallel=$(nproc)" \
-	dpkg-buildpackage -us -uc -b -Pnocheck
+# its whole output in a log of its own: every compiler line carries -Werror=...,
+# and run-scenarios.sh names a failed build by the first "error" it finds
+blog=$REPO_DIR/$PRODUCT_B/dpkg-buildpackage.log
+[ "$upgrade" = 0 ] || blog=$REPO_DIR/$PRODUCT_B/dpkg-buildpackage-upgrade.log
+if ! in_build env -C "/src/$PRODUCT_B/pkg/kdumpkit" DEB_BUILD_OPTIONS="nocheck noddebs parallel=$(nproc)" \
+	dpkg-buildpackage -us -uc -b -Pnocheck >"$blog" 2>&1; then
+	grep -E -i 'error|no rule|no such' "$blog" | grep -v -e '-Werror' | head -n 5 >&2 || true
+	tail -n 20 "$blog" >&2
+	die "dpkg-buildpackage failed (log: $blog)"
+fi
 mkdir -p "$out"
 mv "$pkg"/kdumpkit_*.deb "$out"/
 rm -rf "$pkg"
