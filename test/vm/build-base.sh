@@ -54,11 +54,13 @@ GUEST_PKGS+=(${KDUMPKIT_VM_EXTRA_PKGS:-})
 GUEST_LIB_DEVS=(libmount-dev libssh2-1-dev libnfs-dev libssl-dev libblkid-dev libzstd-dev zlib1g-dev)
 
 # Build tree: what `make all` needs.  systemd.pc moved to systemd-dev in 13.
+# BUILD_DEB_PKGS (common.sh): the Debian package (debian/), built in the
+# suite's tree by build-product.sh (which adds them to a tree cached without).
 BUILD_PKGS=(build-essential pkg-config libmount-dev libssh2-1-dev libnfs-dev libssl-dev
 	zlib1g-dev libblkid-dev libzstd-dev systemd dracut-core
 	zstd cpio # lsinitrd of the capture images (hostsrv.sh: initramfs_list)
 	squashfs-tools # lsinitrd of a squashed capture image
-	debhelper po-debconf) # the Debian package (debian/), built in the suite's tree
+	"${BUILD_DEB_PKGS[@]}")
 [ "$DISTRO" = bookworm ] || BUILD_PKGS+=(systemd-dev)
 # mkfs.btrfs --subvol (btrfs-progs 6.12): the btrfs-root scenario's image
 [ "$DISTRO" = bookworm ] || BUILD_PKGS+=(btrfs-progs)

@@ -39,10 +39,18 @@ BTREE=$CACHE/$DISTRO/build
 RUNDIR=${KDUMPKIT_VM_RUNDIR:-$CACHE}
 RUNS=$RUNDIR/runs/$DISTRO_ID
 RESULTS=$RUNDIR/results/$DISTRO_ID
-# kdumpkit built in $BTREE (build-product.sh): make's B= below the source
-# tree, and the `make install DESTDIR=` that mkimage.sh copies into guests.
+# kdumpkit packaged in $BTREE (build-product.sh), per checkout and suite:
+# PRODUCT_DEB_DIR holds the one kdumpkit_<version>_<arch>.deb that mkimage.sh
+# installs into every guest with dpkg; UPGRADE_DEB_DIR the same source as
+# version <version>+vmtest1 (build-product.sh --upgrade: deb-upgrade).
 PRODUCT_B=build/guest-$DISTRO
-STAGE=$REPO_DIR/$PRODUCT_B/destdir
+PRODUCT_DEB_DIR=$REPO_DIR/$PRODUCT_B/deb
+UPGRADE_DEB_DIR=$REPO_DIR/$PRODUCT_B/deb-upgrade
+# What `dpkg-buildpackage -Pnocheck` needs beyond `make all`'s packages
+# (debian/control's Build-Depends: debhelper-compat; po-debconf for
+# debian/po): in build-base.sh's build tree list, and installed by
+# build-product.sh into a build tree cached before they were in it.
+BUILD_DEB_PKGS=(debhelper po-debconf)
 
 # Suites whose own crash(8) may lag their kernel, so that "crash cannot open
 # this kernel's dumps at all" is reported on the PASS line instead of failing

@@ -5,10 +5,10 @@
 #      ~3 s; reflinks where possible)
 #   2. guest configuration: hostname, fstab, empty root password, quiet
 #      console, the test driver unit
-#   3. install kdumpkit the way a package would: the files that
-#      build-product.sh installed with `make install DESTDIR=$STAGE
-#      PREFIX=/usr` in the suite's build tree, then
-#        systemctl --root <tree> enable kdump.service
+#   3. install kdumpkit's package, which build-product.sh built in the
+#      suite's build tree ($PRODUCT_DEB_DIR/kdumpkit_*.deb): dpkg -i in a
+#      chroot of the tree, maintainer scripts and all (its postinst enables
+#      kdump.service); dpkg must then say "install ok installed"
 #   4. scenario files: kdump.conf -> /etc/kdump.conf, files/ copied over the
 #      tree, setup_tree() from scenario.conf
 #   5. PREBUILD=1: build the capture initramfs now, in a chroot
@@ -66,7 +66,7 @@ remove_run_tree() {
 # the system under DIR without probing the build host, and stores it with its
 # manifest below DIR, where `kdumpctl start` at boot finds it up to date.  It
 # runs in a chroot of the guest tree, so that the guest's own dracut, dracut
-# modules (ours included, from make install) and libraries are used; --kver,
+# modules (ours included, from the package) and libraries are used; --kver,
 # because the kernel the chroot sees in `uname -r` is the host's.
 # ----------------------------------------------------------------------------
 prebuild_capture_initramfs() {
@@ -123,18 +123,46 @@ prebuild_kernel_postinst() {
 	return "$rc"
 }
 
+# The package's Depends (and Recommends, which apt would install) are in
+# build-base.sh's guest list; a tree cached from an older list may lack one,
+# and dpkg names it.  No apt here: the trees keep no package lists.
 install_product() {
-	local unit
-	[ -x "$STAGE/usr/sbin/kdumpctl" ] || die "kdumpkit is not built for $DISTRO: run build-product.sh"
-	log "installing kdumpkit from $STAGE"
-	# tar, not cp: the tree's /lib is a symlink to usr/lib (merged /usr),
-	# which must stay one.
-	tar -C "$STAGE" --owner=0 --group=0 -cf - . | tar -C "$RT" --keep-directory-symlink -xf -
-	unit=$(find "$RT/usr/lib/systemd/system" "$RT/lib/systemd/system" "$RT/etc/systemd/system" \
-		-maxdepth 1 -name kdump.service -print -quit 2>/dev/null || true)
-	[ -n "$unit" ] || die "kdump.service was not installed into the guest by 'make install'" \
-		"(expected from $REPO_DIR/systemd-units/kdump.service)"
-	systemctl --root "$RT" --quiet enable kdump.service
+	local debs deb rc=0 status
+	debs=("$PRODUCT_DEB_DIR"/kdumpkit_*.deb)
+	[ -f "${debs[0]}" ] || die "kdumpkit is not packaged for $DISTRO: run build-product.sh (no $PRODUCT_DEB_DIR/kdumpkit_*.deb)"
+	[ "${#debs[@]}" = 1 ] || die "more than one package in $PRODUCT_DEB_DIR: ${debs[*]}"
+	deb=${debs[0]##*/}
+	log "installing $deb with dpkg -i in a chroot"
+	mkdir -p "$RT/var/cache/kdvm"
+	cp "${debs[0]}" "$RT/var/cache/kdvm/$deb"
+	# The maintainer scripts run for real: debconf's question is answered
+	# "no" (its default; in a chroot it is not even asked), debhelper's
+	# part enables kdump.service; a policy-rc.d starts nothing.
+	printf '#!/bin/sh\nexit 101\n' >"$RT/usr/sbin/policy-rc.d"
+	chmod 0755 "$RT/usr/sbin/policy-rc.d"
+	chroot_mounts_up "$RT"
+	echo 'kdumpkit kdumpkit/reset-crashkernel boolean false' | in_run_tree debconf-set-selections
+	in_run_tree dpkg -i "/var/cache/kdvm/$deb" >"$RUN_DIR/dpkg-install.log" 2>&1 || rc=$?
+	# shellcheck disable=SC2016 # dpkg-query's ${Status}
+	status=$(in_run_tree dpkg-query -W -f='${Status} ${Version}' kdumpkit 2>/dev/null || true)
+	chroot_mounts_down
+	rm -f "$RT/usr/sbin/policy-rc.d" "$RT/var/cache/kdvm/$deb"
+	rmdir "$RT/var/cache/kdvm"
+	sed 's/^/  dpkg: /' "$RUN_DIR/dpkg-install.log" >&2
+	if grep -q 'dependency problems' "$RUN_DIR/dpkg-install.log"; then
+		die "the cached guest tree $TREE lacks what kdumpkit depends on:" \
+			"$(sed -nE 's/^ kdumpkit (pre-)?depends on ([^;]*);.*/\2/p' "$RUN_DIR/dpkg-install.log" | paste -sd, -);" \
+			"add it to build-base.sh's GUEST_PKGS, which rebuilds the tree (or: build-base.sh --force guest)"
+	fi
+	[ "$rc" = 0 ] || die "dpkg -i $deb failed with status $rc (log: $RUN_DIR/dpkg-install.log)"
+	[[ $status == "install ok installed "* ]] || die "dpkg -s kdumpkit after dpkg -i: '$status', not installed"
+	systemctl --root "$RT" --quiet is-enabled kdump.service ||
+		die "kdump.service is not enabled after dpkg -i $deb (its postinst should have)"
+	log "kdumpkit ${status##* } installed, kdump.service enabled"
+}
+in_run_tree() {
+	timeout --foreground -k 10 "$PREBUILD_TIMEOUT" chroot "$RT" \
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 HOME=/root DEBIAN_FRONTEND=noninteractive "$@"
 }
 
 guest_config() {
