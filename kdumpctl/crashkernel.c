@@ -697,7 +697,7 @@ static int reset_crashkernel(struct reset *o) {
                                             "Linux 6.17 or later with CONFIG_CMA).", ctx.kver);
                         goto done;
                 }
-                r = crashkernel_cma_split(kdump_arch(), crashkernel_system_ram(&ctx), &fixed, &cma);
+                r = crashkernel_cma_split(&ctx, &fixed, &cma);
                 if (r < 0) {
                         log_error_errno(r, "--cma: no split of the default crashkernel=%s on this machine%s.",
                                         o->value, r == -ERANGE ? " (too small to split)" : "");

@@ -302,11 +302,12 @@ int verb_estimate(int argc, char **argv);
 int verb_showmem(int argc, char **argv);
 const char *default_crashkernel(const char *arch);
 /* crashkernel=SIZE,cma (Linux 6.17): the fixed part of the default split
- * (NULL: none known for `arch`); the split of the default for `ram`
- * (-ERANGE: too small to split, -EOPNOTSUPP: no split for `arch`). */
+ * when the kernel and the image cannot be measured (NULL: none known for
+ * `arch`); the split of this machine's default: the fixed part `estimate`
+ * computes for ctx's kernel and image, the rest of the default as CMA
+ * (-ERANGE: too small to split, -EOPNOTSUPP: no split for the arch). */
 const char *default_crashkernel_cma_fixed(const char *arch);
-int crashkernel_cma_split(const char *arch, unsigned long long ram, unsigned long long *ret_fixed,
-                          unsigned long long *ret_cma);
+int crashkernel_cma_split(struct kdump_ctx *ctx, unsigned long long *ret_fixed, unsigned long long *ret_cma);
 /* Bytes of the CMA part reserved in this boot (0: none). */
 unsigned long long crash_cma_bytes(const struct kdump_ctx *ctx);
 /* Whether ctx->kver can take crashkernel=SIZE,cma. */

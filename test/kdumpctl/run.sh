@@ -1336,15 +1336,16 @@ kd get-default-crashkernel --bogus
 printf 'CONFIG_X=y\nCONFIG_CMA=y\n' > "$R/boot/config-$KVER"
 printf 'ffffffff81000000 T _text\nffffffff83a1b2c0 T reserve_crashkernel_cma\n' > "$R/boot/System.map-$KVER"
 kd get-default-crashkernel --cma
-# 4000000 kB + 256M reserved: the 4G-64G:256M range, 64M fixed
-[ "$RC" = 0 ] && [ "$OUT" = "crashkernel=64M crashkernel=192M,cma" ] \
+# 4000000 kB + 256M reserved: the 4G-64G:256M range; no kernel header nor
+# image to measure: the 96M fixed part of x86_64
+[ "$RC" = 0 ] && [ "$OUT" = "crashkernel=96M crashkernel=160M,cma" ] \
         && ok "get-default-crashkernel --cma: the default split for this RAM" \
         || not_ok "get-default-crashkernel --cma" "rc=$RC" "$OUT"
 # the running kernel, without System.map (Debian 14): its crash_cma_ranges file
 rm "$R/boot/System.map-$KVER"
 mkdir -p "$R/sys/kernel/kexec"; : > "$R/sys/kernel/kexec/crash_cma_ranges"
 kd get-default-crashkernel --cma
-[ "$RC" = 0 ] && [ "$OUT" = "crashkernel=64M crashkernel=192M,cma" ] \
+[ "$RC" = 0 ] && [ "$OUT" = "crashkernel=96M crashkernel=160M,cma" ] \
         && ok "get-default-crashkernel --cma: the running kernel's crash_cma_ranges file says it can" \
         || not_ok "get-default-crashkernel --cma, sysfs mark" "rc=$RC" "$OUT"
 rm -r "$R/sys/kernel/kexec"
@@ -1365,6 +1366,11 @@ h = bytearray(0x268); h[0x202:0x206] = b"HdrS"; h[0x260:0x264] = struct.pack("<I
 open(sys.argv[1], "wb").write(h)' "$R/boot/vmlinuz-$KVER"
 mkdir -p "$R/var/lib/kdump"
 head -c 3145728 /dev/zero | gzip -9 > "$R/var/lib/kdump/initramfs-${KVER}kdump.img"
+kd get-default-crashkernel --cma
+# a kernel header and an image: the fixed part estimate computes (below)
+[ "$RC" = 0 ] && [ "$OUT" = "crashkernel=56M crashkernel=200M,cma" ] \
+        && ok "get-default-crashkernel --cma: the fixed part measured from this kernel and image" \
+        || not_ok "get-default-crashkernel --cma, measured" "rc=$RC" "$OUT"
 kd estimate
 # fixed: 40M kernel + the image + 2M, to 8M steps (48M), + 8M margin; the
 # rest of the 80M recommended in 16M steps
@@ -1568,11 +1574,11 @@ kd reset-crashkernel --cma --auto
 [ "$RC" = 2 ] && [ ! -e "$R$DROPIN" ] && ok "reset-crashkernel --cma --auto: a usage error" \
         || not_ok "reset-crashkernel --cma --auto" "rc=$RC" "$OUT"
 kd reset-crashkernel --cma
-if [ "$RC" = 0 ] && grep -qx "KDUMPKIT_CRASHKERNEL='64M crashkernel=192M,cma'" "$R$DROPIN" \
-        && grep -qF "ro console=ttyS0,115200 crashkernel=64M crashkernel=192M,cma quiet" "$R/boot/grub/grub.cfg" \
-        && [ "$(grep -P '^\tlinux\t' "$R/boot/grub/grub.cfg" | grep -c 'crashkernel=64M crashkernel=192M,cma')" = \
+if [ "$RC" = 0 ] && grep -qx "KDUMPKIT_CRASHKERNEL='96M crashkernel=160M,cma'" "$R$DROPIN" \
+        && grep -qF "ro console=ttyS0,115200 crashkernel=96M crashkernel=160M,cma quiet" "$R/boot/grub/grub.cfg" \
+        && [ "$(grep -P '^\tlinux\t' "$R/boot/grub/grub.cfg" | grep -c 'crashkernel=96M crashkernel=160M,cma')" = \
              "$(grep -c -P '^\tlinux\t' "$R/boot/grub/grub.cfg")" ]; then
-        ok "reset-crashkernel --cma, Debian GRUB: every entry gets crashkernel=64M crashkernel=192M,cma"
+        ok "reset-crashkernel --cma, Debian GRUB: every entry gets crashkernel=96M crashkernel=160M,cma"
 else
         not_ok "reset-crashkernel --cma, Debian GRUB" "rc=$RC" "$OUT" "$(cat "$R$DROPIN" "$R/boot/grub/grub.cfg" 2>&1)"
 fi
