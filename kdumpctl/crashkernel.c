@@ -191,11 +191,11 @@ void crashkernel_warnings(struct kdump_ctx *ctx, bool check_reserved) {
                                     small || !def ? "" : def, small || !def ? "" : ", then reboot.");
                 return;
         }
-        if (cma && recommended && reserved < e.cma_fixed)
+        if (cma && recommended && reserved < e.cma_load)
                 log_warning("warning: the fixed part of the crash memory is %lluMB, less than the %lluMB the "
                             "kernel and the capture initramfs need outside CMA: kexec cannot load them. Set "
                             "crashkernel=%lluM (with crashkernel=%lluM,cma), then reboot.",
-                            reserved / MiB, e.cma_fixed / MiB, e.cma_fixed / MiB, cma / MiB);
+                            reserved / MiB, (e.cma_load + MiB - 1) / MiB, e.cma_fixed / MiB, cma / MiB);
         reserved += cma;
         if (recommended && reserved < recommended) {
                 if (def && def_size >= recommended)

@@ -88,12 +88,6 @@ int resolve_extra_bin(const struct kdump_ctx *ctx, const char *name, char **ret)
         return -ENOENT;
 }
 
-/* ssh and nfs targets (any member of the chain), and fence_kdump_nodes with
- * any target, need dracut's network module, which Debian ships in
- * dracut-network, not in dracut-core; without it dracut stops with "Module
- * 'network' cannot be found".  Looked for as NNnetwork (dracut up to Debian
- * 14) or network; a module directory that cannot be read is left to dracut.
- * Returns the number of errors reported (0 or 1), or -ENOMEM. */
 /* Whether the root's dracut has module `name`, looked for by name (NNname
  * up to Debian 14's dracut, or name): 1 yes, 0 no, -ENOENT when the module
  * directory cannot be read, -ENOMEM. */
@@ -118,6 +112,12 @@ static int dracut_has_module(const struct kdump_ctx *ctx, const char *name) {
         return 0;
 }
 
+/* ssh and nfs targets (any member of the chain), and fence_kdump_nodes with
+ * any target, need dracut's network module, which Debian ships in
+ * dracut-network, not in dracut-core; without it dracut stops with "Module
+ * 'network' cannot be found".  Looked for as NNnetwork (dracut up to Debian
+ * 14) or network; a module directory that cannot be read is left to dracut.
+ * Returns the number of errors reported (0 or 1), or -ENOMEM. */
 int dracut_check_network(const struct kdump_ctx *ctx) {
         const struct kdump_conf *c = ctx->conf;
         const struct kdump_target *net = NULL;
@@ -146,30 +146,6 @@ int dracut_check_network(const struct kdump_ctx *ctx) {
                            "which is missing from %s: install the package dracut-network",
                            c->fence_kdump_nodes[0], dir);
         return 1;
-}
-
-/* The capture kernel's build configuration (/boot/config-KVER), NULL when
- * there is none to read. */
-static char *kernel_config(const struct kdump_ctx *ctx) {
-        _cleanup_free_ char *rel = NULL, *config = NULL;
-        char *data = NULL;
-
-        if (asprintf(&rel, "/boot/config-%s", ctx->kver) < 0 || !(config = root_path(ctx, rel)))
-                return NULL;
-        if (read_file(config, 16 << 20, &data, NULL) < 0)
-                return NULL;
-        return data;
-}
-
-/* Whether `config` sets `option` to y (or m, when `module_ok`). */
-static bool kconfig_set(const char *config, const char *option, bool module_ok) {
-        for (const char *l = config; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-                const char *v = startswith(l, option);
-
-                if (v && v[0] == '=')
-                        return (v[1] == 'y' || (module_ok && v[1] == 'm')) && (v[2] == '\n' || !v[2]);
-        }
-        return false;
 }
 
 static bool root_has_binary(const struct kdump_ctx *ctx, const char *name) {

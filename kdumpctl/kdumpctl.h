@@ -109,6 +109,10 @@ int root_resolve(const struct kdump_ctx *ctx, const char *path, char **ret);
 const char *kdump_sysroot_env(void);
 int read_file(const char *path, size_t max, char **ret, size_t *ret_size);
 int read_one_line(const char *path, char **ret);
+/* ctx->kver's build configuration (/boot/config-KVER), NULL when there is
+ * none to read; whether it sets `option` to y (or m, when `module_ok`). */
+char *kernel_config(const struct kdump_ctx *ctx);
+bool kconfig_set(const char *config, const char *option, bool module_ok);
 int read_ulong_file(const char *path, unsigned long long *ret);
 int write_file_atomic(const char *path, const char *data, size_t size, mode_t mode);
 int mkdir_p(const char *path, mode_t mode);
@@ -291,8 +295,9 @@ struct crash_estimate {
         bool kernel_exact;              /* from the kernel's header, not guessed */
         bool image_exists;              /* else 12M (32M unpacked) counted for it */
         bool unpacked_counted;          /* decompressed, not guessed */
-        bool cma_capable;               /* the kernel takes crashkernel=SIZE,cma */
-        unsigned long long cma_fixed, cma_part; /* the split it would propose */
+        /* a crashkernel=,cma split: what kexec must load into the fixed
+         * part, and the split proposed (the fixed part with its margin) */
+        unsigned long long cma_load, cma_fixed, cma_part;
 };
 /* Needs the kernel (ctx_find_kernel, logged when missing) and counts the
  * capture initramfs as it is now. */

@@ -383,15 +383,12 @@ int kexec_load_argv(const struct kdump_ctx *ctx, char ***ret) {
 
         if (strv_push(&a, "kexec") < 0)
                 return -ENOMEM;
-        /* With Secure Boot enforced, only kexec_file_load (-s) may load a
-         * kernel: it checks the signature. */
-        if (secure_boot_enforced(ctx) && strv_push(&a, "-s") < 0)
-                return -ENOMEM;
-        /* A CMA part (crashkernel=,cma) reaches the capture kernel's memory
-         * map only through kexec_file_load: the kernel adds the ranges it
-         * reserved; kexec_load's map is kexec-tools', which has only the
-         * fixed part. */
-        if (!secure_boot_enforced(ctx) && crash_cma_bytes(ctx) > 0 && strv_push(&a, "-s") < 0)
+        /* kexec_file_load (-s): with Secure Boot enforced the only loader
+         * allowed (it checks the signature); with a CMA part
+         * (crashkernel=,cma) the only one that hands it on: the kernel adds
+         * the ranges it reserved to the capture kernel's memory map, where
+         * kexec_load's map is kexec-tools', which has only the fixed part. */
+        if ((secure_boot_enforced(ctx) || crash_cma_bytes(ctx) > 0) && strv_push(&a, "-s") < 0)
                 return -ENOMEM;
         if (strv_push(&a, "-p") < 0 || strv_extend(&a, extra) < 0)
                 return -ENOMEM;

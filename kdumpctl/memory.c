@@ -161,15 +161,12 @@ unsigned long long crash_cma_bytes(const struct kdump_ctx *ctx) {
  * or reserve_crashkernel_cma in /proc/kallsyms), or that function in its
  * System.map, for another (Debian 14 no longer installs System.map). */
 bool kernel_has_crash_cma(const struct kdump_ctx *ctx) {
-        _cleanup_free_ char *crel = NULL, *config = NULL, *cdata = NULL, *osrel = NULL, *running = NULL;
+        _cleanup_free_ char *cdata = NULL, *osrel = NULL, *running = NULL;
         _cleanup_free_ char *rel = NULL, *map = NULL, *data = NULL;
         static const char * const marks[] = { "/sys/kernel/kexec/crash_cma_ranges",
                                               "/sys/kernel/kexec_crash_cma_ranges" };
 
-        if (!ctx->kver || asprintf(&crel, "/boot/config-%s", ctx->kver) < 0 || !(config = root_path(ctx, crel)))
-                return false;
-        if (read_file(config, 16 << 20, &cdata, NULL) < 0 ||
-            (!startswith(cdata, "CONFIG_CMA=y\n") && !strstr(cdata, "\nCONFIG_CMA=y\n")))
+        if (!ctx->kver || !(cdata = kernel_config(ctx)) || !kconfig_set(cdata, "CONFIG_CMA", false))
                 return false;
         osrel = root_path(ctx, "/proc/sys/kernel/osrelease");
         if (osrel && read_one_line(osrel, &running) >= 0 && streq(running, ctx->kver)) {
@@ -402,8 +399,8 @@ int crash_estimate(struct kdump_ctx *ctx, struct crash_estimate *ret) {
         e.recommended = round_up(e.need, 16 * MiB) + ESTIMATE_MARGIN;
         /* split: what kexec loads stays in the fixed part, the rest of the
          * capture's memory may be CMA */
-        e.cma_capable = kernel_has_crash_cma(ctx);
-        e.cma_fixed = round_up(e.kernel_size + e.compressed + CMA_FIXED_EXTRA, 8 * MiB) + CMA_FIXED_MARGIN;
+        e.cma_load = e.kernel_size + e.compressed + CMA_FIXED_EXTRA;
+        e.cma_fixed = round_up(e.cma_load, 8 * MiB) + CMA_FIXED_MARGIN;
         e.cma_part = e.recommended > e.cma_fixed ? round_up(e.recommended - e.cma_fixed, 16 * MiB) : 0;
         *ret = e;
         return 0;
@@ -437,7 +434,7 @@ int verb_estimate(int argc, char **argv) {
         printf("Runtime reservation: %lluMB\n", RUNTIME_RESERVE / MiB);
         if (e.large)
                 printf("Large memory reservation: %lluMB\n", (e.large + MiB - 1) / MiB);
-        if (e.cma_capable)
+        if (kernel_has_crash_cma(&ctx))
                 printf("\nKernel %s can take part of it from CMA (crashkernel=SIZE,cma): crashkernel=%lluM "
                        "crashkernel=%lluM,cma (the kernel and the initramfs stay in the fixed part; pages the "
                        "system uses in the CMA part at a crash are not in the dump, with dump level 31 only "
@@ -445,9 +442,10 @@ int verb_estimate(int argc, char **argv) {
         if (reserved + cma < e.recommended)
                 printf("WARNING: Current crashkernel size is lower than recommended size %lluM.\n",
                        e.recommended / MiB);
-        if (cma && reserved < e.cma_fixed)
+        if (cma && reserved < e.cma_load)
                 printf("WARNING: The fixed part of crashkernel (%lluM) is lower than the %lluM the kernel and "
-                       "the initramfs need outside CMA.\n", reserved / MiB, e.cma_fixed / MiB);
+                       "the initramfs need outside CMA: set it to %lluM.\n", reserved / MiB,
+                       (e.cma_load + MiB - 1) / MiB, e.cma_fixed / MiB);
         ret = EXIT_SUCCESS;
 done:
         ctx_done(&ctx);

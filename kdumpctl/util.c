@@ -402,3 +402,27 @@ const char *dir_env(const char *env, const char *def) {
         const char *e = secure_getenv(env);
         return e && *e ? e : def;
 }
+
+/* The capture kernel's build configuration (/boot/config-KVER), NULL when
+ * there is none to read. */
+char *kernel_config(const struct kdump_ctx *ctx) {
+        _cleanup_free_ char *rel = NULL, *config = NULL;
+        char *data = NULL;
+
+        if (asprintf(&rel, "/boot/config-%s", ctx->kver) < 0 || !(config = root_path(ctx, rel)))
+                return NULL;
+        if (read_file(config, 16 << 20, &data, NULL) < 0)
+                return NULL;
+        return data;
+}
+
+/* Whether `config` sets `option` to y (or m, when `module_ok`). */
+bool kconfig_set(const char *config, const char *option, bool module_ok) {
+        for (const char *l = config; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+                const char *v = startswith(l, option);
+
+                if (v && v[0] == '=')
+                        return (v[1] == 'y' || (module_ok && v[1] == 'm')) && (v[2] == '\n' || !v[2]);
+        }
+        return false;
+}

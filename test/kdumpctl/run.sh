@@ -1401,9 +1401,15 @@ echo 1 > "$R/sys/kernel/kexec_crash_loaded"
 kd status
 [ "$RC" = 0 ] && echo "$OUT" | grep -qF "Crash memory: 64MB reserved + 192MB from CMA" \
         && ! echo "$OUT" | grep -q "warning:" && ok "status: shows both parts" || not_ok "status with CMA" "rc=$RC" "$OUT"
-echo 50331648 > "$R/sys/kernel/kexec_crash_size"        # 48M fixed: below the 56M kexec must load there
+echo 50331648 > "$R/sys/kernel/kexec_crash_size"        # 48M fixed: above the 43M kexec must load there
 kd status
-[ "$RC" = 0 ] && echo "$OUT" | grep -qF "the fixed part of the crash memory is 48MB, less than the 56MB" \
+[ "$RC" = 0 ] && ! echo "$OUT" | grep -qF "the fixed part of the crash memory" \
+        && ok "status: a fixed part below the proposed 56M but above what kexec loads is not warned about" \
+        || not_ok "status, fixed part above the load" "rc=$RC" "$OUT"
+echo 41943040 > "$R/sys/kernel/kexec_crash_size"        # 40M fixed: below the 40M kernel + image + 2M
+kd status
+[ "$RC" = 0 ] && echo "$OUT" | grep -qF "the fixed part of the crash memory is 40MB, less than the 43MB" \
+        && echo "$OUT" | grep -qF "Set crashkernel=56M (with crashkernel=192M,cma)" \
         && ok "status: warns when the fixed part cannot hold the kernel and the initramfs" \
         || not_ok "status, fixed part too small" "rc=$RC" "$OUT"
 # the older name of the ranges file (Linux 6.19 has both)
