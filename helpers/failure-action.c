@@ -22,9 +22,14 @@
  * is failure_action carried out here.  A queued capture is waited for at
  * most EMERGENCY_QUEUED_SEC.
  *
- * Actions are `systemctl --no-block reboot|halt|poweroff`, so that systemd
- * stops the units and unmounts the target cleanly; if systemctl fails, the
- * file systems are synced and reboot(2) is called directly.
+ * Actions are `systemctl --force reboot|halt|poweroff` (as Fedora's
+ * `systemctl reboot -f`): the dump is committed and synced by now, so no unit
+ * needs stopping; systemd-shutdown kills what runs, unmounts the file systems
+ * and reboots.  Stopping every unit first costs seconds and memory: at the
+ * smallest crashkernel= that saves a dump, the orderly shutdown ran the
+ * capture kernel out of memory after the dump was saved (bench/results,
+ * 2026-12-03, 96M).  If systemctl fails, the file systems are synced and
+ * reboot(2) is called directly.
  *
  * Exit status: 0 when the action was started, 1 otherwise, 2 on bad usage.
  * Environment, for tests: KDUMP_CONF, KDUMP_LIBEXECDIR (where kdump-collect
@@ -67,7 +72,7 @@ static const char *getenv_default(const char *name, const char *def) {
 
 static int final_action(enum kdump_action a) {
         const char *name = kdump_action_to_string(a);
-        char *argv[] = { "systemctl", "--no-block", (char *) name, NULL };
+        char *argv[] = { "systemctl", "--force", (char *) name, NULL };
         struct spawn_opts o = {
                 .stdin_fd = SPAWN_NULL, .stdout_fd = SPAWN_INHERIT, .stderr_fd = SPAWN_INHERIT,
                 .timeout_sec = SYSTEMCTL_TIMEOUT_SEC,
@@ -93,7 +98,7 @@ static int final_action(enum kdump_action a) {
         r = spawn_run(argv, &o);
         if (r == 0)
                 return 0;
-        log_error("systemctl --no-block %s failed (%d), calling reboot(2) directly", name, r);
+        log_error("systemctl --force %s failed (%d), calling reboot(2) directly", name, r);
         e = secure_getenv("KDUMP_NO_REBOOT");
         if (e && streq(e, "1"))
                 return -EIO;

@@ -579,19 +579,19 @@ run_action() {
 calls() { tr '\n' '|' <"$tmp/$1/calls"; }
 run_action fa-reboot "final_action poweroff\n"
 check "failure action reboot: console line" grep -qx 'kdump: failure action reboot' "$tmp/fa-reboot/out"
-check "failure action reboot: systemctl --no-block reboot, no final action" [ "$(calls fa-reboot)" = "systemctl --no-block reboot|" ]
+check "failure action reboot: systemctl --force reboot, no final action" [ "$(calls fa-reboot)" = "systemctl --force reboot|" ]
 run_action fa-halt "failure_action halt\n"
-check "failure action halt" [ "$(calls fa-halt)" = "systemctl --no-block halt|" ]
+check "failure action halt" [ "$(calls fa-halt)" = "systemctl --force halt|" ]
 run_action fa-shell "failure_action shell\nfinal_action poweroff\n"
 check "failure action shell: console line" grep -qx 'kdump: failure action shell' "$tmp/fa-shell/out"
-check "failure action shell: shell, then final_action" [ "$(calls fa-shell)" = "shell -i|systemctl --no-block poweroff|" ]
+check "failure action shell: shell, then final_action" [ "$(calls fa-shell)" = "shell -i|systemctl --force poweroff|" ]
 run_action fa-rootfs "nfs 192.0.2.1:/x\nfailure_action dump_to_rootfs\nfinal_action halt\n"
 check "failure action dump_to_rootfs: console line" grep -qx 'kdump: failure action dump_to_rootfs' "$tmp/fa-rootfs/out"
 check "failure action dump_to_rootfs: kdump-collect --target-root /run/kdump/rootfs, then final_action" \
-	[ "$(calls fa-rootfs)" = "kdump-collect --target-root /run/kdump/rootfs|systemctl --no-block halt|" ]
+	[ "$(calls fa-rootfs)" = "kdump-collect --target-root /run/kdump/rootfs|systemctl --force halt|" ]
 FA_ENV=FAKE_COLLECT_STATUS=1 run_action fa-rootfs-fail "default dump_to_rootfs\n"
 check "dump_to_rootfs failing: final_action still runs" \
-	[ "$(calls fa-rootfs-fail)" = "kdump-collect --target-root /run/kdump/rootfs|systemctl --no-block reboot|" ]
+	[ "$(calls fa-rootfs-fail)" = "kdump-collect --target-root /run/kdump/rootfs|systemctl --force reboot|" ]
 # --emergency: a dump in progress goes on; only a capture that never ran
 # gets the failure action here
 emergency() { # emergency CASE STATES...
@@ -600,20 +600,20 @@ emergency() { # emergency CASE STATES...
 	FA_ENV="FAKE_CAPTURE_STATES=$tmp/$c.states KDUMP_POLL_MS=50" run_action "$c" "final_action poweroff\n" --emergency
 }
 emergency em-saving "activating - 100" "activating - 100" "inactive - 100"
-if [ "$(status em-saving)" = 0 ] && ! grep -q -- '--no-block' "$tmp/em-saving/calls" &&
+if [ "$(status em-saving)" = 0 ] && ! grep -q -- '--force' "$tmp/em-saving/calls" &&
 	[ "$(grep -c '^systemctl show' "$tmp/em-saving/calls")" = 3 ] &&
 	grep -q 'the dump goes on' "$tmp/em-saving/out"; then ok "--emergency while the dump is saved: waits for it, no action of its own"
 else not_ok "--emergency while the dump is saved: waits for it, no action of its own ($(calls em-saving))"; fi
 emergency em-queued "inactive 12 0" "activating - 100" "failed - 100"
-if [ "$(status em-queued)" = 0 ] && ! grep -q -- '--no-block' "$tmp/em-queued/calls"; then
+if [ "$(status em-queued)" = 0 ] && ! grep -q -- '--force' "$tmp/em-queued/calls"; then
 	ok "--emergency with the capture queued: waits, then leaves it to OnFailure="
 else not_ok "--emergency with the capture queued: waits, then leaves it to OnFailure= ($(calls em-queued))"; fi
 emergency em-never "inactive - 0"
 check "--emergency when the capture never ran: the failure action" \
-	[ "$(calls em-never)" = "systemctl show -p ActiveState -p Job -p ExecMainStartTimestampMonotonic kdump-capture.service|systemctl --no-block reboot|" ]
+	[ "$(calls em-never)" = "systemctl show -p ActiveState -p Job -p ExecMainStartTimestampMonotonic kdump-capture.service|systemctl --force reboot|" ]
 
 run_action final "failure_action shell\nfinal_action poweroff\n" --final
-if [ "$(calls final)" = "systemctl --no-block poweroff|" ] && \
+if [ "$(calls final)" = "systemctl --force poweroff|" ] && \
 	grep -qx 'kdump: final action poweroff' "$tmp/final/out"; then ok "--final: final_action only"; else not_ok "--final: final_action only"; fi
 FA_ENV=FAKE_SYSTEMCTL_STATUS=1 run_action fa-broken "" --final
 check "systemctl failing: exit 1 (reboot(2) suppressed by KDUMP_NO_REBOOT)" [ "$(cat "$tmp/fa-broken/status")" = 1 ]
