@@ -195,14 +195,14 @@ def main():
           f"`mkinitramfs` (MODULES=list) in the host chroot | {fmt(gb)} | {fmt(mk)} | (not comparable) | | |")
     ck_k, ck_p = bisect.get(ours), bisect.get("peer")
     ckn = lambda v: num(v[:-1]) if v else None  # noqa: E731
-    w(f"| smallest `crashkernel=` saving a valid vmcore ({STEP}M steps) | {ck_k or 'not measured'} | "
+    w(f"| smallest `crashkernel=` saving a valid vmcore and rebooting ({STEP}M steps) | {ck_k or 'not measured'} | "
       f"{ck_p or 'not measured'} | {ratio(ckn(ck_k), ckn(ck_p))} | | |")
     if ours != "kdumpkit" and bisect.get("kdumpkit"):
         w(f"| smallest `crashkernel=`, `kdumpctl rebuild --sysroot` image ({STEP}M steps) | {bisect['kdumpkit']} | "
           f"{ck_p or 'not measured'} | {ratio(ckn(bisect['kdumpkit']), ckn(ck_p))} | | |")
     for t in ("ssh", "nfs"):
         if bisect.get("remote-" + t):
-            w(f"| smallest `crashkernel=` saving a valid vmcore over {t} ({STEP}M steps, image built in the guest) "
+            w(f"| smallest `crashkernel=` saving a valid vmcore over {t} and rebooting ({STEP}M steps, image built in the guest) "
               f"| {bisect['remote-' + t]} | n/a | | | |")
     nfail = {s: sum(1 for r in main_rows[s] if r["result"] != "PASS") for s in main_rows}
     w("")

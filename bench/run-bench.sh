@@ -15,7 +15,8 @@
 #      timestamps crash -> saved / -> reboot, vmcore size, peak memory, the
 #      nothing-changed reload time (bench/guest/kdump-bench-probe)
 #   4. unless BENCH_QUICK=1: the smallest crashkernel= (BENCH_CK_STEP, 8M
-#      steps, 64M..256M) that still saves a valid vmcore, by bisection
+#      steps, 64M..256M) that still saves a valid vmcore and then reboots,
+#      by bisection
 #   4b. remote targets (BENCH_REMOTE, "ssh nfs"): the VM scenarios of the
 #      same names (servers on the host loopback, image built by kdump.service
 #      in the guest), once at 256M for the image size and crash -> saved, and
@@ -226,6 +227,9 @@ cycle() {
 	fi
 	tr=$(ts "$KDVM_PAT_REBOOT" "$clog" "${tc:-0}")
 	[ -n "$tsv" ] || res=FAIL
+	# working means the machine comes back too: a saved dump followed by
+	# an out-of-memory panic is not a working reservation
+	if [ "$res" = PASS ] && [ -z "$tr" ]; then res=FAIL; note="${note:+$note; }saved, but no reboot"; fi
 	[ "$rc" = 0 ] || note="${note:+$note; }qemu rc=$rc"
 	if [ -z "$tc" ]; then note="${note:+$note; }no crash"; fi
 	grep -q 'Out of memory\|System is deadlocked on memory\|oom-kill' "$clog" && note="${note:+$note; }OOM lines"
