@@ -338,6 +338,10 @@ def memory_analysis(raw, ours, ck, console, image, goal):
         r.append(f"During the collection userspace saw MemTotal {pt:.1f} MiB (after the kernel freed its init "
                  f"memory and the compressed image) and used at most {pt - pa:.1f} MiB of it, the unpacked "
                  f"image included; {pa:.1f} MiB stayed free.")
+        detail = next((x.split("memory at that low: ", 1)[1].strip() for x in ok if "memory at that low: " in x), None)
+        if detail:
+            r.append(f"At that low: {detail} (kdump-collect's reading: programs by proportional set size, "
+                     f"then the memory holding files: Shmem is the unpacked initramfs).")
     if bad:
         why = ("out of memory while unpacking the initramfs" if any("invoked oom-killer" in x for x in bad)
                and not any("Run /init" in x for x in bad) else

@@ -1083,6 +1083,8 @@ static int save_vmcore(struct sink *s, const char *vmcore, char *reason, size_t 
         }
         log_info("peak memory during collection: MemAvailable min %lu kB of MemTotal %lu kB",
                  r.mem_available_min_kb, r.mem_total_kb);
+        if (r.mem_peak_detail[0])
+                log_info("memory at that low: %s", r.mem_peak_detail);
 
         if (relay_complete(&r)) {
                 k = s->ops->vmcore_commit(s, &r, reason, reason_size);

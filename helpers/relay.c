@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "memuse.h"
 #include "relay.h"
 #include "run.h"
 
@@ -21,6 +22,8 @@
 #define PROGRESS_EVERY_SECS 10
 #define TAIL_SECS 60                    /* one side of the pipe, once the other is gone */
 #define BUF_SIZE (128 * 1024)
+#define MEM_SAMPLE_SECS 0.2
+#define MEM_DETAIL_SECS 1.0
 
 static double now_secs(void) {
         struct timespec ts;
@@ -35,19 +38,24 @@ static void close_fd(int *fd) {
         *fd = -1;
 }
 
-static void sample_meminfo(struct relay *r) {
-        _cleanup_fclose_ FILE *f = fopen("/proc/meminfo", "re");
-        char line[128];
-        unsigned long v;
+/* MemAvailable as often as the bench's watcher of the peer samples it, so
+ * that the two peaks compare; at a new low (at most once a second), what
+ * holds the memory. */
+static void sample_meminfo(struct relay *r, double now) {
+        unsigned long total, avail;
 
-        if (!f)
+        if (now - r->mem_sampled < MEM_SAMPLE_SECS)
                 return;
-        while (fgets(line, sizeof line, f)) {
-                if (sscanf(line, "MemTotal: %lu kB", &v) == 1)
-                        r->mem_total_kb = v;
-                else if (sscanf(line, "MemAvailable: %lu kB", &v) == 1 &&
-                         (r->mem_available_min_kb == 0 || v < r->mem_available_min_kb))
-                        r->mem_available_min_kb = v;
+        r->mem_sampled = now;
+        if (memuse_meminfo(&total, &avail) < 0)
+                return;
+        r->mem_total_kb = total;
+        if (r->mem_available_min_kb != 0 && avail >= r->mem_available_min_kb)
+                return;
+        r->mem_available_min_kb = avail;
+        if (now - r->mem_detailed >= MEM_DETAIL_SECS) {
+                r->mem_detailed = now;
+                memuse_detail(r->mem_peak_detail, sizeof r->mem_peak_detail);
         }
 }
 
@@ -124,8 +132,9 @@ int relay_run(const struct relay_params *p, struct relay *r) {
         uint64_t mark = 0, size = 0;
         size_t len = 0, off = 0;
 
-        *r = (struct relay) { .collector = -EIO, .wpid = 0, .commit_fd = -1 };
-        sample_meminfo(r);
+        *r = (struct relay) { .collector = -EIO, .wpid = 0, .commit_fd = -1,
+                              .mem_sampled = -1e9, .mem_detailed = -1e9 };
+        sample_meminfo(r, start);
         if (p->writer) {
                 buf = malloc(BUF_SIZE);
                 if (!buf)
@@ -159,6 +168,7 @@ int relay_run(const struct relay_params *p, struct relay *r) {
                         break;          /* a failed collector's rest is not worth sending */
 
                 now = now_secs();
+                sample_meminfo(r, now);
                 m = p->writer ? r->bytes : file_progress(p, &size);
                 if (m != mark) {
                         mark = m;
@@ -198,7 +208,6 @@ int relay_run(const struct relay_params *p, struct relay *r) {
                 if (now - last_line >= PROGRESS_EVERY_SECS) {
                         progress_line(p, r->bytes, now - start);
                         last_line = now;
-                        sample_meminfo(r);
                 }
 
                 if (in >= 0 && len == off)
@@ -251,8 +260,8 @@ int relay_run(const struct relay_params *p, struct relay *r) {
         close_fd(&out);                 /* the end of the data: no commit yet */
         if (!relay_complete(r))
                 relay_abort(r);
-        sample_meminfo(r);
         r->secs = now_secs() - start;
+        sample_meminfo(r, now_secs() + MEM_SAMPLE_SECS);
         return 0;
 }
 

@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "memuse.h"
+
 #define RELAY_FIRST_BYTE_SECS 900
 
 struct relay_params {
@@ -49,6 +51,8 @@ struct relay {
         uint64_t bytes;                 /* relayed, or the file's size */
         double secs;
         unsigned long mem_total_kb, mem_available_min_kb;
+        char mem_peak_detail[MEMUSE_DETAIL_MAX];        /* memuse_detail() at that low */
+        double mem_sampled, mem_detailed;               /* internal: when last read */
 
         /* internal: the writer, waiting for its commit */
         pid_t wpid;
