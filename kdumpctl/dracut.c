@@ -202,9 +202,39 @@ static bool elf_is_dynamic(const char *path) {
  * Needs mksquashfs in the root and a kernel with squashfs (zstd), loop and
  * overlayfs.  NULL: a plain cpio.
  */
+/* Whether dracut_args omit the module: `--omit LIST`, `--omit=LIST` or
+ * `-o LIST`, LIST one word or several in one argument, as dracut takes them. */
+static bool user_omits(const struct kdump_conf *c, const char *module) {
+        for (size_t i = 0; c->dracut_args && c->dracut_args[i]; i++) {
+                const char *w = c->dracut_args[i], *list = NULL;
+
+                if ((streq(w, "--omit") || streq(w, "-o")) && c->dracut_args[i + 1])
+                        list = c->dracut_args[++i];
+                else if (startswith(w, "--omit="))
+                        list = w + strlen("--omit=");
+                if (!list)
+                        continue;
+                _cleanup_free_ char *copy = strdup(list);
+                char *save = NULL;
+
+                if (!copy)
+                        continue;
+                for (char *m = strtok_r(copy, " \t", &save); m; m = strtok_r(NULL, " \t", &save))
+                        if (streq(m, module))
+                                return true;
+        }
+        return false;
+}
+
 static const char *squash_module(const struct kdump_ctx *ctx) {
         _cleanup_free_ char *config = NULL;
         const char *module = NULL;
+
+        /* the administrator's way out: dracut_args --omit squash-squashfs
+         * (or squash, or squash-lib) gives a plain zstd cpio */
+        if (user_omits(ctx->conf, "squash-squashfs") || user_omits(ctx->conf, "squash") ||
+            user_omits(ctx->conf, "squash-lib"))
+                return NULL;
 
         if (dracut_has_module(ctx, "squash-squashfs") == 1 && dracut_has_module(ctx, "squash-lib") == 1)
                 module = "squash-squashfs";
