@@ -72,9 +72,18 @@ static const char * const always_remove[] = {
  * auto-discovery (it would mount whatever partitions it finds), and the
  * capture target as the initrd's goal.  systemd in an initrd starts
  * initrd.target, not default.target, so only the command line can make it
- * boot kdump-capture.target, which never mounts /sysroot or switches root. */
+ * boot kdump-capture.target, which never mounts /sysroot or switches root.
+ * rootfstype=ramfs: with no root= (hide_root) the kernel unpacks the
+ * initramfs into a tmpfs that may hold half of the memory free at that
+ * point, and at the smallest reservations that is less than the image: at
+ * crashkernel=88M Debian 13's kernel had 21.4 MiB free, so 10.7 MiB of tmpfs
+ * for a 14.1 MiB image ("Initramfs unpacking failed: write error",
+ * bench/results/2026-12-03-*-trixie-*).  ramfs has no such limit, on every
+ * kernel (Linux 6.18's initramfs_options=size= only raises it, and only
+ * there); the capture writes nothing big into /, its /run and /tmp are
+ * systemd's own tmpfs mounts. */
 static const char * const always_append[] = {
-        "trace_buf_size=1", "rd.systemd.gpt_auto=0", "rd.systemd.unit=kdump-capture.target",
+        "trace_buf_size=1", "rd.systemd.gpt_auto=0", "rd.systemd.unit=kdump-capture.target", "rootfstype=ramfs",
 };
 
 const char *kdump_arch(void) {
