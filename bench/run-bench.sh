@@ -36,7 +36,8 @@
 #      smallest fixed part with crashkernel=<that>,cma beside it; kdumpkit
 #      only, on a kernel that has it),
 #      DISTRO, KERNEL, KDUMPKIT_VM_CACHE (test/vm's cache; bench work in
-#      $CACHE/bench/<suite>)
+#      $CACHE/bench/<suite>/work-<run name>, the peer tree in
+#      $CACHE/bench/<suite>/peer-cache)
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=test/vm/common.sh
@@ -56,7 +57,7 @@ STEP=${BENCH_CK_STEP:-8}
 export KDVM_MEM=${BENCH_MEM:-2048}
 CK_CMA=${BENCH_CK_CMA:-}
 BISECT_TIMEOUT=${BENCH_BISECT_TIMEOUT:-420}
-WORK=$CACHE/bench/$DISTRO_ID
+PEERC=$CACHE/bench/$DISTRO_ID/peer-cache     # build-peer.sh's, shared by runs
 BASE_CACHE=$CACHE
 DATE=$(date +%F)
 HOST=$(hostname -s)
@@ -68,6 +69,8 @@ NAME=$DATE-$HOST-$DISTRO_ID
 [ "$QUICK" != 1 ] || NAME=$NAME-quick
 # shellcheck disable=SC2086 # one system per line
 OURS=$(printf '%s\n' $SYSTEMS | grep -m1 -v '^peer$' || echo kdumpkit)
+# this run's guests and images: apart from another run's (other RAM, say)
+WORK=$CACHE/bench/$DISTRO_ID/work-${NAME#"$DATE-$HOST-"}
 MD=$RESULTS/$NAME.md
 RAW=$RESULTS/$NAME
 T0=$(now)
@@ -86,9 +89,9 @@ log "peer tree (kdump-tools)"
 "$BENCH_DIR/build-peer.sh" 2>&1 | tail -n 3 >&2
 KVER=$(cat "$SUITE_DIR/kver")
 # shellcheck source=/dev/null
-. "$WORK/peer-cache/peer.env"
+. "$PEERC/peer.env"
 
-cache_of() { if [ "$1" = peer ]; then echo "$WORK/peer-cache"; else echo "$BASE_CACHE"; fi; }
+cache_of() { if [ "$1" = peer ]; then echo "$PEERC"; else echo "$BASE_CACHE"; fi; }
 
 # Capture image sizes of kdumpkit for other targets: kdumpctl rebuild --sysroot
 # in the kept tree with another kdump.conf (best effort; "n/a" with the reason).
@@ -313,9 +316,9 @@ for f in "$WORK"/kdumpkit-*.img "$WORK/peer-initrd.img"; do
 done
 gzip -9f "$RAW"/capture-images/*.txt 2>/dev/null || true
 "$HOST_PYTHON" "$BENCH_DIR/report.py" --cycles "$CYC" --images "$RAW/images.txt" --remote "$RCYC" \
-	--bisect "$RAW/bisect.txt" --peer-env "$WORK/peer-cache/peer.env" \
+	--bisect "$RAW/bisect.txt" --peer-env "$PEERC/peer.env" \
 	--mode "$([ "$QUICK" = 1 ] && echo "BENCH_QUICK=1 (1 cycle, no bisection)" || echo "full ($CYCLES cycles, bisection)")" \
-	--kver "$KVER" --tree "$WORK/peer-cache/$DISTRO_ID/tree" --base-tree "$TREE" --repo "$REPO_DIR" \
+	--kver "$KVER" --tree "$PEERC/$DISTRO_ID/tree" --base-tree "$TREE" --repo "$REPO_DIR" \
 	--ck "$CK" --ours "$OURS" --raw "$(basename "$RAW")" --elapsed "$(elapsed "$T0")" \
 	--step "$STEP" --mem "$KDVM_MEM" --suite "Debian $(cut -d. -f1 "$TREE/etc/debian_version") ($DISTRO_ID)" \
 	--cma "$CK_CMA" >"$MD"
