@@ -341,7 +341,7 @@ def memory_analysis(raw, ours, ck, console, image, goal):
         detail = next((x.split("memory at that low: ", 1)[1].strip() for x in ok if "memory at that low: " in x), None)
         if detail:
             r.append(f"At that low: {detail} (kdump-collect's reading: programs by proportional set size, "
-                     f"then the memory holding files: Shmem is the unpacked initramfs).")
+                     f"then the memory holding files: Unevictable is the initramfs in its ramfs, Cached all file pages).")
     if bad:
         why = ("out of memory while unpacking the initramfs" if any("invoked oom-killer" in x for x in bad)
                and not any("Run /init" in x for x in bad) else

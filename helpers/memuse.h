@@ -6,7 +6,9 @@
  * kdump-collect's "peak memory" lines (and `make bench`'s breakdown): the
  * system's MemTotal/MemAvailable, and at the lowest MemAvailable, what each
  * program uses (its proportional set size, shared pages split among their
- * users) and what the initramfs's files hold in memory.  No library reads
+ * users) and what holds files: Unevictable is the initramfs in its ramfs
+ * (kdumpctl's rootfstype=ramfs), Shmem the tmpfs mounts, Cached all file
+ * pages, the dump being written among them.  No library reads
  * these /proc files for us (procps's libproc2 is not in a capture image).
  *
  * KDUMP_PROC (tests): another /proc.
@@ -20,7 +22,6 @@
 int memuse_meminfo(unsigned long *total_kb, unsigned long *available_kb);
 
 /* One line for the log: the programs using the most memory, summed by name
- * ("makedumpfile 11.2, systemd 3.9, ... MiB"), then the memory that holds
- * files and is not reclaimable here (Shmem: the unpacked initramfs) and the
- * page cache.  Empty when nothing could be read. */
+ * ("makedumpfile 11.2, systemd 3.9, ... MiB"), then Shmem, Cached and
+ * Unevictable.  Empty when nothing could be read. */
 void memuse_detail(char *buf, size_t size);
