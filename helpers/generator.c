@@ -217,17 +217,27 @@ static int write_wants_after(const char *unit, const char *name, const char *com
 /* kdumpctl passes the first kernel's root=, rootflags= and rootfstype= as
  * kdump.root= and so on, so that dracut does not wait for the root device
  * (kdumpctl/kexec.c:hide_root); a plain root= (KDUMP_COMMANDLINE_APPEND,
- * an older kdumpctl) is the fallback. */
+ * an older kdumpctl) is the fallback.  The three are taken as a set: with
+ * kdump.root= a plain rootfstype= is the capture kernel's own (kdumpctl
+ * appends rootfstype=ramfs for the initramfs), never the dump target's. */
 static int root_param(const char *cmdline, const char *key, char **ret) {
-        _cleanup_free_ char *k = NULL;
+        _cleanup_free_ char *k = NULL, *hidden = NULL;
         int r;
 
+        r = cmdline_get_key(cmdline, "kdump.root", &hidden);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return cmdline_get_key(cmdline, key, ret);
         if (asprintf(&k, "kdump.%s", key) < 0)
                 return -ENOMEM;
-        r = cmdline_get_key(cmdline, k, ret);
-        if (r != 0)
-                return r;
-        return cmdline_get_key(cmdline, key, ret);
+        return cmdline_get_key(cmdline, k, ret);
+}
+
+/* File systems that live in memory: a dump "saved" there is gone at the
+ * reboot. */
+static bool fstype_in_memory(const char *fstype) {
+        return streq(fstype, "ramfs") || streq(fstype, "tmpfs") || streq(fstype, "rootfs");
 }
 
 /* root= as written on the command line, as a device spec, or NULL. */
@@ -285,6 +295,9 @@ static int write_root_mount(const char *cmdline, const char *where, const char *
         r = root_param(cmdline, "rootfstype", &fstype);
         if (r < 0)
                 return log_oom();
+        if (fstype && fstype_in_memory(fstype))
+                return log_error_errno(EINVAL, "rootfstype=%s is a file system in memory, not mounting it at %s "
+                                       "for a dump", fstype, where);
         r = root_options(cmdline, &options);
         if (r < 0)
                 return r;
