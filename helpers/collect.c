@@ -716,6 +716,18 @@ static int fs_sink_open(struct sink *s, char *reason, size_t reason_size) {
                 snprintf(reason, reason_size, "dump target %.200s is not mounted", root);
                 return -ENOENT;
         }
+        /* a mount of the wrong kind (a rootfstype= that was the capture
+         * kernel's own once made the root file system's mount a ramfs) */
+        if (arg_check_mount) {
+                struct statfs sf;
+
+                if (statfs(root, &sf) == 0 && (sf.f_type == RAMFS_MAGIC || sf.f_type == TMPFS_MAGIC)) {
+                        snprintf(reason, reason_size, "dump target %.200s is a file system in memory (%s): a "
+                                 "dump there would be gone at the reboot", root,
+                                 sf.f_type == RAMFS_MAGIC ? "ramfs" : "tmpfs");
+                        return -EMEDIUMTYPE;
+                }
+        }
         if (asprintf(&s->base, "%s%s", streq(root, "/") ? "" : root, path) < 0 ||
             host_name(&s->host_part) < 0) {
                 snprintf(reason, reason_size, "out of memory");

@@ -372,6 +372,19 @@ st=$?
 check "--target-root not a mount point: exit 1" [ "$st" = 1 ]
 check "--target-root not a mount point: reason" grep -qx "kdump: capture failed: dump target $tmp/notmounted is not mounted" "$tmp/notmounted.out"
 check "--target-root not a mount point: nothing written" [ -z "$(ls -A "$tmp/notmounted")" ]
+# a target mounted as a file system in memory: /dev/shm, Debian's tmpfs
+if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] && mountpoint -q /dev/shm; then
+	memdir=kdumpkit-test-$$
+	printf 'path /%s\n' "$memdir" >"$tmp/inmemory.conf"
+	env PATH="$dbl" KDUMP_CONF="$tmp/inmemory.conf" "$collect" --target-root /dev/shm >"$tmp/inmemory.out" 2>&1
+	st=$?
+	check "--target-root on a tmpfs: exit 1" [ "$st" = 1 ]
+	check "--target-root on a tmpfs: reason" grep -qx "kdump: capture failed: dump target /dev/shm is a file system in memory (tmpfs): a dump there would be gone at the reboot" "$tmp/inmemory.out"
+	check "--target-root on a tmpfs: nothing written" [ ! -e "/dev/shm/$memdir" ]
+	rm -rf "/dev/shm/$memdir"
+else
+	echo "# SKIP --target-root on a tmpfs: /dev/shm is not a tmpfs mount here"
+fi
 run_collect lenient "pth /x\nfailure_action explode\ncore_collector\n"
 if [ "$(cat "$tmp/lenient/status")" = 0 ] && grep -q "unknown directive 'pth'" "$tmp/lenient/out" && \
 	[ -e "$tmp/lenient/root/var/crash/$name/vmcore" ]; then ok "lenient config: problems logged, dump saved with defaults"; else not_ok "lenient config: problems logged, dump saved with defaults"; fi
