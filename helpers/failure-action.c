@@ -34,7 +34,8 @@
  * Exit status: 0 when the action was started, 1 otherwise, 2 on bad usage.
  * Environment, for tests: KDUMP_CONF, KDUMP_LIBEXECDIR (where kdump-collect
  * is), KDUMP_SHELL (default /bin/sh), KDUMP_CONSOLE (default /dev/console),
- * KDUMP_NO_REBOOT=1 (never call reboot(2)), KDUMP_LOG_STDERR=1,
+ * KDUMP_NO_REBOOT=1 (never call reboot(2)), KDUMP_REBOOT_FALLBACK_SEC
+ * (default 30; 0: none), KDUMP_LOG_STDERR=1,
  * KDUMP_POLL_MS (how often --emergency asks systemd, default 1000).
  */
 #include <errno.h>
@@ -45,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/reboot.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -58,6 +60,8 @@
 #include "run.h"
 
 #define SYSTEMCTL_TIMEOUT_SEC 60
+/* systemd-shutdown takes a second or two here to kill, unmount and reboot */
+#define REBOOT_FALLBACK_SEC 30
 /* the capture's device (90 s), mount (300 s) and network waits, and more */
 #define EMERGENCY_QUEUED_SEC 900
 
@@ -95,13 +99,32 @@ static int final_action(enum kdump_action a) {
                 return final_action(KDUMP_ACTION_REBOOT);
         }
 
+        /* locked in memory first: the fallback below must run without
+         * paging anything in from the squashed image */
+        (void) mlockall(MCL_CURRENT);
         r = spawn_run(argv, &o);
-        if (r == 0)
-                return 0;
-        log_error("systemctl --force %s failed (%d), calling reboot(2) directly", name, r);
+        if (r == 0) {
+                /* systemd-shutdown kills this process on its way; still being
+                 * here means the shutdown stalled: at the smallest crash
+                 * memory that saves a dump, Debian 13's capture kernel was
+                 * still thrashing 90 s after systemctl returned, until an
+                 * out-of-memory panic (bench/results, 2026-12-04, 96M) */
+                unsigned fallback = REBOOT_FALLBACK_SEC, left;
+
+                e = secure_getenv("KDUMP_REBOOT_FALLBACK_SEC");
+                if (e && *e)
+                        fallback = (unsigned) strtoul(e, NULL, 10);
+                if (fallback == 0)              /* tests: no fallback */
+                        return 0;
+                for (left = fallback; left > 0;)
+                        left = sleep(left);
+                log_error("no %s %u s after systemctl --force %s, calling reboot(2) directly", name, fallback,
+                          name);
+        } else
+                log_error("systemctl --force %s failed (%d), calling reboot(2) directly", name, r);
         e = secure_getenv("KDUMP_NO_REBOOT");
         if (e && streq(e, "1"))
-                return -EIO;
+                return r == 0 ? 0 : -EIO;
         sync();
         if (reboot(cmd) < 0)
                 return log_error_errno(errno, "reboot(2) failed: %m");

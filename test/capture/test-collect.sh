@@ -586,7 +586,7 @@ run_action() {
 	printf '%b' "$conf" >"$tmp/$c/kdump.conf"
 	: >"$KDUMP_TEST_LOG"
 	env PATH="$dbl" KDUMP_CONF="$tmp/$c/kdump.conf" KDUMP_LIBEXECDIR="$tmp/libexec" \
-		KDUMP_SHELL="$tmp/shell" KDUMP_CONSOLE=/dev/null KDUMP_NO_REBOOT=1 \
+		KDUMP_SHELL="$tmp/shell" KDUMP_CONSOLE=/dev/null KDUMP_NO_REBOOT=1 KDUMP_REBOOT_FALLBACK_SEC=0 \
 		${FA_ENV:-} "$action" "$@" >"$tmp/$c/out" 2>&1
 	echo $? >"$tmp/$c/status"
 	cp "$KDUMP_TEST_LOG" "$tmp/$c/calls"
@@ -630,6 +630,12 @@ check "--emergency when the capture never ran: the failure action" \
 run_action final "failure_action shell\nfinal_action poweroff\n" --final
 if [ "$(calls final)" = "systemctl --force poweroff|" ] && \
 	grep -qx 'kdump: final action poweroff' "$tmp/final/out"; then ok "--final: final_action only"; else not_ok "--final: final_action only"; fi
+# a shutdown that stalls after systemctl returned: reboot(2) after the fallback
+FA_ENV=KDUMP_REBOOT_FALLBACK_SEC=1 run_action fa-stalled "" --final
+check "shutdown stalled: reboot(2) after the fallback time, exit 0" \
+	grep -qx 'kdump: no reboot 1 s after systemctl --force reboot, calling reboot(2) directly' "$tmp/fa-stalled/out"
+check "shutdown stalled: systemctl ran once" [ "$(calls fa-stalled)" = "systemctl --force reboot|" ]
+check "shutdown stalled: exit 0" [ "$(cat "$tmp/fa-stalled/status")" = 0 ]
 FA_ENV=FAKE_SYSTEMCTL_STATUS=1 run_action fa-broken "" --final
 check "systemctl failing: exit 1 (reboot(2) suppressed by KDUMP_NO_REBOOT)" [ "$(cat "$tmp/fa-broken/status")" = 1 ]
 for c in fa-reboot fa-shell fa-rootfs final fa-broken; do
