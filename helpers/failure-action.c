@@ -74,6 +74,14 @@ static const char *getenv_default(const char *name, const char *def) {
         return e && *e ? e : def;
 }
 
+/* oom_score_adj -1000: the OOM killer never picks this process. */
+static void oom_protect(void) {
+        _cleanup_close_ int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+        if (fd >= 0)
+                (void) !write(fd, "-1000", 5);
+}
+
 static int final_action(enum kdump_action a) {
         const char *name = kdump_action_to_string(a);
         char *argv[] = { "systemctl", "--force", (char *) name, NULL };
@@ -108,23 +116,29 @@ static int final_action(enum kdump_action a) {
                  * here means the shutdown stalled: at the smallest crash
                  * memory that saves a dump, Debian 13's capture kernel was
                  * still thrashing 90 s after systemctl returned, until an
-                 * out-of-memory panic (bench/results, 2026-12-04, 96M) */
-                unsigned fallback = REBOOT_FALLBACK_SEC, left;
+                 * out-of-memory panic (bench/results, 2026-12-04, 96M).
+                 * Nothing is allocated after the wait (the OOM killer took
+                 * this process when it logged then), and the OOM killer is
+                 * told to leave it alone. */
+                unsigned fallback = REBOOT_FALLBACK_SEC;
 
                 e = secure_getenv("KDUMP_REBOOT_FALLBACK_SEC");
                 if (e && *e)
                         fallback = (unsigned) strtoul(e, NULL, 10);
                 if (fallback == 0)              /* tests: no fallback */
                         return 0;
-                for (left = fallback; left > 0;)
+                log_info("reboot(2) in %u s, should the shutdown not have ended this process by then", fallback);
+                oom_protect();
+                for (unsigned left = fallback; left > 0;)
                         left = sleep(left);
-                log_error("no %s %u s after systemctl --force %s, calling reboot(2) directly", name, fallback,
-                          name);
         } else
                 log_error("systemctl --force %s failed (%d), calling reboot(2) directly", name, r);
         e = secure_getenv("KDUMP_NO_REBOOT");
-        if (e && streq(e, "1"))
+        if (e && streq(e, "1")) {
+                if (r == 0)
+                        log_info("KDUMP_NO_REBOOT=1: not calling reboot(2)");
                 return r == 0 ? 0 : -EIO;
+        }
         sync();
         if (reboot(cmd) < 0)
                 return log_error_errno(errno, "reboot(2) failed: %m");

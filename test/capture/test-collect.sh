@@ -632,8 +632,10 @@ if [ "$(calls final)" = "systemctl --force poweroff|" ] && \
 	grep -qx 'kdump: final action poweroff' "$tmp/final/out"; then ok "--final: final_action only"; else not_ok "--final: final_action only"; fi
 # a shutdown that stalls after systemctl returned: reboot(2) after the fallback
 FA_ENV=KDUMP_REBOOT_FALLBACK_SEC=1 run_action fa-stalled "" --final
-check "shutdown stalled: reboot(2) after the fallback time, exit 0" \
-	grep -qx 'kdump: no reboot 1 s after systemctl --force reboot, calling reboot(2) directly' "$tmp/fa-stalled/out"
+check "shutdown stalled: reboot(2) announced before the wait" \
+	grep -qx 'kdump: reboot(2) in 1 s, should the shutdown not have ended this process by then' "$tmp/fa-stalled/out"
+check "shutdown stalled: reboot(2) reached after it (suppressed here)" \
+	grep -qx 'kdump: KDUMP_NO_REBOOT=1: not calling reboot(2)' "$tmp/fa-stalled/out"
 check "shutdown stalled: systemctl ran once" [ "$(calls fa-stalled)" = "systemctl --force reboot|" ]
 check "shutdown stalled: exit 0" [ "$(cat "$tmp/fa-stalled/status")" = 0 ]
 FA_ENV=FAKE_SYSTEMCTL_STATUS=1 run_action fa-broken "" --final
