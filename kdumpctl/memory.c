@@ -17,11 +17,13 @@
 
 
 /* Per architecture, for hostonly images.  x86_64 up to 4G is measured by
- * `make bench` (2 GiB guest, bench/results): the largest need was 144M (an
- * ssh target, and a --sysroot image for a local one), plus one 16M
- * bisection step of margin: 160M, against Fedora's 192M for its larger
- * images.  Larger machines and other architectures are not measured here:
- * Fedora's values (kdump-utils), whose images are bigger than ours. */
+ * `make bench` (2 GiB guest, bench/results): the largest need was 144M on
+ * Debian 12, whose image is not squashed (an ssh target, and a --sysroot
+ * image for a local one; 2026-11-23), plus one 16M bisection step of
+ * margin: 160M, against Fedora's 192M for its larger images.  Debian 13's
+ * squashed image needs 96M (local) and 104M (ssh), at 2 and 16 GiB alike
+ * (2026-12-04).  Above 4G and other architectures: Fedora's values
+ * (kdump-utils), whose images are bigger than ours. */
 const char *default_crashkernel(const char *arch) {
         if (streq(arch, "x86_64"))
                 return "1G-4G:160M,4G-64G:256M,64G-:512M";
@@ -344,9 +346,9 @@ static int unpacked_size(const char *path, unsigned long long *ret) {
  * so this term lies between 19.2M and 24.3M; with 20M each estimate falls
  * in the step the bisection found.  The squashed image (Debian 13, 6.12's
  * 55.9M kernel, a 14M uncompressed cpio counted twice while the kernel
- * copies it into the root file system) saved a dump at 96M, not at 88M,
- * and also rebooted afterwards only from 104M (8M steps,
- * bench/results/2026-12-03-*-trixie-*): the sum here is 104M. */
+ * copies it into the root file system) saved a dump and rebooted at 96M,
+ * not at 88M (8M steps, bench/results/2026-12-04-*-trixie-*; at 2 and at
+ * 16 GiB of RAM alike): the sum here is 104M, one step above. */
 #define RUNTIME_RESERVE (20 * MiB)
 /* The fixed part of a CMA split holds what kexec loads: the kernel, the
  * compressed initramfs, and the purgatory, boot parameters and ELF header
