@@ -185,23 +185,6 @@ static bool elf_is_dynamic(const char *path) {
         return false;
 }
 
-/*
- * dracut's squashed image: the tree goes into a squashfs image inside the
- * initramfs, which the loader mounts (loop, overlay) and switches to.  A
- * cpio's tree is unpacked whole into memory nothing can reclaim; the squashed
- * one stays compressed there, and only what runs is paged in (and can be
- * paged out).  On Debian 13's generic image: 47MB unpacked from a 14MB cpio,
- * against a 13.6MB squashfs (bench/results).  squashfs with zstd, not erofs
- * with lzma: the same size to a few percent (erofs a little larger), and
- * zstd pages in faster than lzma.
- *   dracut-ng (Debian 13 on): squash-squashfs; 99kdumpbase gives its loader
- *   busybox's libraries, which dracut leaves out.
- *   dracut 059 (Debian 12): squash, whose loader is built after every module
- *   ran and gets busybox without libraries: only with no busybox or a
- *   statically linked one.
- * Needs mksquashfs in the root and a kernel with squashfs (zstd), loop and
- * overlayfs.  NULL: a plain cpio.
- */
 /* Whether dracut_args omit the module: `--omit LIST`, `--omit=LIST` or
  * `-o LIST`, LIST one word or several in one argument, as dracut takes them. */
 static bool user_omits(const struct kdump_conf *c, const char *module) {
@@ -226,6 +209,23 @@ static bool user_omits(const struct kdump_conf *c, const char *module) {
         return false;
 }
 
+/*
+ * dracut's squashed image: the tree goes into a squashfs image inside the
+ * initramfs, which the loader mounts (loop, overlay) and switches to.  A
+ * cpio's tree is unpacked whole into memory nothing can reclaim; the squashed
+ * one stays compressed there, and only what runs is paged in (and can be
+ * paged out).  On Debian 13's generic image: 47MB unpacked from a 14MB cpio,
+ * against a 13.6MB squashfs (bench/results).  squashfs with zstd, not erofs
+ * with lzma: the same size to a few percent (erofs a little larger), and
+ * zstd pages in faster than lzma.
+ *   dracut-ng (Debian 13 on): squash-squashfs; 99kdumpbase gives its loader
+ *   busybox's libraries, which dracut leaves out.
+ *   dracut 059 (Debian 12): squash, whose loader is built after every module
+ *   ran and gets busybox without libraries: only with no busybox or a
+ *   statically linked one.
+ * Needs mksquashfs in the root and a kernel with squashfs (zstd), loop and
+ * overlayfs.  NULL: a plain cpio.
+ */
 static const char *squash_module(const struct kdump_ctx *ctx) {
         _cleanup_free_ char *config = NULL;
         const char *module = NULL;
