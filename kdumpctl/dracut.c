@@ -215,18 +215,40 @@ static bool user_omits(const struct kdump_conf *c, const char *module) {
  * cpio's tree is unpacked whole into memory nothing can reclaim; the squashed
  * one stays compressed there, and only what runs is paged in (and can be
  * paged out).  On Debian 13's generic image: 47MB unpacked from a 14MB cpio,
- * against a 13.6MB squashfs (bench/results).  squashfs with zstd, not erofs
- * with lzma: the same size to a few percent (erofs a little larger), and
- * zstd pages in faster than lzma.
+ * against a 13.6MB squashfs (bench/results).  squashfs, not erofs: erofs
+ * with lzma is as small only with large pclusters, which dracut's
+ * squash-erofs does not ask for.  The compressor: squash_compressor().
  *   dracut-ng (Debian 13 on): squash-squashfs; 99kdumpbase gives its loader
  *   busybox's libraries, which dracut leaves out.
  *   dracut 059 (Debian 12): squash, whose loader is built after every module
  *   ran and gets busybox without libraries: only with no busybox or a
  *   statically linked one.
- * Needs mksquashfs in the root and a kernel with squashfs (zstd), loop and
- * overlayfs.  NULL: a plain cpio.
+ * Needs mksquashfs in the root and a kernel with squashfs (xz or zstd),
+ * loop and overlayfs.  NULL: a plain cpio; else *compressor is set.
  */
-static const char *squash_module(const struct kdump_ctx *ctx) {
+/*
+ * mksquashfs -comp words (dracut splits --squash-compressor into words).  The
+ * image stays in the capture kernel's memory for the whole capture, so every
+ * byte of it is crash memory: xz with the x86 branch filter where the
+ * kernel's xz decoder has it.  Debian 13's local image: 9.8MB, against
+ * 10.3MB with plain xz and 11.1MB with zstd at its default level (zstd -19:
+ * 11.0MB); xz decompresses more slowly, but only what runs is read
+ * (bench/results, 2026-12-04-vm-trixie-xz).  128K blocks (the default):
+ * squashfs keeps three blocks of fragments and one per CPU in memory it
+ * cannot reclaim.
+ */
+static const char *squash_compressor(const char *config) {
+        if (kconfig_set(config, "CONFIG_SQUASHFS_XZ", false) && kconfig_set(config, "CONFIG_X86", false) &&
+            kconfig_set(config, "CONFIG_XZ_DEC_X86", false))
+                return "xz -Xbcj x86";
+        if (kconfig_set(config, "CONFIG_SQUASHFS_XZ", false))
+                return "xz";
+        if (kconfig_set(config, "CONFIG_SQUASHFS_ZSTD", false))
+                return "zstd";
+        return NULL;
+}
+
+static const char *squash_module(const struct kdump_ctx *ctx, const char **compressor) {
         _cleanup_free_ char *config = NULL;
         const char *module = NULL;
 
@@ -252,18 +274,11 @@ static const char *squash_module(const struct kdump_ctx *ctx) {
         if (!module || !root_has_binary(ctx, "mksquashfs") || !root_has_binary(ctx, "unsquashfs") ||
             !(config = kernel_config(ctx)))
                 return NULL;
-        if (!kconfig_set(config, "CONFIG_SQUASHFS", true) || !kconfig_set(config, "CONFIG_SQUASHFS_ZSTD", false) ||
-            !kconfig_set(config, "CONFIG_BLK_DEV_LOOP", true) || !kconfig_set(config, "CONFIG_OVERLAY_FS", true))
+        if (!kconfig_set(config, "CONFIG_SQUASHFS", true) || !kconfig_set(config, "CONFIG_BLK_DEV_LOOP", true) ||
+            !kconfig_set(config, "CONFIG_OVERLAY_FS", true) || !(*compressor = squash_compressor(config)))
                 return NULL;
         return module;
 }
-
-/* mksquashfs -comp words: zstd at its default level; 19 is 1.2% smaller
- * and takes 2.3 times as long (13.4 s against 5.9 s for Debian 13's generic
- * image on the host; kdump.service builds it in the guest).  128K blocks
- * (the default): squashfs keeps three blocks of fragments and one per CPU in
- * memory it cannot reclaim. */
-#define SQUASH_COMPRESSOR "zstd"
 
 /* Appends each space-separated word of `words`. */
 static int push_words(char ***l, const char *words) {
@@ -358,7 +373,7 @@ int dracut_argv(const struct kdump_ctx *ctx, const char *baked_conf, const char 
         _cleanup_(capture_modules_done) struct capture_modules mods = {};
         _cleanup_strv_free_ char **net_dracut = NULL, **net_cmdline = NULL;
         _cleanup_free_ char *mount = NULL, *joined = NULL;
-        const char *squash;
+        const char *squash, *compressor = NULL;
         int r;
 
         if (!a || !install)
@@ -399,7 +414,7 @@ int dracut_argv(const struct kdump_ctx *ctx, const char *baked_conf, const char 
          * and leaving it out both save crash memory. */
         if (strv_push(&a, "--aggressive-strip") < 0 || strv_push(&a, "--no-early-microcode") < 0)
                 return -ENOMEM;
-        squash = squash_module(ctx);
+        squash = squash_module(ctx, &compressor);
         /* a squashfs image does not compress further: the cpio around it
          * is left uncompressed, so nothing is decompressed at unpack time */
         if (squash && strv_push(&a, "--no-compress") < 0)
@@ -440,7 +455,7 @@ int dracut_argv(const struct kdump_ctx *ctx, const char *baked_conf, const char 
                               squash ? " " : "", strempty(squash)) < 0 ||
             push_pair(&a, "--add", joined) < 0)
                 return -ENOMEM;
-        if (squash && push_pair(&a, "--squash-compressor", SQUASH_COMPRESSOR) < 0)
+        if (squash && push_pair(&a, "--squash-compressor", compressor) < 0)
                 return -ENOMEM;
         joined = mfree(joined);
         mount = mfree(mount);

@@ -1428,7 +1428,7 @@ kd_rebuild() {
 # dargs_has WORD NEXT: that word, then that one right after it
 dargs_has() { grep -qxF -A1 -- "$1" "$WORK/dargs" && grep -xF -A1 -- "$1" "$WORK/dargs" | tail -n1 | grep -qxF -- "$2"; }
 fresh sqimg
-squash_kernel() { printf 'CONFIG_RD_ZSTD=y\nCONFIG_SQUASHFS=m\nCONFIG_SQUASHFS_ZSTD=y\nCONFIG_BLK_DEV_LOOP=y\nCONFIG_OVERLAY_FS=m\n%s' \
+squash_kernel() { printf 'CONFIG_RD_ZSTD=y\nCONFIG_SQUASHFS=m\nCONFIG_SQUASHFS_ZSTD=y\nCONFIG_BLK_DEV_LOOP=y\nCONFIG_OVERLAY_FS=m\n%b' \
         "${1:-}" > "$R/boot/config-$KVER"; }
 squash_kernel
 printf '#!/bin/sh\n' > "$R/usr/bin/zstd"; chmod +x "$R/usr/bin/zstd"
@@ -1447,6 +1447,21 @@ if [ "$RC" = 0 ] && grep -qx -- "--no-compress" "$WORK/dargs" && ! grep -qx -- "
 else
         not_ok "squash: dracut-ng" "rc=$RC" "$OUT" "$(cat "$WORK/dargs")"
 fi
+# xz (smaller) where the kernel's squashfs has it; its x86 branch filter only
+# with an x86 kernel whose xz decoder has the filter
+squash_kernel 'CONFIG_SQUASHFS_XZ=y\nCONFIG_X86=y\nCONFIG_XZ_DEC_X86=y\n'
+kd_rebuild
+[ "$RC" = 0 ] && dargs_has --squash-compressor "xz -Xbcj x86" && ok "squash: xz with the x86 filter on an x86 kernel" \
+        || not_ok "squash: xz, x86" "rc=$RC" "$(cat "$WORK/dargs")"
+squash_kernel 'CONFIG_SQUASHFS_XZ=y\nCONFIG_X86=y\n# CONFIG_XZ_DEC_X86 is not set\n'
+kd_rebuild
+[ "$RC" = 0 ] && dargs_has --squash-compressor xz && ok "squash: plain xz when the decoder lacks the x86 filter" \
+        || not_ok "squash: xz, no filter" "rc=$RC" "$(cat "$WORK/dargs")"
+squash_kernel 'CONFIG_SQUASHFS_XZ=y\nCONFIG_ARM64=y\nCONFIG_XZ_DEC_X86=y\n'
+kd_rebuild
+[ "$RC" = 0 ] && dargs_has --squash-compressor xz && ok "squash: plain xz on a kernel not for x86" \
+        || not_ok "squash: xz, arm64" "rc=$RC" "$(cat "$WORK/dargs")"
+squash_kernel
 # the administrator's way out: dracut_args omitting the squash module
 for omit in '--omit squash-squashfs' '--omit="plymouth squash-lib"' '-o squash'; do
         printf 'path /var/crash\ndracut_args %s\n' "$omit" > "$R/etc/kdump.conf"
@@ -1461,8 +1476,8 @@ done
 printf 'path /var/crash\n' > "$R/etc/kdump.conf"
 printf 'CONFIG_RD_ZSTD=y\nCONFIG_SQUASHFS=m\n# CONFIG_SQUASHFS_ZSTD is not set\nCONFIG_BLK_DEV_LOOP=y\nCONFIG_OVERLAY_FS=m\n' > "$R/boot/config-$KVER"
 kd_rebuild
-! grep -q squash "$WORK/dargs" && grep -qx -- --compress "$WORK/dargs" && ok "squash: not with a kernel whose squashfs lacks zstd" \
-        || not_ok "squash: no SQUASHFS_ZSTD" "$(cat "$WORK/dargs")"
+! grep -q squash "$WORK/dargs" && grep -qx -- --compress "$WORK/dargs" && ok "squash: not with a kernel whose squashfs has neither xz nor zstd" \
+        || not_ok "squash: no SQUASHFS_XZ or _ZSTD" "$(cat "$WORK/dargs")"
 printf 'CONFIG_RD_ZSTD=y\nCONFIG_SQUASHFS=y\nCONFIG_SQUASHFS_ZSTD=y\nCONFIG_BLK_DEV_LOOP=m\n' > "$R/boot/config-$KVER"
 kd_rebuild
 ! grep -q squash "$WORK/dargs" && ok "squash: not without overlayfs in the kernel" || not_ok "squash: no overlay" "$(cat "$WORK/dargs")"
