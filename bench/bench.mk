@@ -1,10 +1,12 @@
 # bench/bench.mk — `make bench`: kdumpkit against Debian's kdump-tools in two
-# qemu TCG guests made from the same cached Debian 12 tree (bench/run-bench.sh).
+# qemu TCG guests made from the same cached tree of DISTRO (default trixie;
+# bench/run-bench.sh names every knob: BENCH_MEM, BENCH_DUMP_LEVEL, ...).
 # Not part of `make check`.  Root; ~60-80 min in full, BENCH_QUICK=1 ~10 min.
 #
 #   make bench                         3 cycles per system + crashkernel bisection
 #   make bench BENCH_QUICK=1           1 cycle per system, no bisection
 #   make bench BENCH_CYCLES=5
+#   make bench DISTRO=bookworm BENCH_MEM=8192 BENCH_DUMP_LEVEL=1
 # Results: bench/results/<date>-<host>.md, raw logs in bench/results/<date>-<host>/.
 # kdump-tools is installed only inside the peer guest tree, never on the host.
 

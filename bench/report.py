@@ -60,6 +60,7 @@ def main():
     ap.add_argument("--mem", type=int, default=2048, help="guest RAM, MiB")
     ap.add_argument("--suite", default="Debian 12", help="the guests' Debian release")
     ap.add_argument("--cma", default="", help="a CMA part beside the bisected fixed one")
+    ap.add_argument("--dump-level", default="31", help="makedumpfile -d of both systems")
     o = ap.parse_args()
     global STEP
     STEP = o.step
@@ -159,8 +160,10 @@ def main():
       f"dracut {dpkgv('dracut-core', o.base_tree)}, kexec-tools {dpkgv('kexec-tools', o.base_tree)}, "
       f"qemu {qemu}")
     w(f"- kdumpkit system `{ours}`: {label}")
-    w("- Collectors: kdumpkit `makedumpfile -l -d 31` (its default kdump.conf); kdump-tools "
-      "`makedumpfile -F -c -d 31` (its default). Both dump to `/var/crash` on the root disk.")
+    d = o.dump_level
+    how = "(their defaults)" if d == "31" else "(BENCH_DUMP_LEVEL; both default to -d 31)"
+    w(f"- Collectors: kdumpkit `makedumpfile -l -d {d}`, kdump-tools `makedumpfile -F -c -d {d}` {how}. "
+      "Both dump to `/var/crash` on the root disk.")
     w("")
     w("| figure | kdumpkit (median) | kdump-tools (median) | kdumpkit / kdump-tools | kdumpkit per cycle | kdump-tools per cycle |")
     w("|---|---|---|---|---|---|")

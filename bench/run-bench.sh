@@ -32,6 +32,8 @@
 #      BENCH_REMOTE ("ssh nfs"; "" skips), BENCH_REMOTE_BISECT ("ssh nfs"),
 #      BENCH_CK_STEP (MiB, 8), BENCH_MEM (guest RAM, MiB, 2048; other sizes
 #      are named <date>-<host>-<suite>-<N>G),
+#      BENCH_DUMP_LEVEL (makedumpfile -d for both systems instead of their
+#      default 31, e.g. 1 to keep user pages; results named <...>-d<N>),
 #      BENCH_CK_CMA (a CMA part, e.g. 192M: the bisection then looks for the
 #      smallest fixed part with crashkernel=<that>,cma beside it; kdumpkit
 #      only, on a kernel that has it),
@@ -65,6 +67,8 @@ RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results}
 NAME=$DATE-$HOST-$DISTRO_ID
 [ "$KDVM_MEM" = 2048 ] || NAME=$NAME-$((KDVM_MEM / 1024))G
 [ -z "$CK_CMA" ] || NAME=$NAME-cma$CK_CMA
+[[ "${BENCH_DUMP_LEVEL:-31}" =~ ^([0-9]|[12][0-9]|3[01])$ ]] || die "BENCH_DUMP_LEVEL must be 0..31, not '$BENCH_DUMP_LEVEL'"
+[ -z "${BENCH_DUMP_LEVEL:-}" ] || NAME=$NAME-d$BENCH_DUMP_LEVEL
 [ "$SYSTEMS" = "kdumpkit peer" ] || NAME=$NAME-${SYSTEMS// /-}
 [ "$QUICK" != 1 ] || NAME=$NAME-quick
 # shellcheck disable=SC2086 # one system per line
@@ -111,7 +115,7 @@ other_targets() {
 		nfs) conf="nfs 10.0.2.101:/export"$'\n'"path /crash" ;;
 		ssh) conf="ssh root@10.0.2.100"$'\n'"sshkey /root/.ssh/kdump_id_ed25519"$'\n'"path /var/crash" ;;
 		esac
-		printf '%s\ncore_collector makedumpfile -l --message-level 7 -d 31\n' "$conf" >"$rt/etc/kdump.conf"
+		printf '%s\ncore_collector makedumpfile -l --message-level 7 -d %s\n' "$conf" "${BENCH_DUMP_LEVEL:-31}" >"$rt/etc/kdump.conf"
 		rm -f "$rt/var/lib/kdump/"initramfs-*kdump.img
 		if timeout 600 chroot "$rt" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
 			kdumpctl rebuild --sysroot / --kver "$KVER" >"$RAW/rebuild-$name.log" 2>&1; then
@@ -321,6 +325,6 @@ gzip -9f "$RAW"/capture-images/*.txt 2>/dev/null || true
 	--kver "$KVER" --tree "$PEERC/$DISTRO_ID/tree" --base-tree "$TREE" --repo "$REPO_DIR" \
 	--ck "$CK" --ours "$OURS" --raw "$(basename "$RAW")" --elapsed "$(elapsed "$T0")" \
 	--step "$STEP" --mem "$KDVM_MEM" --suite "Debian $(cut -d. -f1 "$TREE/etc/debian_version") ($DISTRO_ID)" \
-	--cma "$CK_CMA" >"$MD"
+	--cma "$CK_CMA" --dump-level "${BENCH_DUMP_LEVEL:-31}" >"$MD"
 cat "$MD"
 log "results: $MD (raw logs: $RAW)"
