@@ -267,12 +267,33 @@ def main():
                                 "guest-ssh", 112)
     if remote_an:
         analysis += ([""] if analysis else []) + remote_an
+    peak = peak_analysis(raw, ours, o.ck)
+    if peak:
+        analysis += ([""] if analysis else []) + peak
     if analysis:
         w("## Where the crash memory goes (from this run's consoles)")
         w("")
         out.extend(analysis)
         w("")
     print("\n".join(out))
+
+
+def peak_analysis(raw, ours, ck):
+    """What held the memory at each system's lowest MemAvailable in its first
+    cycle at `ck`: kdump-collect's "memory at that low:" line and the peer
+    watcher's line of the same reading."""
+    r = []
+    for sys, mark, who in ((ours, "kdump: memory at that low: ", "kdumpkit"),
+                           ("peer", "KDBENCH memory at that low: ", "kdump-tools")):
+        lines = capture_boot(console_lines(os.path.join(raw, f"console-{sys}-c1.log.gz")))
+        detail = [x.split(mark, 1)[1].strip() for x in lines if mark in x]
+        if detail:
+            r.append(f"- {who}: {detail[-1]}")
+    if r:
+        r.insert(0, f"At the peak of the first cycle at `crashkernel={ck}` (each program's Pss and its anonymous "
+                    "part, then /proc/meminfo: the fields before Cached are what MemAvailable cannot count as "
+                    "available; Unevictable is kdumpkit's initramfs in its ramfs):")
+    return r
 
 
 STEP = 16  # the bisection step (--step)
@@ -343,8 +364,9 @@ def memory_analysis(raw, ours, ck, console, image, goal):
                  f"image included; {pa:.1f} MiB stayed free.")
         detail = next((x.split("memory at that low: ", 1)[1].strip() for x in ok if "memory at that low: " in x), None)
         if detail:
-            r.append(f"At that low: {detail} (kdump-collect's reading: programs by proportional set size, "
-                     f"then the memory holding files: Unevictable is the initramfs in its ramfs, Cached all file pages).")
+            r.append(f"At that low: {detail} (kdump-collect's reading: programs by proportional set size and its "
+                     f"anonymous part, then /proc/meminfo: Unevictable is the initramfs in its ramfs, Cached all "
+                     f"file pages).")
     if bad:
         why = ("out of memory while unpacking the initramfs" if any("invoked oom-killer" in x for x in bad)
                and not any("Run /init" in x for x in bad) else

@@ -19,7 +19,7 @@
 
 struct use {
         char name[32];
-        unsigned long pss_kb;
+        unsigned long pss_kb, anon_kb;
 };
 
 static const char *proc_dir(void) {
@@ -110,7 +110,7 @@ void memuse_detail(char *buf, size_t size) {
                 return;
         while ((de = readdir(d))) {
                 char name[32];
-                unsigned long pss;
+                unsigned long pss, anon;
                 size_t i;
 
                 if (!isdigit((unsigned char) de->d_name[0]) || !read_comm(proc, de->d_name, name, sizeof name))
@@ -120,6 +120,7 @@ void memuse_detail(char *buf, size_t size) {
                 pss = kb_field(path, "Pss");
                 if (pss == 0)           /* kernel threads */
                         continue;
+                anon = kb_field(path, "Pss_Anon");
                 for (i = 0; i < n && !streq(u[i].name, name); i++)
                         ;
                 if (i == n) {
@@ -128,14 +129,17 @@ void memuse_detail(char *buf, size_t size) {
                                 continue;
                         }
                         snprintf(u[n].name, sizeof u[n].name, "%s", name);
-                        u[n++].pss_kb = 0;
+                        u[n].pss_kb = u[n].anon_kb = 0;
+                        n++;
                 }
                 u[i].pss_kb += pss;
+                u[i].anon_kb += anon;
         }
         qsort(u, n, sizeof u[0], by_pss);
         shown = n < SHOWN ? n : SHOWN;
         for (size_t i = 0; i < shown; i++)
-                add(buf, size, &off, "%s%s %.1f", i ? ", " : "", u[i].name, (double) u[i].pss_kb / 1024.0);
+                add(buf, size, &off, "%s%s %.1f (%.1f anon)", i ? ", " : "", u[i].name, (double) u[i].pss_kb / 1024.0,
+                    (double) u[i].anon_kb / 1024.0);
         for (size_t i = shown; i < n; i++, rest_n++)
                 rest += u[i].pss_kb;
         if (rest > 0)
@@ -145,7 +149,10 @@ void memuse_detail(char *buf, size_t size) {
                 add(buf, size, &off, " MiB (Pss); ");
         if (snprintf(path, sizeof path, "%s/meminfo", proc) >= (int) sizeof path)
                 return;
-        add(buf, size, &off, "Shmem %.1f, Cached %.1f, Unevictable %.1f MiB",
-            (double) kb_field(path, "Shmem") / 1024.0, (double) kb_field(path, "Cached") / 1024.0,
-            (double) kb_field(path, "Unevictable") / 1024.0);
+        /* what MemAvailable does not count as available, and Cached, which it mostly does */
+        static const char *const fields[] = { "AnonPages", "Shmem", "Unevictable", "SUnreclaim", "KernelStack",
+                                              "PageTables", "Percpu", "Cached" };
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+                add(buf, size, &off, "%s%s %.1f", i ? ", " : "", fields[i], (double) kb_field(path, fields[i]) / 1024.0);
+        add(buf, size, &off, " MiB");
 }

@@ -195,7 +195,7 @@ check "success: kdump_post gets status 0 and the directory" grep -qx "post 0 $d"
 check "success: console line 'kdump: saved vmcore to DIR'" saved_line "$d" "$tmp/ok/out"
 check "success: peak memory line" grep -Eq '^kdump: peak memory .*MemAvailable min [0-9]+ kB' "$tmp/ok/out"
 check "success: what held the memory at that low" \
-	grep -Eq '^kdump: memory at that low: .+ [0-9]+\.[0-9] MiB \(Pss\); Shmem [0-9.]+, Cached [0-9.]+, Unevictable [0-9.]+ MiB$' "$tmp/ok/out"
+	grep -Eq '^kdump: memory at that low: [^ ]+ [0-9]+\.[0-9] \([0-9]+\.[0-9] anon\).* MiB \(Pss\); AnonPages [0-9.]+, Shmem [0-9.]+, Unevictable [0-9.]+, SUnreclaim [0-9.]+, KernelStack [0-9.]+, PageTables [0-9.]+, Percpu [0-9.]+, Cached [0-9.]+ MiB$' "$tmp/ok/out"
 if [ "$(mode "$d")" = 700 ] && [ "$(mode "$d/vmcore")" = 600 ] && \
 	[ "$(mode "$d/vmcore-dmesg.txt")" = 600 ] && [ "$(mode "$d/kdump-capture.log")" = 600 ]; then ok "success: directory 0700, files 0600"; else not_ok "success: directory 0700, files 0600"; fi
 check "success: no 'capture failed'" bash -c "! grep -q 'capture failed' '$tmp/ok/out'"

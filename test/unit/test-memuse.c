@@ -39,7 +39,7 @@ static void process(int pid, const char *comm, unsigned pss_kb) {
         snprintf(rel, sizeof rel, "%d/smaps_rollup", pid);
         if (pss_kb)
                 snprintf(text, sizeof text, "55d0-7ffd ---p 00000000 00:00 0    [rollup]\nRss:  %u kB\n"
-                         "Pss:  %u kB\nPss_Anon:  1 kB\n", pss_kb * 2, pss_kb);
+                         "Pss:  %u kB\nPss_Anon:  %u kB\n", pss_kb * 2, pss_kb, pss_kb / 4);
         else
                 text[0] = '\0';
         put(rel, text);
@@ -50,7 +50,8 @@ static int setup(void **state) {
         assert_non_null(mkdtemp(proc));
         setenv("KDUMP_PROC", proc, 1);
         put("meminfo", "MemTotal:   52326 kB\nMemFree:  1000 kB\nMemAvailable:   9011 kB\n"
-            "Cached:   20480 kB\nShmem:   14438 kB\nUnevictable:  11796 kB\n");
+            "Cached:   20480 kB\nShmem:   14438 kB\nUnevictable:  11796 kB\nAnonPages:  6144 kB\n"
+            "SUnreclaim:  5222 kB\nKernelStack:  256 kB\nPageTables:  410 kB\nPercpu:  614 kB\n");
         return 0;
 }
 
@@ -72,6 +73,9 @@ static void test_meminfo(void **state) {
         assert_int_equal(a, 9011);
 }
 
+#define MEMINFO "AnonPages 6.0, Shmem 14.1, Unevictable 11.5, SUnreclaim 5.1, KernelStack 0.2, " \
+        "PageTables 0.4, Percpu 0.6, Cached 20.0 MiB"
+
 static void test_detail(void **state) {
         char buf[MEMUSE_DETAIL_MAX];
         (void) state;
@@ -85,8 +89,8 @@ static void test_detail(void **state) {
         process(276, "makedumpfile", 10240);
         process(277, "makedumpfile", 1024);
         memuse_detail(buf, sizeof buf);
-        assert_string_equal(buf, "makedumpfile 11.0, systemd 4.0, systemd-journal 2.1, systemd-udevd 1.9, "
-                            "kdump-collect 0.5 MiB (Pss); Shmem 14.1, Cached 20.0, Unevictable 11.5 MiB");
+        assert_string_equal(buf, "makedumpfile 11.0 (2.8 anon), systemd 4.0 (1.0 anon), systemd-journal 2.1 (0.5 anon), "
+                            "systemd-udevd 1.9 (0.5 anon), kdump-collect 0.5 (0.1 anon) MiB (Pss); " MEMINFO);
 
         /* more names than are shown: the rest summed */
         for (int i = 0; i < 6; i++) {
@@ -96,9 +100,9 @@ static void test_detail(void **state) {
                 process(300 + i, name, 102 + (unsigned) i);
         }
         memuse_detail(buf, sizeof buf);
-        assert_string_equal(buf, "makedumpfile 11.0, systemd 4.0, systemd-journal 2.1, systemd-udevd 1.9, "
-                            "kdump-collect 0.5, helper5 0.1, helper4 0.1, helper3 0.1, 3 others 0.3 MiB (Pss); "
-                            "Shmem 14.1, Cached 20.0, Unevictable 11.5 MiB");
+        assert_string_equal(buf, "makedumpfile 11.0 (2.8 anon), systemd 4.0 (1.0 anon), systemd-journal 2.1 (0.5 anon), "
+                            "systemd-udevd 1.9 (0.5 anon), kdump-collect 0.5 (0.1 anon), helper5 0.1 (0.0 anon), "
+                            "helper4 0.1 (0.0 anon), helper3 0.1 (0.0 anon), 3 others 0.3 MiB (Pss); " MEMINFO);
 
         /* a small buffer is cut, never overrun */
         char small[24];
