@@ -239,8 +239,15 @@ for h in postinst.d postrm.d 92-kdumpkit.install; do
         sed "s|@LIBEXECDIR@|$HOOKS|" "$TOP/kdumpctl/hooks/$h" > "$HOOKS/$h"
 done
 chmod +x "$HOOKS"/*
+# The hook asks Debian's ischroot whether it runs in a chroot; these tests
+# decide the answer, also when they run in one (make check-fast-chroot).
+for c in not-chroot:1 in-chroot:0; do
+        mkdir -p "$WORK/${c%:*}"
+        printf '#!/bin/sh\nexit %s\n' "${c#*:}" > "$WORK/${c%:*}/ischroot"
+        chmod +x "$WORK/${c%:*}/ischroot"
+done
 hook() {
-        OUT=$(env PATH="$HERE/doubles:$PATH" KDUMP_SYSROOT="$R" KDUMP_TEST_LOG="$LOG" KDUMP_ARCH=x86_64 \
+        OUT=$(env PATH="$WORK/${HOOK_ISCHROOT:-not-chroot}:$HERE/doubles:$PATH" KDUMP_SYSROOT="$R" KDUMP_TEST_LOG="$LOG" KDUMP_ARCH=x86_64 \
                 KDUMP_LIBEXECDIR=/usr/libexec/kdumpkit KDUMP_DRACUTMODDIR=/usr/lib/dracut/modules.d \
                 "$@" 2>&1)
         RC=$?
@@ -280,6 +287,19 @@ hook env KDUMP_TEST_ENABLED=no "$HOOKS/postinst.d" "$NEWK"
 hook env KDUMP_TEST_DRACUT_FAIL=1 "$HOOKS/postinst.d" "$NEWK"
 [ "$RC" = 0 ] && [ ! -e "$NEWIMG" ] && echo "$OUT" | grep -q "kdump.service will try again when that kernel boots" \
         && ok "a failed build never fails the kernel's installation, and is reported" || not_ok "hook dracut fails" "rc=$RC" "$OUT"
+# in a chroot (an image builder): kdumpctl builds for the tree as --sysroot
+# would, and never touches the boot loader's crashkernel=
+printf '#!/bin/sh\necho "$*" >> "%s"\n' "$WORK/hook-kdumpctl.args" > "$WORK/hook-kdumpctl"
+chmod +x "$WORK/hook-kdumpctl"
+: > "$WORK/hook-kdumpctl.args"
+HOOK_ISCHROOT=in-chroot hook env KDUMPCTL="$WORK/hook-kdumpctl" "$HOOKS/postinst.d" "$NEWK"
+[ "$RC" = 0 ] && [ "$(cat "$WORK/hook-kdumpctl.args")" = "rebuild --sysroot / --if-needed --kver $NEWK" ] \
+        && ok "hook in a chroot: rebuild --sysroot /, no crashkernel= reset" \
+        || not_ok "hook in a chroot" "rc=$RC" "$OUT" "$(cat "$WORK/hook-kdumpctl.args")"
+HOOK_ISCHROOT=in-chroot hook env KDUMPCTL="$WORK/hook-kdumpctl" "$HOOKS/postrm.d" "$NEWK"
+[ "$RC" = 0 ] && [ "$(tail -n 1 "$WORK/hook-kdumpctl.args")" = "remove-image --sysroot / --kver $NEWK" ] \
+        && ok "removal hook in a chroot: remove-image --sysroot /" \
+        || not_ok "removal hook in a chroot" "rc=$RC" "$OUT" "$(cat "$WORK/hook-kdumpctl.args")"
 kd start
 echo "$OUT" > /dev/null
 hook "$HOOKS/postrm.d" "$KVER"
@@ -1887,10 +1907,8 @@ else
 fi
 
 # the kernel hook's auto reset (kdumpctl/hooks/kernel-hook), on Debian's
-# GRUB: only where the running kernel reserves memory; "not a chroot" even
-# when this runs in one (check-fast-chroot), where the hook would skip it
-mkdir -p "$WORK/not-chroot"
-printf '#!/bin/sh\nexit 1\n' > "$WORK/not-chroot/ischroot" && chmod +x "$WORK/not-chroot/ischroot"
+# GRUB: only where the running kernel reserves memory (hook() says "not a
+# chroot": in one the hook would skip it)
 hook_ck() {
         fresh "$1"
         debian_grub "" "quiet"
@@ -1899,14 +1917,14 @@ hook_ck() {
 }
 hook_ck ck-hook-unreserved
 sed -i 's/ crashkernel=256M//' "$R/proc/cmdline"
-hook env PATH="$WORK/not-chroot:$HERE/doubles:$PATH" "$HOOKS/postinst.d" "$NEWK" "/boot/vmlinuz-$NEWK"
+hook "$HOOKS/postinst.d" "$NEWK" "/boot/vmlinuz-$NEWK"
 if [ "$RC" = 0 ] && [ ! -e "$R$DROPIN" ] && [ "$(runs update-grub)" = 0 ]; then
         ok "kernel hook on a machine that reserves nothing: crashkernel= is not added"
 else
         not_ok "kernel hook, nothing reserved" "rc=$RC" "$OUT"
 fi
 hook_ck ck-hook-reserved
-hook env PATH="$WORK/not-chroot:$HERE/doubles:$PATH" "$HOOKS/postinst.d" "$NEWK" "/boot/vmlinuz-$NEWK"
+hook "$HOOKS/postinst.d" "$NEWK" "/boot/vmlinuz-$NEWK"
 if [ "$RC" = 0 ] && grep -qx "KDUMPKIT_CRASHKERNEL='$CK'" "$R$DROPIN" && [ "$(runs update-grub)" = 1 ]; then
         ok "kernel hook where the running kernel reserves memory: auto reset sets the default"
 else
