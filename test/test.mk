@@ -14,3 +14,11 @@ check-docs: $(B)/test/print-directives
 	elif grep -q "^not ok - path: kdump.conf(5) documents it, but no test" $(B)/effects-no-path.out; \
 	then echo "ok - the effect check fails when a directive has no effect test"; \
 	else echo "not ok - the effect check failed without naming path"; exit 1; fi
+
+# Every shell script of the tests (test/vm/ has check-vm-lint), as the rules
+# say: shellcheck-clean, with each exception named where it is made.
+TEST_SHELL := $(sort $(shell find test -path test/vm -prune -o -name '*.sh' -print))
+CHECK_FAST += check-test-lint
+.PHONY: check-test-lint
+check-test-lint:
+	$(Q)shellcheck -x $(TEST_SHELL) && echo "ok - $(words $(TEST_SHELL)) test shell scripts pass shellcheck"

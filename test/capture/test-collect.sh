@@ -8,6 +8,7 @@ bindir=$(realpath "${1:?usage: $0 BINDIR}")
 collect=$bindir/kdump-collect
 action=$bindir/kdump-failure-action
 tmp=$(mktemp -d)
+# shellcheck disable=SC2064 # KEEP_TMP is decided now, $tmp is expanded at exit
 trap "${KEEP_TMP:+:} rm -rf \"\$tmp\"" EXIT
 pass=0 fail=0
 ok() { echo "ok - $*"; pass=$((pass + 1)); }
@@ -269,7 +270,7 @@ for kind in root dedicated; do
 		continue
 	fi
 	run_collect "$c" "kdump_post $tmp/post\n" KDUMP_VMCORE="$tmp/bigcore" \
-		KDUMP_ROOT_FS=$([ $kind = root ] && echo 1 || echo 0) PATH="$dbl"
+		KDUMP_ROOT_FS="$([ "$kind" = root ] && echo 1 || echo 0)" PATH="$dbl"
 	d=$tmp/$c/root/var/crash/$name
 	avail=$(free_kib "$tmp/$c/root")
 	if [ "$(cat "$tmp/$c/status")" = 1 ] && [ ! -e "$d/vmcore" ] && [ -e "$d/vmcore-incomplete" ] &&
@@ -480,15 +481,20 @@ printf 'ssh kdump@192.0.2.5\n' >"$tmp/ssh-dies/kdump.conf"
 env PATH="$dbl" KDUMP_CONF="$tmp/ssh-dies/kdump.conf" KDUMP_LIBEXECDIR="$wl" FAKE_REMOTE="$tmp/ssh-dies/remote" \
 	KDUMP_RUNTIME_DIR="$tmp/ssh-dies/run" FAKE_FAIL=stall "$collect" >"$tmp/ssh-dies/out" 2>&1 &
 cpid=$!
-for _ in $(seq 100); do [ -s "$KDUMP_TEST_LOG.stalled" ] && break; sleep 0.1; done
+# bounded waits, generous: a starved host (make check-fast-chroot beside
+# VM guests) once took longer than 5 s to show the writer's "no commit"
+for _ in $(seq 300); do [ -s "$KDUMP_TEST_LOG.stalled" ] && break; sleep 0.1; done
 sleep 0.5
 kill -KILL "$cpid"; wait "$cpid" 2>/dev/null
 kill "$(cat "$KDUMP_TEST_LOG.stalled")" 2>/dev/null       # the orphaned collector
-for _ in $(seq 50); do grep -q 'no commit' "$KDUMP_TEST_LOG" && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q 'no commit' "$KDUMP_TEST_LOG" && break; sleep 0.1; done
 if grep -q 'kdump-ssh-writer: no commit' "$KDUMP_TEST_LOG" && [ -z "$(find "$tmp/ssh-dies/remote" -name vmcore)" ] &&
 	[ -n "$(find "$tmp/ssh-dies/remote" -name vmcore-incomplete)" ]
 then ok "kdump-collect killed mid-stream: the writer never commits, -incomplete kept"
-else not_ok "kdump-collect killed mid-stream: the writer never commits, -incomplete kept"; fi
+else
+	not_ok "kdump-collect killed mid-stream: the writer never commits, -incomplete kept"
+	{ cat "$KDUMP_TEST_LOG"; find "$tmp/ssh-dies/remote"; } | sed 's/^/#   /'
+fi
 
 run_remote ssh-mkfail "ssh kdump@192.0.2.5\n" FAKE_WRITER_FAIL=mkdir
 if [ "$(status ssh-mkfail)" = 1 ] && \
@@ -585,6 +591,7 @@ run_action() {
 	mkdir -p "$tmp/$c"
 	printf '%b' "$conf" >"$tmp/$c/kdump.conf"
 	: >"$KDUMP_TEST_LOG"
+	# shellcheck disable=SC2086 # FA_ENV: several VAR=value words
 	env PATH="$dbl" KDUMP_CONF="$tmp/$c/kdump.conf" KDUMP_LIBEXECDIR="$tmp/libexec" \
 		KDUMP_SHELL="$tmp/shell" KDUMP_CONSOLE=/dev/null KDUMP_NO_REBOOT=1 KDUMP_REBOOT_FALLBACK_SEC=0 \
 		${FA_ENV:-} "$action" "$@" >"$tmp/$c/out" 2>&1

@@ -7,6 +7,7 @@ set -u
 bin=${1:?usage: $0 TEST-UNIT-NAME-BINARY}
 [ -x "$bin" ] || { echo "not ok - $bin not built"; echo "0 passed, 1 failed"; exit 1; }
 pass=0 fail=0
+# shellcheck disable=SC2054 # "c,d" is one path: names with commas are escaped too
 paths=(
 	/ /run/kdump/target /run/kdump/rootfs /dev/sda1 /dev/mapper/vg0-crash
 	/dev/disk/by-uuid/5d2e8c1a-7f3b-4e0a-9c61-2b8d4f7a3e90

@@ -719,6 +719,9 @@ kd check-config
 [ "$RC" = 0 ] && ! echo "$OUT" | grep -q "MiB free, a dump may need" && ok "no space warning with room to spare" || not_ok "space ok" "$OUT"
 
 # retention: keep_dumps, keep_free_mb; never the newest dump, never on a server
+dump_names() { # the dumps in $R/var/crash, by name, on one line
+        find "$R/var/crash" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort | tr '\n' ' '
+}
 mkdumps() { # DIR: four complete dumps and an old failed one, oldest first
         local m
         for m in 01 02 03 04; do
@@ -732,7 +735,7 @@ fresh keep
 printf 'path /var/crash\nkeep_dumps 2\n' > "$R/etc/kdump.conf"
 mkdumps "$R/var/crash"
 kd start
-[ "$RC" = 0 ] && [ "$(ls "$R/var/crash" | tr '\n' ' ')" = "h-2023-03-01-00:00:00 h-2023-04-01-00:00:00 " ] &&
+[ "$RC" = 0 ] && [ "$(dump_names)" = "h-2023-03-01-00:00:00 h-2023-04-01-00:00:00 " ] &&
         echo "$OUT" | grep -q "Removed /var/crash/h-2022-12-01-00:00:00 (a failed capture's leftover" &&
         echo "$OUT" | grep -q "Removed /var/crash/h-2023-01-01-00:00:00 (keep_dumps)" \
         && ok "keep_dumps 2: the two newest stay, the failed leftover goes first" || not_ok "keep_dumps" "$OUT" "$(ls "$R/var/crash")"
@@ -740,14 +743,14 @@ fresh keep-free
 printf 'path /var/crash\nkeep_free_mb 1000000\n' > "$R/etc/kdump.conf"
 mkdumps "$R/var/crash"
 kd start
-[ "$RC" = 0 ] && [ "$(ls "$R/var/crash" | tr '\n' ' ')" = "h-2023-04-01-00:00:00 " ] &&
+[ "$RC" = 0 ] && [ "$(dump_names)" = "h-2023-04-01-00:00:00 " ] &&
         echo "$OUT" | grep -q "less than keep_free_mb 1000000, with only the newest dump left" \
         && ok "keep_free_mb: old dumps go, the newest never" || not_ok "keep_free_mb" "$OUT" "$(ls "$R/var/crash")"
 fresh keep-none
 printf 'path /var/crash\n' > "$R/etc/kdump.conf"
 mkdumps "$R/var/crash"
 kd start
-[ "$RC" = 0 ] && [ "$(ls "$R/var/crash" | wc -l)" = 5 ] && ok "no retention directive: no dump is ever removed" || not_ok "no retention" "$OUT"
+[ "$RC" = 0 ] && [ "$(find "$R/var/crash" -mindepth 1 -maxdepth 1 | wc -l)" = 5 ] && ok "no retention directive: no dump is ever removed" || not_ok "no retention" "$OUT"
 fresh keep-ssh
 printf 'ssh kdump@192.0.2.5\nsshkey /root/.ssh/kdump_id_ed25519\n\nkeep_dumps 3\n' > "$R/etc/kdump.conf"
 kd check-config
@@ -1532,7 +1535,7 @@ grep -qx "kdumpbase squash" "$WORK/dargs" && grep -qx -- "--no-compress" "$WORK/
 layout_refused() {
         local name=$1 conf=$2 edit=$3 want=$4
         fresh "layout-$name"
-        printf "$conf" > "$R/etc/kdump.conf"
+        printf '%b' "$conf" > "$R/etc/kdump.conf"
         eval "$edit"
         kd start
         [ "$RC" = 1 ] && [ "$(dracut_runs)" = 0 ] && echo "$OUT" | grep -qF -- "$want" \
@@ -1933,8 +1936,7 @@ fi
 # removed, not purged: the /etc/kernel hooks (conffiles) stay, kernel-hook is gone
 for h in postinst.d postrm.d; do
         sed "s|@LIBEXECDIR@|$WORK/removed|" "$TOP/kdumpctl/hooks/$h" > "$WORK/removed-$h"
-        out=$(sh "$WORK/removed-$h" "$NEWK" "/boot/vmlinuz-$NEWK" 2>&1)
-        if [ $? = 0 ] && [ -z "$out" ]; then
+        if out=$(sh "$WORK/removed-$h" "$NEWK" "/boot/vmlinuz-$NEWK" 2>&1) && [ -z "$out" ]; then
                 ok "$h hook with kdumpkit removed but not purged: exits 0, silently"
         else
                 not_ok "$h hook, kdumpkit removed" "$out"

@@ -3,7 +3,7 @@
 # The fake sysfs of golden 24, with eth1, a virtio_net NIC behind
 # virtio_pci: the route to the fence node goes through it (replaced: a DHCP
 # lease), so drivers.c names virtio_net beside the dump disk's drivers.
-# shellcheck source=../24-drivers-from-sysfs/setup.sh
+# shellcheck source=test/kdumpctl/golden/24-drivers-from-sysfs/setup.sh
 . "$HERE/golden/24-drivers-from-sysfs/setup.sh"
 mkdir -p "$S/module/virtio_net" "$S/bus/virtio/drivers/virtio_net" "$S/class/net" \
         "$S/devices/pci0000:00/0000:00:03.0/virtio0/net/eth1"
