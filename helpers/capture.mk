@@ -6,6 +6,8 @@
 CAPTURE_COMMON := helpers/conf-diags.c
 LIBEXEC_PROGS += kdump-target-generator kdump-collect kdump-failure-action kdump-fence
 $(eval $(call program,kdump-target-generator,helpers/generator.c helpers/unit-name.c helpers/cmdline.c helpers/conf-diags.c,))
-$(eval $(call program,kdump-collect,helpers/collect.c helpers/relay.c helpers/memuse.c helpers/cmdline.c $(CAPTURE_COMMON),))
+# libelf: the VMCOREINFO note of /proc/vmcore (helpers/vmcoreinfo.c)
+DEB_DEPS += libelf-dev
+$(eval $(call program,kdump-collect,helpers/collect.c helpers/relay.c helpers/memuse.c helpers/cmdline.c helpers/vmcoreinfo.c $(CAPTURE_COMMON),$(shell $(PKG_CONFIG) --libs libelf)))
 $(eval $(call program,kdump-failure-action,helpers/failure-action.c $(CAPTURE_COMMON),))
 $(eval $(call program,kdump-fence,helpers/fence.c $(CAPTURE_COMMON),))

@@ -88,6 +88,7 @@
 #include "relay.h"
 #include "run.h"
 #include "strv.h"
+#include "vmcoreinfo.h"
 
 #define HOOK_TIMEOUT_SEC 1800           /* kdump_pre, kdump_post */
 #define DMESG_TIMEOUT_SEC 300
@@ -404,6 +405,48 @@ static void strip_trailing_slashes(char *s) {
 }
 
 
+/* -i FILE for a makedumpfile that predates the crashed kernel's VMCOREINFO
+ * names (vmcoreinfo.h), or NULL. */
+static char *compat_vmcoreinfo;
+
+static void prepare_makedumpfile_compat(const char *vmcore) {
+        _cleanup_free_ char *info = NULL;
+        int r = vmcoreinfo_read(vmcore, &info);
+
+        if (r < 0)
+                return;         /* makedumpfile says so itself */
+        r = vmcoreinfo_makedumpfile_compat(info, getenv_default("KDUMP_RUNTIME_DIR", "/run"), &compat_vmcoreinfo);
+        if (r < 0)
+                log_warning_errno(r, "cannot write the VMCOREINFO entries makedumpfile may lack: %m");
+        else if (r > 0)
+                log_info("the crashed kernel's VMCOREINFO has page.compound_info (Linux 7.1 and later): "
+                         "makedumpfile gets it under its old name too, with -i %s", compat_vmcoreinfo);
+}
+
+/* makedumpfile ARGS... -> makedumpfile -i FILE ARGS..., unless it is told
+ * where its debug information comes from already (-i, -x) */
+static int collector_compat(char ***argv) {
+        const char *prog;
+        size_t n;
+        char **l;
+
+        if (!compat_vmcoreinfo || !*argv || !(*argv)[0])
+                return 0;
+        prog = strrchr((*argv)[0], '/') ? strrchr((*argv)[0], '/') + 1 : (*argv)[0];
+        if (!streq(prog, "makedumpfile") || strv_contains(*argv, "-i") || strv_contains(*argv, "-x"))
+                return 0;
+        /* two slots at the end, then ARGS... moved up behind argv[0] */
+        if (strv_push(argv, "-i") < 0 || strv_push(argv, compat_vmcoreinfo) < 0)
+                return -ENOMEM;
+        l = *argv;
+        n = strv_length(l);
+        char *i = l[n - 2], *file = l[n - 1];
+        memmove(l + 3, l + 1, (n - 3) * sizeof *l);
+        l[1] = i;
+        l[2] = file;
+        return 0;
+}
+
 /* core_collector for a writer: makedumpfile gets -F (its flattened format on
  * stdout, which the writer turns back into a normal dump file); any other
  * collector gets /proc/vmcore as its last argument and must write the dump to
@@ -426,6 +469,8 @@ static char **pipe_collector_argv(const struct kdump_conf *c, const char *vmcore
         }
         *ret_flattened = streq(prog, "makedumpfile");
         if (*ret_flattened && !strv_contains(argv, "-F") && strv_push(&argv, "-F") < 0)
+                return NULL;
+        if (collector_compat(&argv) < 0)
                 return NULL;
         if (strv_push(&argv, vmcore) < 0)
                 return NULL;
@@ -621,7 +666,7 @@ static int fs_vmcore_params(struct sink *s, const char *vmcore, struct relay_par
         if (fs_file_path(s, "vmcore", &path) < 0)
                 return -ENOMEM;
         s->collector = strv_copy(s->c->core_collector_argv);
-        if (!s->collector || strv_length(s->collector) == 0 ||
+        if (!s->collector || strv_length(s->collector) == 0 || collector_compat(&s->collector) < 0 ||
             strv_push(&s->collector, vmcore) < 0 || strv_push(&s->collector, path) < 0)
                 return -ENOMEM;
         p->collector = s->collector;
@@ -1303,6 +1348,7 @@ static int collect(struct kdump_conf *c, char *reason, size_t reason_size) {
                 snprintf(reason, reason_size, "cannot read %s: %s", vmcore, strerror(errno));
                 return -EIO;
         }
+        prepare_makedumpfile_compat(vmcore);
         if (!arg_override_root && c->kdump_pre) {
                 r = run_hook("kdump_pre", c->kdump_pre, NULL, NULL);
                 if (r > 0) {
@@ -1312,7 +1358,12 @@ static int collect(struct kdump_conf *c, char *reason, size_t reason_size) {
                 if (r < 0)
                         log_warning("kdump_pre could not run, saving the dump anyway");
         }
-        return save_chain(c, vmcore, reason, reason_size);
+        r = save_chain(c, vmcore, reason, reason_size);
+        if (compat_vmcoreinfo)
+                (void) unlink(compat_vmcoreinfo);
+        free(compat_vmcoreinfo);
+        compat_vmcoreinfo = NULL;
+        return r;
 }
 
 int main(int argc, char *argv[]) {

@@ -29,6 +29,7 @@ cat >"$dbl/makedumpfile" <<'EOS'
 # the next-to-last argument to the last, or fails half way with FAKE_FAIL=1
 PATH=/usr/bin:/bin
 echo "makedumpfile $*" >>"$KDUMP_TEST_LOG"
+[ "$1" = -i ] && [ -n "${FAKE_COMPAT_COPY:-}" ] && cat "$2" >"$FAKE_COMPAT_COPY"
 if [ "$1" = --dump-dmesg ]; then
 	[ -e "$3" ] && exit 9      # never write over a file
 	echo "[ 0.000000] Linux version test" >"$3"; exit 0
@@ -406,6 +407,64 @@ status() { cat "$tmp/$1/status"; }
 never_claimed() { # never_claimed CASE: no vmcore anywhere, no success line
 	[ -z "$(find "$tmp/$1/remote" -name vmcore)" ] && ! grep -q 'saved vmcore' "$tmp/$1/out"
 }
+
+# --- a kernel newer than its makedumpfile's names (vmcoreinfo.h) ----------------
+# elf_core FILE VMCOREINFO: an ELF64 core with a PRSTATUS and a VMCOREINFO
+# note and one page of memory, laid out as /proc/vmcore
+elf_core() {
+	python3 - "$1" "$2" <<'EOPY'
+import struct, sys
+def note(name, typ, desc):
+    n = name.encode() + b"\0"
+    pad = lambda b: b + b"\0" * (-len(b) % 4)
+    return struct.pack("<III", len(n), len(desc), typ) + pad(n) + pad(desc)
+notes = note("CORE", 1, b"\1" * 336) + note("VMCOREINFO", 0, sys.argv[2].encode())
+ehdr = b"\x7fELF\x02\x01\x01" + b"\0" * 9 + struct.pack("<HHIQQQIHHHHHH", 4, 62, 1, 0, 64, 0, 0, 64, 56, 2, 0, 0, 0)
+off = 64 + 2 * 56
+ph = struct.pack("<IIQQQQQQ", 4, 0, off, 0, 0, len(notes), len(notes), 4)
+ph += struct.pack("<IIQQQQQQ", 1, 7, off + len(notes), 0, 0x100000, 4096, 4096, 4096)
+open(sys.argv[1], "wb").write(ehdr + ph + notes + b"\0" * 4096)
+EOPY
+}
+info71='OSRELEASE=7.2.12+deb14-amd64
+PAGESIZE=4096
+SYMBOL(init_uts_ns)=ffffffffab4123c0
+OFFSET(page.compound_info)=8
+KERNELOFFSET=2a000000
+'
+elf_core "$tmp/core71" "$info71"
+elf_core "$tmp/core612" "${info71/compound_info/compound_head}"
+mkdir -p "$tmp/compat-run"
+# compat_file CASE: the -i file makedumpfile was given, if it was
+compat_file() { sed -nE 's/^makedumpfile -i ([^ ]+) .*/\1/p' "$tmp/$1/calls"; }
+run_collect compat "path /var/crash\n" KDUMP_VMCORE="$tmp/core71" KDUMP_RUNTIME_DIR="$tmp/compat-run" \
+	FAKE_COMPAT_COPY="$tmp/compat.copy"
+d=$tmp/compat/root/var/crash/$name
+f=$(compat_file compat)
+if [ "$(status compat)" = 0 ] && [ -n "$f" ] &&
+	grep -qx "makedumpfile -i $f -l --message-level 7 -d 31 $tmp/core71 $d/vmcore-incomplete" "$tmp/compat/calls" &&
+	grep -qx "makedumpfile --dump-dmesg $tmp/core71 $d/vmcore-dmesg-incomplete.txt" "$tmp/compat/calls"
+then ok "Linux 7.1 names: makedumpfile -i FILE first, --dump-dmesg without"
+else not_ok "Linux 7.1 names: makedumpfile -i FILE first, --dump-dmesg without"; sed 's/^/#   /' "$tmp/compat/calls"; fi
+check "Linux 7.1 names: FILE gives compound_head compound_info's value, with the release, no symbol" \
+	[ "$(cat "$tmp/compat.copy")" = "$(printf 'OSRELEASE=7.2.12+deb14-amd64\nPAGESIZE=4096\nOFFSET(page.compound_head)=8')" ]
+check "Linux 7.1 names: FILE removed after the dump" [ -z "$(ls -A "$tmp/compat-run")" ]
+check "Linux 7.1 names: said on the console" \
+	grep -q '^kdump: the crashed kernel.s VMCOREINFO has page.compound_info (Linux 7.1 and later)' "$tmp/compat/out"
+run_remote compat-ssh "ssh kdump@192.0.2.5\n" KDUMP_VMCORE="$tmp/core71"
+f=$(compat_file compat-ssh)
+check "Linux 7.1 names, ssh: makedumpfile -i FILE ... -F VMCORE" \
+	grep -qx "makedumpfile -i $f -l --message-level 7 -d 31 -F $tmp/core71" "$tmp/compat-ssh/calls"
+run_collect compat-612 "path /var/crash\n" KDUMP_VMCORE="$tmp/core612" KDUMP_RUNTIME_DIR="$tmp/compat-run"
+check "kernel before 7.1: makedumpfile as configured" \
+	grep -qx "makedumpfile -l --message-level 7 -d 31 $tmp/core612 $tmp/compat-612/root/var/crash/$name/vmcore-incomplete" \
+	"$tmp/compat-612/calls"
+run_collect compat-x "path /var/crash\ncore_collector makedumpfile -x /vmlinux -d 31\n" KDUMP_VMCORE="$tmp/core71" \
+	KDUMP_RUNTIME_DIR="$tmp/compat-run"
+check "its own -x: makedumpfile as configured" \
+	grep -qx "makedumpfile -x /vmlinux -d 31 $tmp/core71 $tmp/compat-x/root/var/crash/$name/vmcore-incomplete" \
+	"$tmp/compat-x/calls"
+for c in compat compat-ssh compat-612; do check "$c: no sanitizer report" no_sanitizer "$tmp/$c/out"; done
 
 rm -f "$KDUMP_TEST_LOG.env"
 run_remote ssh "ssh kdump@192.0.2.5\npath /srv/crash/\nkdump_pre $tmp/pre\nkdump_post $tmp/post\n"

@@ -50,7 +50,7 @@ UPGRADE_DEB_DIR=$REPO_DIR/$PRODUCT_B/deb-upgrade
 # (debian/control's Build-Depends: debhelper-compat; po-debconf for
 # debian/po): in build-base.sh's build tree list, and installed by
 # build-product.sh into a build tree cached before they were in it.
-BUILD_DEB_PKGS=(debhelper po-debconf)
+BUILD_DEB_PKGS=(debhelper po-debconf libelf-dev)
 
 # Suites whose own crash(8) may lag their kernel, so that "crash cannot open
 # this kernel's dumps at all" is reported on the PASS line instead of failing
