@@ -415,9 +415,12 @@ static void prepare_makedumpfile_compat(const char *vmcore) {
 
         if (r < 0)
                 return;         /* makedumpfile says so itself */
-        r = vmcoreinfo_makedumpfile_compat(info, getenv_default("KDUMP_RUNTIME_DIR", "/run"), &compat_vmcoreinfo);
+        const char *dir = getenv_default("KDUMP_RUNTIME_DIR", "/run");
+
+        r = vmcoreinfo_makedumpfile_compat(info, dir, &compat_vmcoreinfo);
         if (r < 0)
-                log_warning_errno(r, "cannot write the VMCOREINFO entries makedumpfile may lack: %m");
+                log_warning_errno(r, "cannot write the VMCOREINFO entries makedumpfile may lack into %s, "
+                                  "it may leave compound tail pages out: %m", dir);
         else if (r > 0)
                 log_info("the crashed kernel's VMCOREINFO has page.compound_info (Linux 7.1 and later): "
                          "makedumpfile gets it under its old name too, with -i %s", compat_vmcoreinfo);
@@ -1348,7 +1351,6 @@ static int collect(struct kdump_conf *c, char *reason, size_t reason_size) {
                 snprintf(reason, reason_size, "cannot read %s: %s", vmcore, strerror(errno));
                 return -EIO;
         }
-        prepare_makedumpfile_compat(vmcore);
         if (!arg_override_root && c->kdump_pre) {
                 r = run_hook("kdump_pre", c->kdump_pre, NULL, NULL);
                 if (r > 0) {
@@ -1358,6 +1360,8 @@ static int collect(struct kdump_conf *c, char *reason, size_t reason_size) {
                 if (r < 0)
                         log_warning("kdump_pre could not run, saving the dump anyway");
         }
+        /* after kdump_pre: a declined dump leaves no file behind */
+        prepare_makedumpfile_compat(vmcore);
         r = save_chain(c, vmcore, reason, reason_size);
         if (compat_vmcoreinfo)
                 (void) unlink(compat_vmcoreinfo);
