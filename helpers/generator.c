@@ -17,6 +17,10 @@
  *   run-kdump-rootfs.mount        for failure_action dump_to_rootfs only: the
  *   kdump-failure-action.service.d/  root= device, pulled in by the failure
  *                                 action alone
+ *   kdump-capture.service.d/60-kdump-udev-stop.conf
+ *                                 udev stopped before the dump (not with
+ *                                 dump_to_rootfs, whose root may appear late,
+ *                                 nor when a target could not be written)
  *
  * The capture service only Wants= the mount: when the mount fails,
  * kdump-collect still runs, finds no file system mounted at the target and
@@ -385,6 +389,31 @@ static int write_rootfs_for_failure_action(const char *cmdline) {
                                  unit);
 }
 
+/* udev's work is done when the capture service starts: it is ordered after
+ * the targets' mounts (their devices) and network-online.target, and settle
+ * lets the coldplug queue drain.  udevd and its workers hold 2-4 MiB through
+ * the whole dump, which at the smallest crashkernel= decides (bench/results).
+ * systemd stops it the same way before switch-root
+ * (initrd-udevadm-cleanup-db.service); its sockets go too, so that no uevent
+ * starts it again.  The stop is waited for (bounded by the units' stop
+ * timeout), so the dump runs without it; a failure costs only that memory,
+ * hence "-".  Not with dump_to_rootfs: the failure action mounts the root
+ * device then, which may be one (an LV, say) that only udev makes appear. */
+static int write_udev_stop(void) {
+        FILE *f;
+        int r;
+
+        r = open_dropin(KDUMP_CAPTURE_SERVICE, "60-kdump-udev-stop.conf", &f);
+        if (r < 0)
+                return r;
+        fputs("# udev is not needed once the target is up, and its memory is (kdump-target-generator)\n"
+              "\n[Service]\n"
+              "ExecStartPre=-udevadm settle --timeout=30\n"
+              "ExecStartPre=-systemctl stop systemd-udevd.service systemd-udevd-control.socket "
+              "systemd-udevd-kernel.socket\n", f);
+        return close_unit_file(f, KDUMP_CAPTURE_SERVICE);
+}
+
 static void parse_device_timeout(const char *cmdline) {
         _cleanup_free_ char *v = NULL;
         char *end;
@@ -435,8 +464,10 @@ int main(int argc, char *argv[]) {
         for (size_t i = 0; i < c->n_targets; i++)
                 if (write_target(c, i, cmdline) < 0)
                         ret = 1;
-        if (c->failure_action == KDUMP_ACTION_DUMP_TO_ROOTFS &&
-            write_rootfs_for_failure_action(cmdline) < 0)
+        if (c->failure_action == KDUMP_ACTION_DUMP_TO_ROOTFS) {
+                if (write_rootfs_for_failure_action(cmdline) < 0)
+                        ret = 1;
+        } else if (ret == 0 && write_udev_stop() < 0)
                 ret = 1;
 
         strv_free(written_device_dropins);

@@ -71,6 +71,10 @@ for u in kdump-capture.target kdump-capture.service kdump-failure-action.service
 	has "unit $u" "usr/lib/systemd/system/$u"
 done
 has "makedumpfile" usr/bin/makedumpfile
+# the generator's udev-stop drop-in runs these by name
+for p in udevadm systemctl; do
+	if [ -e "$R/x/usr/bin/$p" ] || [ -e "$R/x/bin/$p" ]; then ok "$p in the image"; else not_ok "$p not in the image"; fi
+done
 has "kdump.conf" etc/kdump.conf
 if cmp -s "$R/kdump.conf" "$R/x/etc/kdump.conf"; then ok "etc/kdump.conf is the baked configuration (KDUMP_BAKED_CONF)"
 else not_ok "etc/kdump.conf is not KDUMP_BAKED_CONF's file"; fi

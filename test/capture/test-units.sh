@@ -42,5 +42,17 @@ verify "verify with generated run-kdump-target.mount, run-kdump-rootfs.mount, dr
 	"$tmp/g" "$tmp/g/kdump-capture.target" "$tmp/g/run-kdump-target.mount" "$tmp/g/run-kdump-rootfs.mount" \
 	"$tmp/g/kdump-capture.service" "$tmp/g/kdump-failure-action.service" "$tmp/g/kdump-fence.service"
 
+# with the drop-in that stops udev before the dump (every failure action but
+# dump_to_rootfs): its ExecStartPre= commands must resolve
+mkdir -p "$tmp/s"
+cp "$tmp"/u/* "$tmp/s/"
+cp -r "$here/generator/ext4-uuid/expected/." "$tmp/s/"
+if [ -f "$tmp/s/kdump-capture.service.d/60-kdump-udev-stop.conf" ]; then
+	verify "verify with the generated udev-stop drop-in" "$tmp/s" "$tmp/s/kdump-capture.target" \
+		"$tmp/s/run-kdump-target.mount" "$tmp/s/kdump-capture.service"
+else
+	not_ok "the ext4-uuid golden tree has no kdump-capture.service.d/60-kdump-udev-stop.conf"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
