@@ -242,13 +242,24 @@ static bool capture_decides(void) {
         unsigned poll_ms = e && atoi(e) > 0 ? (unsigned) atoi(e) : 1000;
         struct capture_state st;
         unsigned long long queued_ms = 0;
-        bool said = false;
+        bool said = false, seen_running = false;
 
         for (;;) {
                 if (capture_state(&st) < 0) {
+                        /* Once the capture was seen running, a systemd that no longer answers
+                         * is most likely one going down for the action the capture's own
+                         * OnSuccess=/OnFailure= started (systemctl --force reboot): acting
+                         * here too would announce a failure action after a saved dump. */
+                        if (seen_running) {
+                                log_notice("systemd no longer answers about %s, which was saving the dump: "
+                                           "its own final or failure action is under way", KDUMP_CAPTURE_SERVICE);
+                                return true;
+                        }
                         log_warning("cannot ask systemd about %s", KDUMP_CAPTURE_SERVICE);
                         return false;
                 }
+                if (st.activating)
+                        seen_running = true;
                 if (!st.queued && !st.activating)
                         return st.ran;
                 if (!said) {

@@ -116,6 +116,7 @@ if [ "$1" = show ]; then
 	total=$(wc -l <"$FAKE_CAPTURE_STATES")
 	[ "$n" -gt "$total" ] && n=$total
 	set -- $(sed -n "${n}p" "$FAKE_CAPTURE_STATES")
+	[ "$1" = FAIL ] && { echo "Failed to connect to system scope bus" >&2; exit 1; }
 	[ "$2" = - ] && job= || job=$2
 	printf 'Job=%s\nActiveState=%s\nExecMainStartTimestampMonotonic=%s\n' "$job" "$1" "$3"
 	exit 0
@@ -689,6 +690,17 @@ emergency em-queued "inactive 12 0" "activating - 100" "failed - 100"
 if [ "$(status em-queued)" = 0 ] && ! grep -q -- '--force' "$tmp/em-queued/calls"; then
 	ok "--emergency with the capture queued: waits, then leaves it to OnFailure="
 else not_ok "--emergency with the capture queued: waits, then leaves it to OnFailure= ($(calls em-queued))"; fi
+# systemd stops answering once the capture's final action has begun its
+# shutdown: that is no failure
+emergency em-shutdown "activating - 100" "FAIL"
+if [ "$(status em-shutdown)" = 0 ] && ! grep -q -- '--force' "$tmp/em-shutdown/calls" &&
+	grep -q 'systemd no longer answers' "$tmp/em-shutdown/out" && ! grep -q '^kdump: failure action' "$tmp/em-shutdown/out"; then
+	ok "--emergency, systemd gone after the dump ran: no action of its own"
+else not_ok "--emergency, systemd gone after the dump ran: no action of its own ($(calls em-shutdown))"; fi
+# ...but before the capture was seen running it is
+emergency em-nobus "FAIL"
+check "--emergency, systemd not answering before the capture ran: the failure action" \
+	[ "$(calls em-nobus)" = "systemctl show -p ActiveState -p Job -p ExecMainStartTimestampMonotonic kdump-capture.service|systemctl --force reboot|" ]
 emergency em-never "inactive - 0"
 check "--emergency when the capture never ran: the failure action" \
 	[ "$(calls em-never)" = "systemctl show -p ActiveState -p Job -p ExecMainStartTimestampMonotonic kdump-capture.service|systemctl --force reboot|" ]
